@@ -1,0 +1,616 @@
+"""The batch calculation: from a master formula and a request to what to weigh and measure.
+
+>>> result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", date="2026-03-01")
+>>> [(i.id, i.describe_amount()) for i in result.ingredients]
+[('naltrexone-hcl', '450 mg'), ('mcc', '22.55 g')]
+>>> result.beyond_use_date.isoformat()
+'2026-08-28'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ldn_compound import forms
+from ldn_compound.bud import beyond_use
+from ldn_compound.exceptions import (
+    CoMedicationError,
+    DimensionError,
+    DoseLimitError,
+    InputError,
+    QuantityError,
+)
+from ldn_compound.forms import capsules as capsule_math
+from ldn_compound.model import (
+    AliquotPlan,
+    AmountKind,
+    Balance,
+    BatchResult,
+    CapsuleFill,
+    DosageForm,
+    Ingredient,
+    Lot,
+    MasterFormula,
+    Override,
+    PowderSource,
+    StabilityEvidence,
+    Step,
+    Strength,
+    TabletSource,
+    Warning,
+)
+from ldn_compound.safety import find_opioids
+from ldn_compound.settings import Settings
+from ldn_compound.substances import NALTREXONE_HCL, salt_form
+from ldn_compound.units import (
+    CONCENTRATION,
+    MASS,
+    Q_,
+    Quantity,
+    format_amount,
+    format_number,
+    magnitude,
+    parse_quantity,
+    round_to_step,
+    to_decimal,
+)
+from ldn_compound.weighing import solution_plan, trituration_plan
+
+__all__ = ["calculate_batch", "parse_lot"]
+
+
+def _exact(quantity: Quantity) -> bool:
+    value = quantity.magnitude
+    return not (isinstance(value, Decimal) and len(value.normalize().as_tuple().digits) > 6)
+
+
+def _amount(quantity: Quantity) -> str:
+    """An intermediate amount for the trace: exact when short, else six significant figures."""
+    return format_amount(quantity) if _exact(quantity) else format_amount(quantity, significant=6)
+
+
+def _eq(quantity: Quantity) -> str:
+    """``= 450 mg`` for an exact result, ``≈ 460.547 mg`` for one shown to six significant figures."""
+    return ("= " if _exact(quantity) else "≈ ") + _amount(quantity)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{format_number(value * 100, significant=6)} %"
+
+
+def _read_percent(value: object, field: str, *, allow_zero: bool, maximum: Decimal = Decimal(1)) -> Decimal:
+    """A percentage given as a number (``5``) or text (``"5"``, ``"5 %"``), returned as a fraction."""
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%").strip()
+    number = to_decimal(value, field)
+    fraction = number / 100
+    low_ok = fraction >= 0 if allow_zero else fraction > 0
+    if not low_ok or fraction > maximum:
+        low = "0 %" if allow_zero else "more than 0 %"
+        raise InputError(field, f"{format_number(number)} %", f"be {low} and at most {format_number(maximum * 100)} %")
+    return fraction
+
+
+def _read_date(value: object, field: str = "date") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
+
+
+def parse_lot(text: str) -> Lot:
+    """Read ``ID=LOT`` or ``ID=LOT:YYYY-MM-DD`` (the command line's ``--lot``).
+
+    >>> parse_lot("naltrexone-hcl=NX2291:2027-06-30")
+    Lot(component='naltrexone-hcl', lot='NX2291', expiry=datetime.date(2027, 6, 30), manufacturer='')
+    """
+    rule = "be ID=LOT or ID=LOT:YYYY-MM-DD, e.g. naltrexone-hcl=NX2291:2027-06-30"
+    component, sep, rest = str(text).partition("=")
+    if not sep or not component.strip() or not rest.strip():
+        raise InputError("lot", text, rule)
+    lot, colon, expiry = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    if colon and not lot.strip():
+        raise InputError("lot", text, rule)
+    date = _read_date(expiry, f"lot {component.strip()} expiry") if colon else None
+    return Lot(component=component.strip(), lot=lot.strip(), expiry=date)
+
+
+def _read_lots(formula: MasterFormula, lots: Iterable[Lot | str] | Mapping[str, Any]) -> tuple[Lot, ...]:
+    items: list[Lot] = []
+    if isinstance(lots, Mapping):
+        lots = [Lot(component=k, **v) if isinstance(v, Mapping) else Lot(component=k, lot=str(v)) for k, v in lots.items()]
+    for item in lots:
+        lot = parse_lot(item) if isinstance(item, str) else item
+        if not isinstance(lot, Lot):
+            raise InputError("lot", item, "be a Lot or text ID=LOT[:YYYY-MM-DD]")
+        known = [c.id for c in formula.components]
+        if lot.component not in known:
+            raise InputError("lot", lot.component, f"name a component of {formula.id}: {', '.join(known)}")
+        if any(existing.component == lot.component for existing in items):
+            raise InputError("lot", lot.component, "be given once per component")
+        items.append(lot)
+    return tuple(sorted(items, key=lambda lot: [c.id for c in formula.components].index(lot.component)))
+
+
+def _read_strength(formula: MasterFormula, strength: object, basis: object) -> Strength:
+    form = formula.dosage_form
+    rng = formula.strength
+    chosen = salt_form(basis, "strength basis") if basis is not None else rng.basis  # type: ignore[arg-type]
+    if strength is None:
+        return Strength(rng.default, rng.basis).to_basis(chosen)
+    value = strength
+    if form is DosageForm.CAPSULES and isinstance(strength, str) and "/" in strength:
+        # "4.5 mg/capsule" is a mass per capsule
+        head, _, tail = strength.partition("/")
+        if tail.strip().lower().rstrip("s") in {"capsule", "cap"}:
+            value = head
+    try:
+        amount = parse_quantity(value, "strength", form.strength_kind)
+    except DimensionError as error:
+        raise DimensionError("strength", strength, form.strength_rule, error.got) from None
+    result = Strength(amount, chosen)
+    in_range = result.to_basis(rng.basis).amount
+    if not rng.contains(in_range):
+        raise InputError("strength", strength, f"be within the formula's range, {rng.describe()}")
+    return result
+
+
+def _read_source(
+    potency: object, assay: object, water: object, residual_solvent: object, tablet_weight: object
+) -> PowderSource | TabletSource:
+    if tablet_weight is not None:
+        if potency is not None or assay is not None:
+            raise InputError("tablets", tablet_weight, "not be combined with a powder potency or assay")
+        weight = parse_quantity(tablet_weight, "tablet weight", MASS)
+        if weight < Q_(Decimal(50), "mg"):
+            raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
+        if weight > Q_(Decimal(2000), "mg"):
+            raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
+        return TabletSource(average_weight=weight)
+    if potency is not None and assay is not None:
+        raise InputError("potency", potency, "not be given together with an assay")
+    if assay is None and (water is not None or residual_solvent is not None):
+        raise InputError("water", water if water is not None else residual_solvent, "be given with an assay")
+    return PowderSource(
+        potency=None if potency is None else _read_percent(potency, "potency", allow_zero=False),
+        assay=None if assay is None else _read_percent(assay, "assay", allow_zero=False),
+        water=Decimal(0) if water is None else _read_percent(water, "water", allow_zero=True),
+        residual_solvent=Decimal(0)
+        if residual_solvent is None
+        else _read_percent(residual_solvent, "residual solvent", allow_zero=True),
+    )
+
+
+def _read_balance(balance: Balance | None, readability: object, repeatability: object, settings: Settings) -> Balance:
+    if balance is not None:
+        return balance
+    d = settings.default_readability if readability is None else parse_quantity(readability, "balance readability", MASS)
+    if d > Q_(Decimal(10), "mg"):
+        raise QuantityError("balance readability", readability, "be at most 10 mg (a balance fit for LDN reads 0.1 mg or 1 mg)")
+    s = None if repeatability is None else parse_quantity(repeatability, "balance repeatability", MASS)
+    return Balance(readability=d, repeatability=s)
+
+
+def _read_evidence(formula: MasterFormula, stability: object) -> StabilityEvidence | None:
+    if stability is None:
+        return None
+    if isinstance(stability, StabilityEvidence):
+        return stability
+    for evidence in formula.stability:
+        if evidence.id == stability:
+            return evidence
+    known = ", ".join(e.id for e in formula.stability) or "none"
+    raise InputError("stability", stability, f"name stability evidence of {formula.id} (known: {known})")
+
+
+@attrs.define
+class _Work:
+    """The builder of one batch: steps and warnings in the order they arise."""
+
+    steps: list[Step] = attrs.field(factory=list)
+    warnings: list[Warning] = attrs.field(factory=list)
+    overrides: list[Override] = attrs.field(factory=list)
+
+    def step(self, title: str, text: str) -> None:
+        self.steps.append(Step(title, text))
+
+    def warn(self, code: str, message: str) -> None:
+        self.warnings.append(Warning(code, message))
+
+
+def _check_dose(
+    work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None
+) -> None:
+    if dose is None:
+        return
+    hcl = dose.to_basis(NALTREXONE_HCL).amount
+    shown = dose.describe(significant=6)
+    if hcl > settings.dose_limit:
+        if not high_dose_reason or not high_dose_reason.strip():
+            raise DoseLimitError(
+                "dose",
+                shown,
+                f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
+                "unless overridden with a reason",
+            )
+        work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
+        work.warn(
+            "dose-above-limit",
+            f"dose {shown} is above the {format_amount(settings.dose_limit)} low-dose limit; "
+            f"overridden: {high_dose_reason.strip()}",
+        )
+    elif hcl > settings.dose_warning:
+        work.warn(
+            "dose-above-usual",
+            f"dose {shown} is above the usual maximum of {format_amount(settings.dose_warning)} naltrexone HCl",
+        )
+
+
+def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
+    opioids = find_opioids(medicines)
+    if not opioids:
+        return
+    names = ", ".join(opioids)
+    if not reason or not reason.strip():
+        raise CoMedicationError(
+            "other medicines",
+            names,
+            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
+            "(override only with a documented reason)",
+        )
+    work.overrides.append(Override("opioid-co-medication", reason.strip()))
+    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+
+
+def calculate_batch(
+    formula: MasterFormula | str | Path,
+    *,
+    quantity: object,
+    strength: object = None,
+    strength_basis: object = None,
+    date: object = None,
+    overage: object = 0,
+    potency: object = None,
+    assay: object = None,
+    water: object = None,
+    residual_solvent: object = None,
+    tablet_weight: object = None,
+    balance: Balance | None = None,
+    balance_readability: object = None,
+    balance_repeatability: object = None,
+    lots: Iterable[Lot | str] | Mapping[str, Any] = (),
+    capsule_size: str | None = None,
+    packing: object = None,
+    bulk_density: object = None,
+    drops_per_ml: object = None,
+    dose: object = None,
+    high_dose_reason: str | None = None,
+    other_medicines: Sequence[str] = (),
+    co_medication_reason: str | None = None,
+    stability: str | StabilityEvidence | None = None,
+    lot_number: str | None = None,
+    settings: Settings | None = None,
+    formula_dirs: Sequence[str | Path] = (),
+) -> BatchResult:
+    """Calculate a batch of ``formula``: what to weigh and measure, why, and the beyond-use date.
+
+    ``formula`` is a :class:`MasterFormula`, a built-in id or a file path.
+    ``quantity`` is a count of capsules (``100``), a volume (``"120 mL"``) or a
+    mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
+    text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
+    ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
+    ``residual_solvent``) are given in percent: ``potency=97.71``.
+    ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
+    average weight.  ``dose`` (one administration) is checked against the dose
+    limits for liquids, drops and creams; a capsule's dose is its strength.
+    ``lot_number`` is the batch's internal lot; without one, a lot is made from
+    the compounding date and a hash of the batch data (``B20260301-3F2A``), so
+    the same inputs always get the same lot.
+
+    Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
+    value for any input that breaks a rule.
+    """
+    from ldn_compound.loader import load_formula
+
+    settings = settings or Settings()
+    if not isinstance(formula, MasterFormula):
+        formula = load_formula(formula, dirs=formula_dirs)
+    form = formula.dosage_form
+    arithmetic = forms.for_dosage_form(form)
+    work = _Work()
+
+    strength_obj = _read_strength(formula, strength, strength_basis)
+    qty: Quantity = arithmetic.read_quantity(quantity, settings)
+    over = _read_percent(overage, "overage", allow_zero=True, maximum=settings.max_overage)
+    made: Quantity = qty * (1 + over)
+    day = _read_date(date)
+    source = _read_source(potency, assay, water, residual_solvent, tablet_weight)
+    scale = _read_balance(balance, balance_readability, balance_repeatability, settings)
+    lot_list = _read_lots(formula, lots)
+    evidence = _read_evidence(formula, stability)
+    d = scale.readability
+
+    def weigh_round(amount: Quantity) -> Quantity:
+        return Q_(round_to_step(magnitude(amount, "mg"), magnitude(d, "mg")), "mg")
+
+    unit_word = {DosageForm.CAPSULES: "per capsule"}.get(form, "")
+    work.step(
+        "Strength",
+        f"{strength_obj.describe()}{' ' + unit_word if unit_word else ''} "
+        f"(formula {formula.id} v{formula.version} allows {formula.strength.describe()})",
+    )
+    work.step("Quantity", format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.title}")
+
+    # ---- dose and co-medication checks come before any arithmetic is printed
+    if form is DosageForm.CAPSULES:
+        dose_obj: Strength | None = strength_obj
+    elif dose is not None:
+        dose_obj = Strength(parse_quantity(dose, "dose", MASS), strength_obj.basis)
+    else:
+        dose_obj = None
+    _check_dose(work, dose_obj, settings, high_dose_reason)
+    _check_medicines(work, list(other_medicines), co_medication_reason)
+
+    # ---- the active: basis, batch total, overage, potency or tablets, rounding
+    active = formula.active
+    active_form = active.salt_form or NALTREXONE_HCL
+    per_unit = strength_obj.to_basis(active_form)
+    if per_unit.basis != strength_obj.basis:
+        work.step(
+            "Salt conversion",
+            f"{strength_obj.describe()} × {active_form.molecular_weight} g/mol ÷ "
+            f"{strength_obj.basis.molecular_weight} g/mol {_eq(per_unit.amount)} {active_form.short_name}",
+        )
+    pure = arithmetic.active_total(per_unit.amount, qty)
+    work.step("Active for the batch", f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}")
+    pure_made: Quantity = pure * (1 + over)
+    if over:
+        work.step("Overage", f"{_amount(pure)} × (1 + {_percent(over)}) {_eq(pure_made)}; every component is scaled by the same overage")
+
+    tablets: int | None = None
+    if isinstance(source, TabletSource):
+        tab = source.tablet_strength.to_basis(active_form).amount
+        ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
+        powder_exact: Quantity = pure_made * ratio
+        powder_theory: Quantity = pure * ratio
+        tablets = math.ceil(magnitude(pure_made, "mg") / magnitude(tab, "mg"))
+        work.step(
+            "Tablets",
+            f"{_amount(pure_made)} ÷ {format_amount(tab)} per tablet = {format_number(magnitude(pure_made, 'mg') / magnitude(tab, 'mg'), significant=4)} "
+            f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
+            f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
+        )
+        if form is not DosageForm.CAPSULES:
+            work.warn("tablet-excipients", "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'")
+        basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
+    else:
+        potency_value = source.as_is_potency
+        if potency_value is None:
+            powder_exact, powder_theory = pure_made, pure
+            work.step("Potency", "no potency given: no correction (policy: correct only when a potency or assay is given)")
+            basis_note = f"as {active_form.short_name}, no potency correction"
+        else:
+            if source.assay is not None:
+                work.step(
+                    "Potency",
+                    f"as-is potency = assay {_percent(source.assay)} × (1 − water {_percent(source.water)} − "
+                    f"residual solvent {_percent(source.residual_solvent)}) = {_percent(potency_value)}",
+                )
+            powder_exact = pure_made / potency_value
+            powder_theory = pure / potency_value
+            work.step("Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}")
+            basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
+    active_amount = weigh_round(powder_exact)
+    active_theory = weigh_round(powder_theory)
+    if active_amount != powder_exact:
+        work.step("Rounding", f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} = {format_amount(active_amount)}")
+
+    lots_by_id = {lot.component: lot for lot in lot_list}
+    lines: list[Ingredient] = [
+        Ingredient(
+            id=active.id,
+            name=active.name,
+            role="active",
+            amount=active_amount,
+            theoretical=active_theory,
+            overage=active_amount - active_theory,
+            measure="weigh",
+            basis=basis_note,
+            tablets=tablets,
+            lot=lots_by_id.get(active.id),
+        )
+    ]
+
+    # ---- the other components
+    capsule: CapsuleFill | None = None
+    qs_index: int | None = None
+    for component in formula.components:
+        if component.role == "active":
+            continue
+        kind = component.amount.kind
+        if kind is AmountKind.FILL:
+            assert formula.capsule is not None
+            spec = formula.capsule
+            size = capsule_size or spec.size
+            stat = None if packing is None else parse_quantity(packing, "packing", MASS)
+            density = None if bulk_density is None else parse_quantity(bulk_density, "bulk density", CONCENTRATION)
+            cap_mass, cap_note = capsule_math.capacity(spec, size, stat, density)
+            count = magnitude(qty, "capsule")
+            active_each = powder_theory / count
+            others_each = sum(
+                (arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0] for c in formula.components
+                 if c.amount.kind is AmountKind.PER_UNIT),
+                Q_(Decimal(0), "mg"),
+            )
+            filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
+            work.step("Capsule capacity", cap_note)
+            work.step(
+                "Filler per capsule",
+                f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
+                f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
+            )
+            fill_weight = active_each + others_each + filler_each
+            low = Q_(round_to_step(magnitude(fill_weight * (1 - settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg")
+            high = Q_(round_to_step(magnitude(fill_weight * (1 + settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg")
+            capsule = CapsuleFill(
+                size=size,
+                capacity=cap_mass,
+                capacity_basis=cap_note,
+                active_per_capsule=active_each,
+                filler_per_capsule=filler_each,
+                fill_weight=fill_weight,
+                fill_low=low,
+                fill_high=high,
+                batch_weight=fill_weight * count,
+            )
+            work.step(
+                "Capsule fill weight",
+                f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to {format_amount(high)} "
+                f"(± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh {_amount(capsule.batch_weight)} in all",
+            )
+            total = filler_each * magnitude(made, "capsule")
+            theory = filler_each * count
+            amount, measure = weigh_round(total), "weigh"
+            work.step("Filler", f"{_amount(filler_each)} × {format_number(magnitude(made, 'capsule'))} capsules {_eq(total)} → {format_amount(amount)}")
+            line_theory = weigh_round(theory)
+        elif kind is AmountKind.QS and form is DosageForm.TOPICAL_CREAM:
+            qs_index = len(lines)
+            amount, measure, line_theory = made, "weigh", qty  # replaced below, once the others are known
+        else:
+            total, measure = arithmetic.excipient(component.amount, made)
+            theory, _ = arithmetic.excipient(component.amount, qty)
+            if measure == "weigh":
+                amount, line_theory = weigh_round(total), weigh_round(theory)
+            elif measure == "measure":
+                step = magnitude(settings.liquid_resolution, "mL")
+                amount = Q_(round_to_step(magnitude(total, "mL"), step), "mL")
+                line_theory = Q_(round_to_step(magnitude(theory, "mL"), step), "mL")
+            else:
+                amount, line_theory = total, theory
+            if measure != "q.s.":
+                work.step(component.name, f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}")
+            else:
+                work.step(component.name, f"q.s. to {format_amount(made)}")
+        lines.append(
+            Ingredient(
+                id=component.id,
+                name=component.name,
+                role=component.role,
+                amount=amount,
+                theoretical=line_theory,
+                overage=amount - line_theory,
+                measure=measure,
+                basis=component.amount.describe(),
+                qs=measure == "q.s.",
+                lot=lots_by_id.get(component.id),
+            )
+        )
+
+    if qs_index is not None:
+        base = lines[qs_index]
+        others = sum((line.amount for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
+        others_theory = sum((line.theoretical for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
+        base_amount = weigh_round(made - others)
+        base_theory = weigh_round(qty - others_theory)
+        if base_amount.magnitude <= 0:
+            raise InputError("strength", strength_obj.describe(), f"leave room for the {base.name} in {format_amount(qty)}")
+        work.step(base.name, f"q.s. to {format_amount(made)}: {format_amount(made)} − {format_amount(others)} = {format_amount(base_amount)}")
+        lines[qs_index] = attrs.evolve(base, amount=base_amount, theoretical=base_theory, overage=base_amount - base_theory,
+                                       basis=f"q.s. to {format_amount(made)}")
+
+    # ---- weighing: minimum weight and aliquot
+    minimum = scale.minimum_weight
+    work.step("Minimum weight", f"balance {scale.describe()} (USP <41>: 2000 × s, with s at least 0.41 d)")
+    aliquot: AliquotPlan | None = None
+    if active_amount < minimum:
+        if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
+            vehicle = next((line for line in lines if line.qs), None)
+            aliquot = solution_plan(
+                active_amount,
+                minimum,
+                vehicle.name if vehicle else "the vehicle",
+                made,
+                [c for c in settings.stock_concentrations if c <= 100],
+                settings.liquid_resolution,
+            )
+        else:
+            diluent = next(line for line in lines if line.role in {"filler", "base"})
+            aliquot = trituration_plan(active_amount, minimum, diluent.name, diluent.amount, settings.dilution_factors)
+        work.step(
+            "Aliquot",
+            f"{format_amount(active_amount)} is below the minimum weight {format_amount(minimum)}: "
+            f"weigh {format_amount(aliquot.weigh)}, dilute to {format_amount(aliquot.dilute_to)}, "
+            f"take {format_amount(aliquot.take)} (holds {format_amount(aliquot.holds)})",
+        )
+    for line in lines:
+        if line.measure == "weigh" and line.role != "active" and line.amount < minimum:
+            work.warn(
+                "below-minimum-weight",
+                f"{line.name}: {format_amount(line.amount)} is below the balance's minimum weight {format_amount(minimum)}",
+            )
+
+    # ---- dose per unit, yield, beyond-use date
+    dose_per_unit: dict[str, Quantity] = {}
+    if form is DosageForm.SUBLINGUAL_DROPS:
+        assert formula.drops is not None
+        per_ml = formula.drops.drops_per_ml if drops_per_ml is None else to_decimal(drops_per_ml, "drops per mL")
+        if not Decimal(5) <= per_ml <= Decimal(60):
+            raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
+        dose_per_unit["drop"] = Q_(magnitude(strength_obj.amount, "mg/mL") / per_ml, "mg")
+        work.step("Dose per drop", f"{format_amount(strength_obj.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) {_eq(dose_per_unit['drop'])}")
+    if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
+        dose_per_unit["mL"] = Q_(magnitude(strength_obj.amount, "mg/mL"), "mg")
+    if form is DosageForm.TOPICAL_CREAM and formula.topical and formula.topical.click_volume and formula.topical.density:
+        per_click = Q_(
+            magnitude(strength_obj.amount, "mg/g") * magnitude(formula.topical.density, "mg/mL") / 1000
+            * magnitude(formula.topical.click_volume, "mL"),
+            "mg",
+        )
+        dose_per_unit["click"] = per_click
+        work.step("Dose per click", f"{format_amount(strength_obj.amount)} × density {format_amount(formula.topical.density.to('g/mL'), unit='g/mL')} × {format_amount(formula.topical.click_volume)} per click {_eq(per_click)}")
+    theoretical_yield = qty if form is DosageForm.CAPSULES else made
+
+    bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
+    work.steps.extend(bud_steps)
+
+    if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
+        raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
+    result = BatchResult(
+        formula=formula,
+        strength=strength_obj,
+        quantity=qty,
+        compounding_date=day,
+        lot_number=lot_number or "",
+        ingredients=tuple(lines),
+        beyond_use=bud,
+        balance=scale,
+        source=source,
+        overage=over,
+        warnings=tuple(work.warnings),
+        trace=tuple(work.steps),
+        lots=lot_list,
+        aliquot=aliquot,
+        capsule=capsule,
+        overrides=tuple(work.overrides),
+        theoretical_yield=theoretical_yield,
+        dose_per_unit=dose_per_unit,
+    )
+    if lot_number is None:
+        result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{result.fingerprint[:4].upper()}")
+    return result

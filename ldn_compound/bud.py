@@ -1,0 +1,96 @@
+"""Beyond-use dates: USP <795> (2023) by preparation class, the legacy rules, site evidence.
+
+The date is counted from the compounding date (see
+:attr:`Settings.compounding_day_is_day_zero`) and is never later than the
+earliest expiry of any component lot given.
+
+>>> import datetime as dt
+>>> from ldn_compound.model import PreparationClass
+>>> maximum_days(PreparationClass.AQUEOUS_PRESERVED)
+(35, 'room temperature or refrigerator')
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+
+from ldn_compound.exceptions import InputError
+from ldn_compound.model import BeyondUse, Lot, MasterFormula, PreparationClass, StabilityEvidence, Step
+from ldn_compound.settings import BudSystem, Settings
+
+__all__ = ["USP_795_2023", "beyond_use", "maximum_days"]
+
+#: USP <795> (official 1 November 2023): maximum BUD without a monograph or stability data.
+USP_795_2023: dict[PreparationClass, tuple[int, str]] = {
+    PreparationClass.AQUEOUS_UNPRESERVED: (14, "refrigerator"),
+    PreparationClass.AQUEOUS_PRESERVED: (35, "room temperature or refrigerator"),
+    PreparationClass.NONAQUEOUS_ORAL_LIQUID: (90, "room temperature or refrigerator"),
+    PreparationClass.NONAQUEOUS_OTHER: (180, "room temperature or refrigerator"),
+}
+
+
+def maximum_days(preparation_class: PreparationClass) -> tuple[int, str]:
+    """The USP <795> (2023) maximum BUD in days and the storage it assumes."""
+    return USP_795_2023[preparation_class]
+
+
+def _add_months(date: dt.date, months: int) -> dt.date:
+    month = date.month - 1 + months
+    year = date.year + month // 12
+    month = month % 12 + 1
+    day = min(date.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+def _legacy(formula: MasterFormula, date: dt.date) -> tuple[dt.date, str]:
+    cls = formula.preparation_class
+    if not cls.aqueous:
+        return _add_months(date, 6), "legacy USP <795>: nonaqueous preparation, at most 6 months"
+    if formula.dosage_form.route == "topical":
+        return date + dt.timedelta(days=30), "legacy USP <795>: water-containing topical, at most 30 days"
+    return date + dt.timedelta(days=14), "legacy USP <795>: water-containing oral, at most 14 days refrigerated"
+
+
+def beyond_use(
+    formula: MasterFormula,
+    date: dt.date,
+    lots: Iterable[Lot],
+    settings: Settings,
+    evidence: StabilityEvidence | None = None,
+) -> tuple[BeyondUse, list[Step]]:
+    """The beyond-use date of a batch compounded on ``date``, and the steps that set it."""
+    steps: list[Step] = []
+    shift = dt.timedelta(days=0 if settings.compounding_day_is_day_zero else -1)
+    counting = "compounding day is day 0" if settings.compounding_day_is_day_zero else "compounding day is day 1"
+    storage = formula.storage
+    if evidence is not None:
+        bud = date + dt.timedelta(days=evidence.days) + shift
+        rule = f"site stability evidence '{evidence.id}': {evidence.days} days, {evidence.storage} ({evidence.citation})"
+        storage = evidence.storage
+    elif settings.bud_system is BudSystem.LEGACY:
+        raw, rule = _legacy(formula, date)
+        bud = raw + shift
+    else:
+        days, assumed = maximum_days(formula.preparation_class)
+        bud = date + dt.timedelta(days=days) + shift
+        rule = f"USP <795> (2023) {formula.preparation_class.value}: at most {days} days, {assumed}"
+    steps.append(Step("Beyond-use date", f"{rule}; {counting}: {date.isoformat()} → {bud.isoformat()}"))
+
+    limited_by = ""
+    dated = [lot for lot in lots if lot.expiry is not None]
+    for lot in dated:
+        assert lot.expiry is not None
+        if lot.expiry < date:
+            raise InputError(
+                f"lot {lot.component}={lot.lot} expiry", lot.expiry.isoformat(), "not be before the compounding date"
+            )
+    if dated:
+        earliest = min(dated, key=lambda lot: (lot.expiry, lot.component))
+        assert earliest.expiry is not None
+        if earliest.expiry < bud:
+            limited_by = f"lot {earliest.lot} of {earliest.component} expires {earliest.expiry.isoformat()}"
+            steps.append(Step("Beyond-use date", f"capped by the earliest component expiry: {limited_by}"))
+            bud = earliest.expiry
+    return BeyondUse(date=bud, days=(bud - date).days, storage=storage, rule=rule, limited_by=limited_by), steps

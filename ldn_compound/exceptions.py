@@ -1,0 +1,131 @@
+"""The errors ldn_compound raises.
+
+Every error derives from :class:`LDNError`; each concrete error also derives from
+the matching builtin (``ValueError``, ``LookupError``, ``OSError``) so callers
+that already catch those keep working.  Errors carry the offending values as
+attributes, and their messages read ``<field> must <rule> (got <value>)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "AliquotError",
+    "CapsuleOverfillError",
+    "CoMedicationError",
+    "DimensionError",
+    "DoseLimitError",
+    "FormulaFileError",
+    "FormulaNotFoundError",
+    "InputError",
+    "LDNError",
+    "LabelFitError",
+    "Problem",
+    "QuantityError",
+    "RenderError",
+]
+
+
+class LDNError(Exception):
+    """Base class of every error raised by ldn_compound."""
+
+
+class InputError(LDNError, ValueError):
+    """A value given by the caller breaks a rule.
+
+    ``field`` names the input (``"strength"``, ``"quantity"``, ``"potency"``…),
+    ``value`` is what was given and ``rule`` says what is accepted.
+    """
+
+    def __init__(self, field: str, value: object, rule: str) -> None:
+        self.field = field
+        self.value = value
+        self.rule = rule
+        super().__init__(f"{field} must {rule} (got {value!r})")
+
+
+class QuantityError(InputError):
+    """Text or a number that cannot be read as a quantity."""
+
+
+class DimensionError(QuantityError):
+    """A quantity of the wrong kind, e.g. a volume where a mass is needed."""
+
+    def __init__(self, field: str, value: object, expected: str, got: str) -> None:
+        self.expected = expected
+        self.got = got
+        InputError.__init__(self, field, value, f"be {expected}, not {got}")
+
+
+class DoseLimitError(InputError):
+    """A dose above the hard limit without an explicit override."""
+
+
+class CapsuleOverfillError(InputError):
+    """The active ingredient needs more room than the capsule has."""
+
+
+class AliquotError(InputError):
+    """No aliquot plan keeps every weighing at or above the balance's minimum weight."""
+
+
+class CoMedicationError(InputError):
+    """An opioid among the patient's other medicines, without an override reason."""
+
+
+class FormulaNotFoundError(LDNError, LookupError):
+    """A formula id that is neither built in nor in the given directories."""
+
+    def __init__(self, formula: str, known: Sequence[str]) -> None:
+        self.formula = formula
+        self.known = tuple(known)
+        listing = ", ".join(self.known) or "none"
+        super().__init__(f"formula must be a known id or a file path (got {formula!r}); known ids: {listing}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class Problem(tuple[str, str]):
+    """One problem found in a formula file: a key path and what is wrong there."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, message: str) -> Problem:
+        return super().__new__(cls, (path, message))
+
+    @property
+    def path(self) -> str:
+        return self[0]
+
+    @property
+    def message(self) -> str:
+        return self[1]
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class FormulaFileError(LDNError, ValueError):
+    """A formula file that cannot be read or does not describe a valid formula.
+
+    ``problems`` lists every problem found, each with a key path into the file
+    (``$.components[1].amount``), so a pharmacist can fix them all at once.
+    """
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"formula file {source} has {count} {noun}:\n{lines}")
+
+
+class RenderError(LDNError, ValueError):
+    """Data that cannot be printed faithfully (e.g. a character the font lacks)."""
+
+
+class LabelFitError(RenderError):
+    """Label text that does not fit the chosen label stock at the minimum type sizes."""

@@ -1,0 +1,199 @@
+"""JSON for integrators: batch results and formulas as documented, versioned documents.
+
+Every document has a ``"schema"`` key (``"ldn-compound/batch/1"``…); the JSON
+Schema files are in ``ldn_compound/schemas/``.  Amounts are strings that pint
+(and :func:`ldn_compound.units.parse_quantity`) read back, e.g. ``"460.5 mg"``.
+Output is deterministic: sorted keys, fixed indentation, no timestamps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ldn_compound.model import (
+    AliquotPlan,
+    Amount,
+    AmountKind,
+    BatchResult,
+    Ingredient,
+    MasterFormula,
+    PowderSource,
+)
+from ldn_compound.units import Quantity, format_amount, format_number
+
+__all__ = ["BATCH_SCHEMA", "FORMULAS_SCHEMA", "FORMULA_SCHEMA", "batch_to_dict", "dumps", "fingerprint", "formula_to_dict"]
+
+BATCH_SCHEMA = "ldn-compound/batch/1"
+FORMULA_SCHEMA = "ldn-compound/formula/1"
+FORMULAS_SCHEMA = "ldn-compound/formulas/1"
+
+
+def dumps(data: Any) -> str:
+    """JSON text: sorted keys, two-space indent, UTF-8 characters kept, one trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def _q(quantity: Quantity | None) -> str | None:
+    return None if quantity is None else format_amount(quantity)
+
+
+def _percent(value: Any) -> str | None:
+    return None if value is None else f"{format_number(value * 100)} %"
+
+
+def _ingredient(line: Ingredient) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "name": line.name,
+        "role": line.role,
+        "amount": _q(line.amount),
+        "theoretical": _q(line.theoretical),
+        "overage": _q(line.overage),
+        "measure": line.measure,
+        "qs": line.qs,
+        "basis": line.basis,
+        "tablets": line.tablets,
+        "lot": None
+        if line.lot is None
+        else {
+            "lot": line.lot.lot,
+            "expiry": None if line.lot.expiry is None else line.lot.expiry.isoformat(),
+            "manufacturer": line.lot.manufacturer,
+        },
+    }
+
+
+def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    return {
+        "method": plan.method,
+        "weigh": _q(plan.weigh),
+        "diluent": plan.diluent,
+        "dilute_to": _q(plan.dilute_to),
+        "take": _q(plan.take),
+        "holds": _q(plan.holds),
+        "steps": list(plan.steps),
+    }
+
+
+def _body(result: BatchResult) -> dict[str, Any]:
+    formula = result.formula
+    source = result.source
+    if isinstance(source, PowderSource):
+        source_data: dict[str, Any] = {
+            "type": "powder",
+            "potency": _percent(source.as_is_potency),
+            "assay": _percent(source.assay),
+            "water": _percent(source.water) if source.assay is not None else None,
+            "residual_solvent": _percent(source.residual_solvent) if source.assay is not None else None,
+        }
+    else:
+        source_data = {"type": "tablets", "average_weight": _q(source.average_weight), "tablet_strength": str(source.tablet_strength)}
+    capsule = result.capsule
+    return {
+        "schema": BATCH_SCHEMA,
+        "formula": {"id": formula.id, "version": formula.version, "dosage_form": formula.dosage_form.value, "name": formula.name},
+        "strength": {"amount": _q(result.strength.amount), "basis": result.strength.basis.id, "text": str(result.strength)},
+        "quantity": _q(result.quantity),
+        "compounding_date": result.compounding_date.isoformat(),
+        "lot_number": result.lot_number,
+        "overage": _percent(result.overage),
+        "source": source_data,
+        "balance": {
+            "readability": _q(result.balance.readability),
+            "repeatability": _q(result.balance.repeatability),
+            "minimum_weight": _q(result.balance.minimum_weight),
+        },
+        "ingredients": [_ingredient(line) for line in result.ingredients],
+        "aliquot": _aliquot(result.aliquot),
+        "capsule": None
+        if capsule is None
+        else {
+            "size": capsule.size,
+            "capacity": format_amount(capsule.capacity, significant=6),
+            "active_per_capsule": format_amount(capsule.active_per_capsule, significant=6),
+            "filler_per_capsule": format_amount(capsule.filler_per_capsule, significant=6),
+            "fill_weight": format_amount(capsule.fill_weight, significant=6),
+            "fill_low": _q(capsule.fill_low),
+            "fill_high": _q(capsule.fill_high),
+        },
+        "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
+        "theoretical_yield": _q(result.theoretical_yield),
+        "beyond_use_date": result.beyond_use.date.isoformat(),
+        "beyond_use": {
+            "days": result.beyond_use.days,
+            "storage": result.beyond_use.storage,
+            "rule": result.beyond_use.rule,
+            "limited_by": result.beyond_use.limited_by or None,
+        },
+        "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
+        "overrides": [{"code": o.code, "reason": o.reason} for o in result.overrides],
+        "trace": [{"step": s.title, "text": s.text} for s in result.trace],
+    }
+
+
+def fingerprint(result: BatchResult) -> str:
+    """The first 12 hex digits of the SHA-256 of the batch's JSON (without the fingerprint)."""
+    return hashlib.sha256(dumps(_body(result)).encode()).hexdigest()[:12]
+
+
+def batch_to_dict(result: BatchResult) -> dict[str, Any]:
+    """The batch as a JSON-ready dict following ``schemas/batch.schema.json``."""
+    data = _body(result)
+    data["fingerprint"] = hashlib.sha256(dumps(data).encode()).hexdigest()[:12]
+    return data
+
+
+def _amount(amount: Amount) -> dict[str, Any]:
+    value = amount.value
+    if isinstance(value, Quantity):
+        shown: str | None = format_amount(value)
+    elif value is not None:
+        shown = f"{format_number(value * 100)} %"
+    else:
+        shown = None
+    return {"kind": amount.kind.value, "value": shown, "text": amount.describe()}
+
+
+def formula_to_dict(formula: MasterFormula) -> dict[str, Any]:
+    """A master formula as a JSON-ready dict following ``schemas/formula.schema.json``."""
+    rng = formula.strength
+    return {
+        "schema": FORMULA_SCHEMA,
+        "id": formula.id,
+        "name": formula.name,
+        "version": formula.version,
+        "dosage_form": formula.dosage_form.value,
+        "description": formula.description,
+        "strength": {
+            "default": _q(rng.default),
+            "minimum": _q(rng.minimum),
+            "maximum": _q(rng.maximum),
+            "basis": rng.basis.id,
+        },
+        "components": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "role": c.role,
+                "grade": c.grade,
+                "salt_form": None if c.salt_form is None else c.salt_form.id,
+                "amount": _amount(c.amount)
+                if c.amount.kind is not AmountKind.ACTIVE
+                else {"kind": "active", "value": None, "text": "per strength"},
+            }
+            for c in formula.components
+        ],
+        "preparation_class": formula.preparation_class.value,
+        "storage": formula.storage,
+        "container": formula.container,
+        "stability": [
+            {"id": e.id, "days": e.days, "storage": e.storage, "citation": e.citation} for e in formula.stability
+        ],
+        "auxiliary_labels": list(formula.auxiliary_labels),
+        "references": [r.citation for r in formula.references],
+        "source": formula.source,
+    }

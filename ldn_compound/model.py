@@ -1,0 +1,653 @@
+"""The domain values: master formulas, batch inputs and batch results.
+
+Every class is an immutable, validated :mod:`attrs` value (change one with
+:func:`attrs.evolve`).  Nothing here does I/O or arithmetic beyond what a value
+needs to describe itself; the calculations live in :mod:`ldn_compound.batch`
+and :mod:`ldn_compound.forms`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ldn_compound.exceptions import InputError
+from ldn_compound.substances import NALTREXONE_HCL, SaltForm, convert_basis
+from ldn_compound.units import (
+    CONCENTRATION,
+    MASS,
+    MASS_FRACTION,
+    VOLUME,
+    Kind,
+    Quantity,
+    format_amount,
+    format_number,
+    parse_quantity,
+)
+
+__all__ = [
+    "ActiveSource",
+    "AliquotPlan",
+    "Amount",
+    "Balance",
+    "BatchResult",
+    "BeyondUse",
+    "CapsuleFill",
+    "CapsuleSpec",
+    "Component",
+    "DosageForm",
+    "DropsSpec",
+    "Ingredient",
+    "Lot",
+    "MasterFormula",
+    "Override",
+    "Pharmacy",
+    "PowderSource",
+    "PreparationClass",
+    "Prescription",
+    "QualityCheck",
+    "Reference",
+    "StabilityEvidence",
+    "Step",
+    "Strength",
+    "StrengthRange",
+    "TabletSource",
+    "TitrationStep",
+    "TopicalSpec",
+    "Warning",
+]
+
+
+class DosageForm(enum.StrEnum):
+    """The four LDN dosage forms, each with the kinds of its strength and batch quantity."""
+
+    CAPSULES = "capsules"
+    ORAL_LIQUID = "oral-liquid"
+    SUBLINGUAL_DROPS = "sublingual-drops"
+    TOPICAL_CREAM = "topical-cream"
+
+    @property
+    def strength_kind(self) -> Kind:
+        """What a strength is: a mass per capsule, a mass per volume or a mass per mass."""
+        return {
+            DosageForm.CAPSULES: MASS,
+            DosageForm.ORAL_LIQUID: CONCENTRATION,
+            DosageForm.SUBLINGUAL_DROPS: CONCENTRATION,
+            DosageForm.TOPICAL_CREAM: MASS_FRACTION,
+        }[self]
+
+    @property
+    def strength_rule(self) -> str:
+        """What a strength of this form is, with an example, for error messages."""
+        return {
+            DosageForm.CAPSULES: "a mass per capsule, e.g. '4.5 mg'",
+            DosageForm.ORAL_LIQUID: "a mass per volume, e.g. '1 mg/mL'",
+            DosageForm.SUBLINGUAL_DROPS: "a mass per volume, e.g. '10 mg/mL'",
+            DosageForm.TOPICAL_CREAM: "a mass per mass, e.g. '1 mg/g'",
+        }[self]
+
+    @property
+    def quantity_rule(self) -> str:
+        """The words used when a batch quantity of the wrong kind is given."""
+        return {
+            DosageForm.CAPSULES: "a number of capsules, e.g. 100",
+            DosageForm.ORAL_LIQUID: "a volume, e.g. '120 mL'",
+            DosageForm.SUBLINGUAL_DROPS: "a volume, e.g. '30 mL'",
+            DosageForm.TOPICAL_CREAM: "a mass, e.g. '30 g'",
+        }[self]
+
+    @property
+    def title(self) -> str:
+        """The dosage form as printed on records and labels."""
+        return {
+            DosageForm.CAPSULES: "capsules",
+            DosageForm.ORAL_LIQUID: "oral liquid",
+            DosageForm.SUBLINGUAL_DROPS: "sublingual drops",
+            DosageForm.TOPICAL_CREAM: "topical cream",
+        }[self]
+
+    @property
+    def route(self) -> str:
+        """The route of administration."""
+        return {
+            DosageForm.CAPSULES: "oral",
+            DosageForm.ORAL_LIQUID: "oral",
+            DosageForm.SUBLINGUAL_DROPS: "sublingual",
+            DosageForm.TOPICAL_CREAM: "topical",
+        }[self]
+
+
+class PreparationClass(enum.StrEnum):
+    """The USP <795> (2023) classes that set the default beyond-use date."""
+
+    AQUEOUS_UNPRESERVED = "aqueous-unpreserved"
+    AQUEOUS_PRESERVED = "aqueous-preserved"
+    NONAQUEOUS_ORAL_LIQUID = "nonaqueous-oral-liquid"
+    NONAQUEOUS_OTHER = "nonaqueous-other"
+
+    @property
+    def aqueous(self) -> bool:
+        """Whether the preparation is aqueous (water activity at or above 0.6)."""
+        return self in {PreparationClass.AQUEOUS_UNPRESERVED, PreparationClass.AQUEOUS_PRESERVED}
+
+
+def _strip(value: object) -> str:
+    return str(value).strip()
+
+
+def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value:
+        raise InputError(attribute.name, value, "not be empty")
+
+
+@attrs.frozen
+class Strength:
+    """An amount of naltrexone per unit with its basis, e.g. ``4.5 mg naltrexone HCl`` per capsule.
+
+    ``amount`` is a mass (per capsule), a mass per volume or a mass per mass,
+    in the canonical unit (mg, mg/mL, mg/g).
+    """
+
+    amount: Quantity
+    basis: SaltForm = NALTREXONE_HCL
+
+    def to_basis(self, basis: SaltForm) -> Strength:
+        """The same strength written in another salt form."""
+        return Strength(convert_basis(self.amount, self.basis, basis), basis)
+
+    def describe(self, *, significant: int | None = None) -> str:
+        """``4.5 mg naltrexone HCl``."""
+        return f"{format_amount(self.amount, significant=significant)} {self.basis.short_name}"
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@attrs.frozen
+class StrengthRange:
+    """A formula's default strength and the range it allows, in one basis."""
+
+    default: Quantity
+    minimum: Quantity
+    maximum: Quantity
+    basis: SaltForm = NALTREXONE_HCL
+
+    def contains(self, amount: Quantity) -> bool:
+        """Whether ``amount`` (in this range's basis and kind) lies within the range."""
+        return bool(self.minimum <= amount <= self.maximum)
+
+    def describe(self) -> str:
+        """``0.1 mg to 10 mg naltrexone HCl``."""
+        return f"{format_amount(self.minimum)} to {format_amount(self.maximum)} {self.basis.short_name}"
+
+
+class AmountKind(enum.StrEnum):
+    """How a component's amount is given in a master formula."""
+
+    ACTIVE = "active"  # set by the strength
+    FILL = "fill"  # capsule filler: whatever fills the capsule
+    QS = "q.s."  # vehicle or base to the final volume or weight
+    PER_UNIT = "per-unit"  # a mass per capsule
+    W_V = "w/v"  # a mass per volume (stored in mg/mL)
+    V_V = "v/v"  # a volume per volume (stored as a fraction)
+    W_W = "w/w"  # a mass per mass (stored in mg/g)
+
+
+@attrs.frozen
+class Amount:
+    """A component's amount in a master formula: its kind and, where it has one, its value.
+
+    ``text`` keeps what the formula file said (``"0.5 % w/v"``) for the records.
+    """
+
+    kind: AmountKind
+    value: Quantity | Decimal | None = None
+    text: str = ""
+
+    def describe(self) -> str:
+        """The amount as the master formula states it."""
+        if self.text:
+            return self.text
+        if self.kind is AmountKind.V_V and isinstance(self.value, Decimal):
+            return f"{format_number(self.value * 100)} % v/v"
+        if isinstance(self.value, Quantity):
+            return format_amount(self.value)
+        return str(self.kind)
+
+
+@attrs.frozen
+class Component:
+    """One ingredient of a master formula.
+
+    ``role`` is one of :data:`ROLES`; the active ingredient's role is ``"active"``
+    and its ``salt_form`` says which form of naltrexone is used.
+    """
+
+    id: str = attrs.field(validator=_non_empty)
+    name: str = attrs.field(validator=_non_empty)
+    role: str
+    amount: Amount
+    grade: str = ""
+    salt_form: SaltForm | None = None
+    notes: str = ""
+
+
+ROLES = (
+    "active",
+    "filler",
+    "vehicle",
+    "base",
+    "excipient",
+    "preservative",
+    "antioxidant",
+    "sweetener",
+    "flavouring",
+    "humectant",
+    "cosolvent",
+    "buffer",
+    "glidant",
+    "levigating agent",
+)
+
+
+@attrs.frozen
+class CapsuleSpec:
+    """Capsule data of a formula: default size, the filler, its packing statistics, density.
+
+    ``packing`` maps a size (``"1"``, ``"0"``, ``"00"``…) to the measured mass
+    of filler alone that fills one capsule; ``bulk_density`` (mg/mL) is the
+    fallback used with the capsule's nominal volume.  ``displacement_factor``
+    is the mass of filler displaced by 1 mg of active.
+    """
+
+    size: str
+    filler: str
+    packing: Mapping[str, Quantity] = attrs.field(factory=dict)
+    bulk_density: Quantity | None = None
+    displacement_factor: Decimal = Decimal(1)
+
+
+@attrs.frozen
+class DropsSpec:
+    """Sublingual drops: the calibrated dropper's drops per mL."""
+
+    drops_per_ml: Decimal
+    dropper: str = ""
+
+
+@attrs.frozen
+class TopicalSpec:
+    """Topical cream: an optional calibrated dispenser volume per click and the cream's density."""
+
+    click_volume: Quantity | None = None
+    density: Quantity | None = None
+    dispenser: str = ""
+
+
+@attrs.frozen
+class StabilityEvidence:
+    """Preparation-specific stability data a site may choose to date a batch by.
+
+    It is used only when a batch names it explicitly, and its citation is printed.
+    """
+
+    id: str
+    days: int
+    storage: str
+    citation: str
+
+
+@attrs.frozen
+class QualityCheck:
+    """A quality-control check of the master formula, e.g. ``pH`` ``4.0 to 5.0``."""
+
+    name: str
+    specification: str
+
+
+@attrs.frozen
+class Reference:
+    """A published source behind a formula."""
+
+    citation: str
+    supports: str = ""
+
+
+@attrs.frozen
+class MasterFormula:
+    """A master formula: what a pharmacy compounds, how, and how it is dated and labelled."""
+
+    id: str
+    name: str
+    version: str
+    dosage_form: DosageForm
+    strength: StrengthRange
+    components: tuple[Component, ...]
+    preparation_class: PreparationClass
+    storage: str
+    container: str
+    description: str = ""
+    capsule: CapsuleSpec | None = None
+    drops: DropsSpec | None = None
+    topical: TopicalSpec | None = None
+    reference_quantity: Quantity | None = None
+    stability: tuple[StabilityEvidence, ...] = ()
+    procedure: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    quality_checks: tuple[QualityCheck, ...] = ()
+    auxiliary_labels: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    source: str = ""
+
+    @property
+    def active(self) -> Component:
+        """The active (naltrexone) component."""
+        return next(c for c in self.components if c.role == "active")
+
+    def component(self, component_id: str) -> Component:
+        """The component with this id."""
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise InputError("component", component_id, f"be one of {', '.join(c.id for c in self.components)}")
+
+
+# --------------------------------------------------------------------------- batch inputs
+
+
+def _fraction(field: str) -> Any:
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+        if value is not None and not Decimal(0) < value <= Decimal(1):
+            raise InputError(field, f"{format_number(value * 100)} %", "be more than 0 % and at most 100 %")
+
+    return validate
+
+
+@attrs.frozen
+class PowderSource:
+    """Bulk naltrexone powder and its potency from the certificate of analysis.
+
+    Give either ``potency`` (as-is, a fraction: 0.9771 for 97.71 %) or ``assay``
+    (anhydrous basis) with ``water`` and ``residual_solvent``; the as-is potency
+    is then ``assay × (1 − water − residual solvent)``.  With neither, no
+    potency correction is made and the record says so.
+    """
+
+    potency: Decimal | None = attrs.field(default=None, validator=_fraction("potency"))
+    assay: Decimal | None = attrs.field(default=None, validator=_fraction("assay"))
+    water: Decimal = Decimal(0)
+    residual_solvent: Decimal = Decimal(0)
+
+    def __attrs_post_init__(self) -> None:
+        if self.potency is not None and self.assay is not None:
+            raise InputError("potency", self.potency, "not be given together with an assay")
+        for field, value in (("water", self.water), ("residual solvent", self.residual_solvent)):
+            if not Decimal(0) <= value < Decimal(1):
+                raise InputError(field, f"{format_number(value * 100)} %", "be at least 0 % and below 100 %")
+        if self.assay is None and (self.water or self.residual_solvent):
+            raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an assay")
+        if self.as_is_potency is not None and not Decimal(0) < self.as_is_potency <= 1:
+            raise InputError("potency", self.as_is_potency, "be more than 0 % and at most 100 %")
+
+    @property
+    def as_is_potency(self) -> Decimal | None:
+        """The potency to weigh by (a fraction), or ``None`` when none was given."""
+        if self.potency is not None:
+            return self.potency
+        if self.assay is not None:
+            return self.assay * (1 - self.water - self.residual_solvent)
+        return None
+
+
+@attrs.frozen
+class TabletSource:
+    """Commercial naltrexone HCl tablets, crushed; the technician weighs 20 or more for the average."""
+
+    average_weight: Quantity
+    tablet_strength: Strength = attrs.field(
+        factory=lambda: Strength(parse_quantity("50 mg", "tablet strength", MASS), NALTREXONE_HCL)
+    )
+
+
+ActiveSource = PowderSource | TabletSource
+
+
+@attrs.frozen
+class Balance:
+    """The balance used to weigh: readability ``d`` and, when known, repeatability ``s``.
+
+    USP <41>: the minimum weight is ``2000 × s``, with ``s`` no less than
+    ``0.41 d``; so a balance with unknown or small ``s`` has ``820 × d``.  A site
+    may set ``minimum_weight`` directly (e.g. 120 mg for a class III balance).
+    """
+
+    readability: Quantity
+    repeatability: Quantity | None = None
+    fixed_minimum: Quantity | None = None
+    name: str = ""
+
+    @property
+    def minimum_weight(self) -> Quantity:
+        """The smallest amount this balance may weigh."""
+        if self.fixed_minimum is not None:
+            return self.fixed_minimum
+        floor = self.readability * Decimal("0.41")
+        s = self.repeatability if self.repeatability is not None and self.repeatability > floor else floor
+        result: Quantity = s * 2000
+        return result
+
+    def describe(self) -> str:
+        """``balance d = 0.1 mg, minimum weight 82 mg (USP <41>)``."""
+        name = f"{self.name}, " if self.name else ""
+        return f"{name}d = {format_amount(self.readability)}, minimum weight {format_amount(self.minimum_weight)}"
+
+
+@attrs.frozen
+class Lot:
+    """A component lot used in a batch: lot number, expiry and maker."""
+
+    component: str
+    lot: str
+    expiry: dt.date | None = None
+    manufacturer: str = ""
+
+
+@attrs.frozen
+class Override:
+    """A safety check the caller overrode, with the reason given."""
+
+    code: str
+    reason: str
+
+
+@attrs.frozen
+class Pharmacy:
+    """The pharmacy printed on records and labels."""
+
+    name: str = attrs.field(validator=_non_empty)
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    pharmacist: str = ""
+
+
+@attrs.frozen
+class TitrationStep:
+    """One step of a titration schedule: ``dose`` (a mass) once daily for ``days`` days.
+
+    ``days=None`` marks the last step, taken from then on ("then 4.5 mg").
+    """
+
+    dose: Quantity
+    days: int | None = None
+
+
+@attrs.frozen
+class Prescription:
+    """A prescription for a patient label.
+
+    ``quantity`` defaults to the whole batch; ``titration`` (liquids and drops)
+    turns a dose schedule into amounts the patient measures.
+    """
+
+    number: str = attrs.field(validator=_non_empty)
+    patient: str = attrs.field(validator=_non_empty)
+    prescriber: str = attrs.field(validator=_non_empty)
+    directions: str = attrs.field(validator=_non_empty)
+    date_filled: dt.date | None = None
+    refills: int = 0
+    quantity: Quantity | None = None
+    titration: tuple[TitrationStep, ...] = ()
+
+
+# --------------------------------------------------------------------------- batch results
+
+
+@attrs.frozen
+class Step:
+    """One step of a calculation: what was done, in words and numbers."""
+
+    title: str
+    text: str
+
+
+@attrs.frozen
+class Warning:  # noqa: A001 - a batch warning, distinct from the builtin category
+    """Something the pharmacist must see: a ``code`` for software and a ``message`` for people."""
+
+    code: str
+    message: str
+
+
+@attrs.frozen
+class Ingredient:
+    """One line of a batch: what to weigh or measure.
+
+    ``amount`` is what to measure (overage included); ``theoretical`` the amount
+    without overage; ``overage`` the difference.  A q.s. line (``qs``) carries
+    the final volume or weight to make up to.  ``measure`` says how: ``weigh``,
+    ``measure`` (by volume) or ``q.s.``.
+    """
+
+    id: str
+    name: str
+    role: str
+    amount: Quantity
+    theoretical: Quantity
+    overage: Quantity
+    measure: str
+    basis: str = ""
+    qs: bool = False
+    tablets: int | None = None
+    lot: Lot | None = None
+
+    def describe_amount(self) -> str:
+        """The amount as printed: ``460.5 mg``, or ``q.s. to 120 mL``."""
+        text = format_amount(self.amount)
+        return f"q.s. to {text}" if self.qs else text
+
+
+@attrs.frozen
+class AliquotPlan:
+    """How to measure an active amount smaller than the balance can weigh.
+
+    Weigh ``weigh`` of the active, dilute it with ``diluent`` to ``dilute_to``
+    (a mass for a trituration, a volume for a solution), and take ``take``,
+    which holds ``holds`` of the active.
+    """
+
+    method: str  # "trituration" or "solution"
+    weigh: Quantity
+    diluent: str
+    dilute_to: Quantity
+    take: Quantity
+    holds: Quantity
+    factor: Decimal
+    steps: tuple[str, ...]
+
+
+@attrs.frozen
+class CapsuleFill:
+    """The capsule arithmetic of a batch, with the individual-weight acceptance range."""
+
+    size: str
+    capacity: Quantity  # filler alone that fills one capsule
+    capacity_basis: str
+    active_per_capsule: Quantity
+    filler_per_capsule: Quantity
+    fill_weight: Quantity
+    fill_low: Quantity
+    fill_high: Quantity
+    batch_weight: Quantity
+
+
+@attrs.frozen
+class BeyondUse:
+    """The beyond-use date and how it was set."""
+
+    date: dt.date
+    days: int
+    storage: str
+    rule: str
+    limited_by: str = ""
+
+
+@attrs.frozen
+class BatchResult:
+    """Everything a batch needs: what to measure, why, and until when it may be used.
+
+    ``ingredients`` lists what to weigh or measure; ``trace`` explains each
+    calculation; :meth:`to_dict` gives the JSON form for other software.
+    """
+
+    formula: MasterFormula
+    strength: Strength
+    quantity: Quantity
+    compounding_date: dt.date
+    lot_number: str
+    ingredients: tuple[Ingredient, ...]
+    beyond_use: BeyondUse
+    balance: Balance
+    source: PowderSource | TabletSource
+    overage: Decimal
+    warnings: tuple[Warning, ...]
+    trace: tuple[Step, ...]
+    lots: tuple[Lot, ...] = ()
+    aliquot: AliquotPlan | None = None
+    capsule: CapsuleFill | None = None
+    overrides: tuple[Override, ...] = ()
+    theoretical_yield: Quantity | None = None
+    dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
+
+    @property
+    def active(self) -> Ingredient:
+        """The active ingredient line."""
+        return next(i for i in self.ingredients if i.role == "active")
+
+    @property
+    def beyond_use_date(self) -> dt.date:
+        """The beyond-use date."""
+        return self.beyond_use.date
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the batch data, printed on records so a reprint can be matched to it."""
+        from ldn_compound.jsonio import fingerprint
+
+        return fingerprint(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The batch as JSON-ready data (schema ``ldn-compound/batch``)."""
+        from ldn_compound.jsonio import batch_to_dict
+
+        return batch_to_dict(self)
+
+    def to_json(self) -> str:
+        """The batch as JSON text: sorted keys, two-space indent, one trailing newline."""
+        from ldn_compound.jsonio import dumps
+
+        return dumps(self.to_dict())

@@ -1,0 +1,65 @@
+"""Site settings: the rules the reference says vary between pharmacies.
+
+Each is a field of :class:`Settings` with the default the package uses; a
+pharmacy whose SOP differs passes its own ``Settings`` (change one field with
+:func:`attrs.evolve`).  Every setting used for a batch is printed in its trace.
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+
+import attrs
+
+from ldn_compound.units import MASS, VOLUME, Quantity, parse_quantity
+
+__all__ = ["BudSystem", "Settings"]
+
+
+class BudSystem(enum.StrEnum):
+    """Which beyond-use-date rules to apply."""
+
+    USP_795_2023 = "usp-795-2023"
+    LEGACY = "legacy"
+
+
+def _q(text: str, kind: object) -> Quantity:
+    return parse_quantity(text, "setting", kind)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class Settings:
+    """The rules a site may set differently.
+
+    - ``bud_system``: USP <795> as revised in 2023 (default) or the legacy rules.
+    - ``compounding_day_is_day_zero``: with ``True`` (default) a 14-day BUD for a
+      batch made on 1 March is 15 March; with ``False`` the compounding day is
+      day 1, giving 14 March.
+    - ``default_readability``: the balance readability when none is given.
+    - ``liquid_resolution``: measured volumes are rounded to this (half up).
+    - ``dilution_factors``: the aliquot dilutions tried, smallest first.
+    - ``stock_concentrations``: the aliquot stock solutions tried (mg/mL), largest first;
+      none above the salt's solubility (about 100 mg/mL).
+    - ``dose_warning`` and ``dose_limit``: warn above the first; refuse above the second
+      unless overridden with a reason.
+    - ``fill_tolerance``: individual capsule weights within ± this fraction of the
+      theoretical fill (legacy USP <795>: 10 %).
+    - ``yield_tolerance``: actual yield within ± this fraction of the theoretical.
+    - ``max_overage``: the largest overage accepted, a fraction of the batch.
+    """
+
+    bud_system: BudSystem = BudSystem.USP_795_2023
+    compounding_day_is_day_zero: bool = True
+    default_readability: Quantity = attrs.field(factory=lambda: _q("0.1 mg", MASS))
+    liquid_resolution: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    dilution_factors: tuple[int, ...] = (10, 20, 50, 100)
+    stock_concentrations: tuple[Decimal, ...] = (Decimal(10), Decimal(5), Decimal(2), Decimal(1))
+    dose_warning: Quantity = attrs.field(factory=lambda: _q("4.5 mg", MASS))
+    dose_limit: Quantity = attrs.field(factory=lambda: _q("10 mg", MASS))
+    fill_tolerance: Decimal = Decimal("0.10")
+    yield_tolerance: Decimal = Decimal("0.05")
+    max_overage: Decimal = Decimal("0.50")
+    max_capsules: int = 10_000
+    max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
+    max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))

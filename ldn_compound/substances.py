@@ -1,0 +1,98 @@
+"""Naltrexone and its salt forms, and conversion between them by molecular weight.
+
+A strength always names its basis (the salt form it is written in).  Amounts
+convert between bases by the ratio of molecular weights, never by a typed
+factor:
+
+>>> from ldn_compound.units import parse_quantity, MASS, format_amount
+>>> dose = parse_quantity("4.5 mg", "dose", MASS)
+>>> format_amount(convert_basis(dose, NALTREXONE_HCL, NALTREXONE_BASE), significant=4)
+'4.066 mg'
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+import attrs
+
+from ldn_compound.exceptions import InputError
+from ldn_compound.units import Quantity
+
+__all__ = [
+    "NALTREXONE_BASE",
+    "NALTREXONE_HCL",
+    "NALTREXONE_HCL_DIHYDRATE",
+    "SALT_FORMS",
+    "SaltForm",
+    "convert_basis",
+    "salt_form",
+]
+
+
+@attrs.frozen
+class SaltForm:
+    """One form of the active substance: its id, name, formula and molecular weight (g/mol)."""
+
+    id: str
+    name: str
+    short_name: str
+    formula: str
+    molecular_weight: Decimal
+    source: str
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+NALTREXONE_BASE: Final = SaltForm(
+    id="base",
+    name="naltrexone",
+    short_name="naltrexone base",
+    formula="C20H23NO4",
+    molecular_weight=Decimal("341.40"),
+    source="PubChem; drugs.com monograph",
+)
+NALTREXONE_HCL: Final = SaltForm(
+    id="hcl",
+    name="naltrexone hydrochloride",
+    short_name="naltrexone HCl",
+    formula="C20H23NO4·HCl",
+    molecular_weight=Decimal("377.86"),
+    source="USP monograph Naltrexone Hydrochloride; DailyMed label",
+)
+NALTREXONE_HCL_DIHYDRATE: Final = SaltForm(
+    id="hcl-dihydrate",
+    name="naltrexone hydrochloride dihydrate",
+    short_name="naltrexone HCl dihydrate",
+    formula="C20H23NO4·HCl·2H2O",
+    molecular_weight=Decimal("413.90"),
+    source="computed: 377.86 + 2 × 18.015 (Guguta et al., Cryst Growth Des 2009)",
+)
+
+SALT_FORMS: Final = {form.id: form for form in (NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE)}
+_ALIASES: Final = {"naltrexone": "base", "hydrochloride": "hcl", "naltrexone-hcl": "hcl", "dihydrate": "hcl-dihydrate"}
+
+
+def salt_form(name: str | SaltForm, field: str = "basis") -> SaltForm:
+    """Look up a salt form by id (``base``, ``hcl``, ``hcl-dihydrate``).
+
+    >>> salt_form("HCl").name
+    'naltrexone hydrochloride'
+    """
+    if isinstance(name, SaltForm):
+        return name
+    key = str(name).strip().lower()
+    key = _ALIASES.get(key, key)
+    try:
+        return SALT_FORMS[key]
+    except KeyError:
+        raise InputError(field, name, f"be one of {', '.join(SALT_FORMS)}") from None
+
+
+def convert_basis(amount: Quantity, source: SaltForm, target: SaltForm) -> Quantity:
+    """Convert an amount of naltrexone from one salt form to another (molecular-weight ratio)."""
+    if source == target:
+        return amount
+    return amount * (target.molecular_weight / source.molecular_weight)

@@ -1,0 +1,311 @@
+"""Quantities: the package's one unit registry, reading user text, printing amounts.
+
+All magnitudes are :class:`~decimal.Decimal`, so arithmetic is exact and never
+shows float artefacts such as ``449.99999 mg``.  Text is read by
+:func:`parse_quantity`, which checks the dimension the field needs; amounts are
+printed by :func:`format_amount` the way a pharmacist writes them.
+
+>>> str(format_amount(parse_quantity("0.0025 g", "dose", MASS)))
+'2.5 mg'
+>>> format_amount(parse_quantity("5 mg/5 mL", "strength", CONCENTRATION))
+'1 mg/mL'
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from importlib import resources
+from typing import Any, Final
+
+import pint
+
+from ldn_compound.exceptions import DimensionError, QuantityError
+
+__all__ = [
+    "CONCENTRATION",
+    "COUNT_CAPSULE",
+    "MASS",
+    "MASS_FRACTION",
+    "VOLUME",
+    "Kind",
+    "Q_",
+    "Quantity",
+    "format_amount",
+    "format_number",
+    "magnitude",
+    "parse_quantity",
+    "round_to_step",
+    "to_decimal",
+    "ureg",
+]
+
+ureg: Final = pint.UnitRegistry(
+    filename=None,
+    non_int_type=Decimal,
+    cache_folder=None,
+    autoconvert_offset_to_baseunit=False,
+)
+ureg.load_definitions(str(resources.files("ldn_compound").joinpath("units.txt")))
+ureg.formatter.default_format = "~C"
+
+Quantity = ureg.Quantity
+Q_ = ureg.Quantity
+
+
+class Kind:
+    """A kind of quantity a field accepts: its dimension, canonical unit and a plain name.
+
+    ``example`` is shown in error messages ("a mass, e.g. '4.5 mg'").
+    """
+
+    __slots__ = ("canonical", "dimensionality", "example", "name")
+
+    def __init__(self, name: str, canonical: str, example: str) -> None:
+        self.name = name
+        self.canonical = canonical
+        self.example = example
+        self.dimensionality = ureg.parse_units(canonical).dimensionality
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
+
+
+MASS: Final = Kind("a mass", "mg", "4.5 mg")
+VOLUME: Final = Kind("a volume", "mL", "120 mL")
+CONCENTRATION: Final = Kind("a mass per volume", "mg/mL", "1 mg/mL")
+MASS_FRACTION: Final = Kind("a mass per mass", "mg/g", "1 mg/g")
+COUNT_CAPSULE: Final = Kind("a number of capsules", "capsule", "100")
+
+_NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
+_QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s].*?)?\s*$")
+_RATIO_RE = re.compile(
+    rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s/]+?)\s*/\s*(?P<den>{_NUMBER})\s*(?P<dunit>[^\d\s/]+?)\s*$"
+)
+_MAX_DIGITS = 30
+
+
+def to_decimal(value: object, field: str = "value") -> Decimal:
+    """Turn a number (int, Decimal, float or numeric text) into an exact Decimal.
+
+    Floats go through their shortest text form, so ``0.1`` becomes ``Decimal('0.1')``.
+
+    >>> to_decimal(0.1)
+    Decimal('0.1')
+    """
+    if isinstance(value, bool):
+        raise QuantityError(field, value, "be a number")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", ".") if value.count(",") == 1 and "." not in value else value.strip()
+        if not re.fullmatch(_NUMBER, text):
+            raise QuantityError(field, value, "be a number")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid numbers
+            raise QuantityError(field, value, "be a number") from None
+    else:
+        raise QuantityError(field, value, "be a number")
+    if not result.is_finite():
+        raise QuantityError(field, value, "be a finite number")
+    if result != 0 and abs(result.adjusted()) > _MAX_DIGITS:
+        raise QuantityError(field, value, "be a number of sensible size")
+    return result
+
+
+def _units(text: str, field: str, original: object) -> Any:
+    cleaned = text.strip().replace("μ", "µ")
+    if not cleaned:
+        return ureg.dimensionless
+    if not re.fullmatch(r"[A-Za-zµ%/*·. ()]+", cleaned) or re.search(r"\d", cleaned):
+        raise QuantityError(field, original, "be a number followed by a unit such as 'mg', 'mL' or 'mg/mL'")
+    try:
+        return ureg.parse_units(cleaned.replace("·", "*"))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError,
+            ValueError, AssertionError):
+        raise QuantityError(
+            field, original, "use units ldn_compound knows (mg, g, mcg, kg, mL, L, %, capsule, drop, click)"
+        ) from None
+
+
+def _from_text(text: str, field: str) -> Quantity:
+    ratio = _RATIO_RE.match(text)
+    if ratio:
+        # "5 mg/5 mL": both sides are quantities; pint alone would read mg·mL.
+        num = Q_(to_decimal(ratio["num"], field), _units(ratio["unit"], field, text))
+        den_value = to_decimal(ratio["den"], field)
+        if den_value == 0:
+            raise QuantityError(field, text, "not divide by zero")
+        den = Q_(den_value, _units(ratio["dunit"], field, text))
+        return num / den
+    match = _QUANTITY_RE.match(text)
+    if not match:
+        raise QuantityError(field, text, "be a number followed by a unit, e.g. '4.5 mg', '120 mL' or '1 mg/mL'")
+    unit_text = match["unit"] or ""
+    if "/" in unit_text and re.search(r"/\s*[^/]*\d", unit_text):
+        raise QuantityError(field, text, "be written as 'amount/volume', e.g. '5 mg/5 mL' or '1 mg/mL'")
+    return Q_(to_decimal(match["num"], field), _units(unit_text, field, text))
+
+
+def _rebuild(value: Any, field: str) -> Quantity:
+    """Rebuild a quantity from any pint registry in ours, with a Decimal magnitude."""
+    try:
+        units = ureg.parse_units(str(value.units))
+    except Exception:  # noqa: BLE001 - any unit we do not know is a bad input
+        raise QuantityError(field, value, "use units ldn_compound knows (mg, g, mcg, mL, L, capsule, drop)") from None
+    return Q_(to_decimal(value.magnitude, field), units)
+
+
+def parse_quantity(
+    value: object,
+    field: str,
+    kind: Kind,
+    *,
+    positive: bool = True,
+    default_unit: str | None = None,
+) -> Quantity:
+    """Read ``value`` (text, a number with ``default_unit``, or a quantity) as ``kind``.
+
+    The result is in the kind's canonical unit (mg, mL, mg/mL, mg/g), so equal
+    quantities compare and hash equal.  Raises :class:`QuantityError` for text
+    that is not a quantity, :class:`DimensionError` for the wrong kind, and
+    :class:`QuantityError` for zero or negative amounts when ``positive``.
+
+    >>> parse_quantity("0.25 g", "mass", MASS)
+    <Quantity(250, 'milligram')>
+    """
+    if isinstance(value, pint.Quantity):
+        quantity = value if value._REGISTRY is ureg else _rebuild(value, field)  # noqa: SLF001
+        if not isinstance(quantity.magnitude, Decimal):
+            quantity = Q_(to_decimal(quantity.magnitude, field), quantity.units)
+    elif isinstance(value, str):
+        if not value.strip():
+            raise QuantityError(field, value, f"be {kind.name}, e.g. {kind.example!r}")
+        quantity = _from_text(value, field)
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        quantity = Q_(to_decimal(value, field), ureg.dimensionless)
+    else:
+        raise QuantityError(field, value, f"be {kind.name}, e.g. {kind.example!r}")
+
+    if quantity.dimensionless and quantity.units == ureg.dimensionless and kind.dimensionality:
+        if default_unit is None:
+            raise QuantityError(field, value, f"carry a unit: {kind.name}, e.g. {kind.example!r}")
+        quantity = Q_(quantity.magnitude, default_unit)
+    if quantity.dimensionality != kind.dimensionality:
+        raise DimensionError(field, value, f"{kind.name}, e.g. {kind.example!r}", _describe(quantity))
+    if kind is MASS_FRACTION and quantity.units == ureg.dimensionless:
+        raise QuantityError(field, value, f"carry a unit: {kind.name}, e.g. {kind.example!r}")
+    result = quantity.to(kind.canonical)
+    if positive and result.magnitude <= 0:
+        raise QuantityError(field, value, "be greater than zero")
+    return Q_(_tidy(result.magnitude), result.units)
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or an exponent: 250.00 → 250, 2.50 → 2.5."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+_DIMENSION_NAMES: Final = {
+    MASS.dimensionality: "a mass",
+    VOLUME.dimensionality: "a volume",
+    CONCENTRATION.dimensionality: "a mass per volume",
+    MASS_FRACTION.dimensionality: "a mass per mass or a plain number",
+    COUNT_CAPSULE.dimensionality: "a number of capsules",
+}
+
+
+def _describe(quantity: Quantity) -> str:
+    name = _DIMENSION_NAMES.get(quantity.dimensionality)
+    return name or f"a quantity in {quantity.units:~C}"
+
+
+def magnitude(quantity: Quantity, unit: str) -> Decimal:
+    """The Decimal magnitude of ``quantity`` in ``unit``."""
+    value = quantity.to(unit).magnitude
+    return value if isinstance(value, Decimal) else to_decimal(value)
+
+
+def round_to_step(value: Decimal, step: Decimal, *, up: bool = False) -> Decimal:
+    """Round ``value`` to a whole multiple of ``step``: half up, or always up when ``up``.
+
+    >>> round_to_step(Decimal("4.98055"), Decimal("0.1"))
+    Decimal('5.0')
+    """
+    steps = (value / step).quantize(Decimal(1), rounding=ROUND_CEILING if up else ROUND_HALF_UP)
+    return steps * step
+
+
+def format_number(value: Decimal, *, significant: int | None = None, places: int | None = None) -> str:
+    """Print a number as a pharmacist writes it: no exponent, no trailing zeros, a leading zero.
+
+    ``significant`` rounds to that many significant figures, ``places`` to that
+    many decimal places (both half up); without either the value prints exactly.
+
+    >>> format_number(Decimal("4.9805"), significant=3), format_number(Decimal("5.000"))
+    ('4.98', '5')
+    """
+    if significant is not None and value != 0:
+        exponent = value.adjusted() - significant + 1
+        value = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in {"-0", ""}:
+        text = "0"
+    return text
+
+
+# For each kind: (threshold in the canonical unit, display unit), largest first.
+_DISPLAY_UNITS: Final = {
+    MASS.dimensionality: ((Decimal(1_000_000), "kg"), (Decimal(1000), "g"), (Decimal("0.1"), "mg"), (Decimal(0), "mcg")),
+    VOLUME.dimensionality: ((Decimal(1000), "L"), (Decimal(0), "mL")),
+}
+_CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION)}
+
+
+def display_unit(quantity: Quantity) -> str:
+    """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L."""
+    dimensionality = quantity.dimensionality
+    choices = _DISPLAY_UNITS.get(dimensionality)
+    if choices is None:
+        return _CANONICAL.get(dimensionality) or f"{quantity.units:~C}"
+    size = abs(magnitude(quantity, _CANONICAL[dimensionality]))
+    for threshold, unit in choices:
+        if size >= threshold:
+            return unit
+    return choices[-1][1]  # pragma: no cover - the last threshold is zero
+
+
+def format_amount(
+    quantity: Quantity,
+    *,
+    significant: int | None = None,
+    places: int | None = None,
+    unit: str | None = None,
+) -> str:
+    """Print an amount with a sensible unit: ``2.5 mg`` (not ``0.0025 g``), ``23.68 g`` (not ``23680 mg``).
+
+    The value prints exactly unless ``significant`` or ``places`` asks for rounding
+    (half up); ``unit`` forces a display unit.  The result is text that
+    :func:`parse_quantity` reads back to the same quantity.
+
+    >>> format_amount(parse_quantity("23680 mg", "mass", MASS))
+    '23.68 g'
+    """
+    target = unit or display_unit(quantity)
+    value = magnitude(quantity, target)
+    number = format_number(value, significant=significant, places=places)
+    symbol = f"{ureg.parse_units(target):~C}"
+    if symbol in {"capsule", "tablet", "drop", "click"} and number != "1":
+        symbol += "s"
+    return f"{number} {symbol}"

@@ -1,0 +1,152 @@
+"""Weighing below the balance's minimum weight: the aliquot method.
+
+When the active to weigh is below the minimum weight, weigh a larger amount
+``W`` (the next 1-2-5 value at or above both the minimum weight and the
+amount needed), dilute it, and take the part that holds the amount needed.
+Every weighing in the plan is at or above the minimum weight.
+
+Worked example (reference, section 4): 48 mg needed, minimum weight 82 mg →
+weigh 100 mg, triturate with 900 mg of filler (1 in 10), take 480 mg.
+
+>>> from ldn_compound.units import parse_quantity, MASS, format_amount
+>>> plan = trituration_plan(parse_quantity("48 mg", "a", MASS), parse_quantity("82 mg", "m", MASS),
+...                         "microcrystalline cellulose", parse_quantity("7312 mg", "f", MASS), (10, 20))
+>>> format_amount(plan.weigh), format_amount(plan.dilute_to), format_amount(plan.take)
+('100 mg', '1 g', '480 mg')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from ldn_compound.exceptions import AliquotError
+from ldn_compound.model import AliquotPlan
+from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude
+
+__all__ = ["nice_ceiling", "solution_plan", "trituration_plan"]
+
+
+def nice_ceiling(value: Decimal) -> Decimal:
+    """The smallest number of the 1-2-5 series (…, 10, 20, 50, 100, …) at or above ``value``.
+
+    >>> nice_ceiling(Decimal(82)), nice_ceiling(Decimal(100)), nice_ceiling(Decimal("1.2"))
+    (Decimal('100'), Decimal('100'), Decimal('2'))
+    """
+    if value <= 0:
+        raise ValueError("value must be positive")
+    scale = Decimal(1).scaleb(value.adjusted())
+    for step in (1, 2, 5, 10):
+        candidate = scale * step
+        if candidate >= value:
+            return Decimal(int(candidate)) if candidate == candidate.to_integral() else candidate.normalize()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _weigh_amount(required: Decimal, minimum: Decimal) -> Decimal:
+    return nice_ceiling(max(required, minimum))
+
+
+def trituration_plan(
+    required: Quantity,
+    minimum: Quantity,
+    diluent: str,
+    diluent_available: Quantity | None,
+    factors: Sequence[int],
+) -> AliquotPlan:
+    """Plan a trituration (geometric dilution with a solid) holding ``required`` of the active.
+
+    ``diluent_available`` is how much of the diluent the batch uses in all (the
+    filler or base); the part carried by the aliquot must not exceed it, and
+    what remains to add must itself be zero or weighable.
+    """
+    need = magnitude(required, "mg")
+    floor = magnitude(minimum, "mg")
+    weigh = _weigh_amount(need, floor)
+    available = magnitude(diluent_available, "mg") if diluent_available is not None else None
+    for factor in factors:
+        total = weigh * factor
+        diluent_mass = total - weigh
+        take = need * factor
+        carried = take - need
+        remaining = None if available is None else available - carried
+        if take < floor or diluent_mass < floor or take > total:
+            continue
+        if remaining is not None and (remaining < 0 or Decimal(0) < remaining < floor):
+            continue
+        f = format_number(Decimal(factor))
+        steps = (
+            f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active.",
+            f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
+            f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
+            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(required)} of the active.",
+        )
+        if remaining is not None:
+            steps += (
+                f"Add the rest of the {diluent}: {format_amount(Q_(remaining, 'mg'))} "
+                f"({format_amount(diluent_available)} in all, less {format_amount(Q_(carried, 'mg'))} in the aliquot).",
+            )
+        return AliquotPlan(
+            method="trituration",
+            weigh=Q_(weigh, "mg"),
+            diluent=diluent,
+            dilute_to=Q_(total, "mg"),
+            take=Q_(take, "mg"),
+            holds=required,
+            factor=Decimal(factor),
+            steps=steps,
+        )
+    raise AliquotError(
+        "aliquot",
+        format_amount(required),
+        f"fit a trituration in which every weighing is at least {format_amount(minimum)} (tried 1 in "
+        + ", 1 in ".join(str(f) for f in factors)
+        + ")",
+    )
+
+
+def solution_plan(
+    required: Quantity,
+    minimum: Quantity,
+    vehicle: str,
+    final_volume: Quantity,
+    concentrations: Sequence[Decimal],
+    resolution: Quantity,
+) -> AliquotPlan:
+    """Plan a stock solution in the vehicle from which a measured volume holds ``required``.
+
+    The stock concentrations are tried largest first; the first whose aliquot
+    volume is a whole number of graduations and fits in the final volume wins.
+    """
+    need = magnitude(required, "mg")
+    weigh = _weigh_amount(need, magnitude(minimum, "mg"))
+    step = magnitude(resolution, "mL")
+    final = magnitude(final_volume, "mL")
+    for concentration in concentrations:
+        stock = weigh / concentration
+        take = need / concentration
+        if take % step or stock % step or take > final or take < step:
+            continue
+        c = format_number(concentration)
+        steps = (
+            f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active.",
+            f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} ({c} mg/mL).",
+            f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution: it holds {format_amount(required)} "
+            "of the active; use it as part of the vehicle.",
+        )
+        return AliquotPlan(
+            method="solution",
+            weigh=Q_(weigh, "mg"),
+            diluent=vehicle,
+            dilute_to=Q_(stock, "mL"),
+            take=Q_(take, "mL"),
+            holds=required,
+            factor=weigh / need,
+            steps=steps,
+        )
+    raise AliquotError(
+        "aliquot",
+        format_amount(required),
+        "fit a stock solution whose aliquot is a whole number of "
+        f"{format_amount(resolution)} graduations within {format_amount(final_volume)}",
+    )
