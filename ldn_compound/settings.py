@@ -54,7 +54,7 @@ class Settings:
     default_readability: Quantity = attrs.field(factory=lambda: _q("0.1 mg", MASS))
     liquid_resolution: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
     dilution_factors: tuple[int, ...] = (10, 20, 50, 100)
-    stock_concentrations: tuple[Decimal, ...] = (Decimal(10), Decimal(5), Decimal(2), Decimal(1))
+    stock_concentrations: tuple[Decimal, ...] = tuple(Decimal(c) for c in ("10", "5", "2", "1", "0.5", "0.2", "0.1"))
     dose_warning: Quantity = attrs.field(factory=lambda: _q("4.5 mg", MASS))
     dose_limit: Quantity = attrs.field(factory=lambda: _q("10 mg", MASS))
     fill_tolerance: Decimal = Decimal("0.10")

@@ -274,12 +274,14 @@ _CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLU
 
 
 def display_unit(quantity: Quantity) -> str:
-    """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L."""
+    """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L; zero in mg or mL."""
     dimensionality = quantity.dimensionality
     choices = _DISPLAY_UNITS.get(dimensionality)
     if choices is None:
         return _CANONICAL.get(dimensionality) or f"{quantity.units:~C}"
     size = abs(magnitude(quantity, _CANONICAL[dimensionality]))
+    if size == 0:
+        return _CANONICAL[dimensionality]
     for threshold, unit in choices:
         if size >= threshold:
             return unit

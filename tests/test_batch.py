@@ -1,0 +1,414 @@
+"""The batch calculation, checked against values worked by hand from the reference.
+
+Each expected value is written out with its arithmetic, so a reviewer can check
+the test without running the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from ldn_compound import (
+    AliquotError,
+    CapsuleOverfillError,
+    CoMedicationError,
+    DimensionError,
+    DoseLimitError,
+    FormulaNotFoundError,
+    InputError,
+    LDNError,
+    QuantityError,
+    Settings,
+    calculate_batch,
+    load_formula,
+)
+from ldn_compound.units import format_amount
+
+DAY = "2026-03-01"
+
+
+def amounts(result):
+    return {line.id: line.describe_amount() for line in result.ingredients}
+
+
+# ---------------------------------------------------------------- capsules
+
+
+def test_capsules_plain():
+    # 100 × 4.5 mg = 450 mg; filler (230 − 4.5) × 100 = 22 550 mg
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", date=DAY)
+    assert amounts(result) == {"naltrexone-hcl": "450 mg", "mcc": "22.55 g"}
+    assert result.active.role == "active"
+    fill = result.capsule
+    assert format_amount(fill.fill_weight) == "230 mg"
+    assert (format_amount(fill.fill_low), format_amount(fill.fill_high)) == ("207 mg", "253 mg")
+    assert format_amount(fill.batch_weight) == "23 g"
+
+
+def test_capsules_potency_correction_as_is():
+    # 450 mg ÷ 0.9771 = 460.54652... → 460.5 mg (balance readability 0.1 mg)
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", potency=97.71, date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "460.5 mg"
+    # filler: (230 − 4.6054652...) × 100 = 22 539.45348... → 22 539.5 mg
+    assert amounts(result)["mcc"] == "22.5395 g"
+    assert any("450 mg ÷ 0.9771 ≈ 460.547 mg" in step.text for step in result.trace)
+
+
+def test_capsules_potency_from_assay_and_water():
+    # as-is = 99.2 % × (1 − 1.5 %) = 97.712 %; 450 ÷ 0.97712 = 460.5371... → 460.5 mg
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", assay=99.2, water=1.5, date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "460.5 mg"
+    assert any("= 97.712 %" in step.text for step in result.trace)
+
+
+def test_capsules_strength_as_base_converts_by_molecular_weight():
+    # 4.5 mg base × 377.86 / 341.40 = 4.98058 mg HCl; × 100 = 498.058 → 498.1 mg
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", strength_basis="base", date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "498.1 mg"
+    assert str(result.strength) == "4.5 mg naltrexone base"
+    assert any(step.title == "Salt conversion" for step in result.trace)
+
+
+def test_capsules_overage_is_shown_separately():
+    # 450 mg × 1.05 = 472.5 mg (22.5 mg overage); filler 225.5 mg × 105 = 23 677.5 mg
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", overage=5, date=DAY)
+    active = result.active
+    assert (format_amount(active.amount), format_amount(active.theoretical), format_amount(active.overage)) == (
+        "472.5 mg",
+        "450 mg",
+        "22.5 mg",
+    )
+    assert amounts(result)["mcc"] == "23.6775 g"
+    assert format_amount(result.theoretical_yield) == "100 capsules"
+
+
+def test_capsules_worked_aliquot_example():
+    # Reference §4: 32 × 1.5 mg = 48 mg, minimum weight 82 mg → weigh 100 mg, triturate with
+    # 900 mg MCC (1 in 10), take 480 mg; the rest of the fill is MCC:
+    # filler (230 − 1.5) × 32 = 7312 mg, less 432 mg carried in the aliquot = 6880 mg.
+    result = calculate_batch("ldn-capsules", quantity=32, strength="1.5 mg", balance_readability="0.1 mg", date=DAY)
+    plan = result.aliquot
+    assert plan is not None
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
+        "100 mg",
+        "1 g",
+        "480 mg",
+        "48 mg",
+    ]
+    assert plan.steps[1] == "Weigh 900 mg of Microcrystalline cellulose NF (Avicel PH-105)."
+    assert "6.88 g" in plan.steps[-1]
+    minimum = result.balance.minimum_weight
+    assert format_amount(minimum) == "82 mg"
+    assert all(q >= minimum for q in (plan.weigh, plan.dilute_to - plan.weigh, plan.take))
+
+
+def test_capsules_no_aliquot_when_the_active_is_weighable():
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY).aliquot is None
+
+
+def test_capsules_from_crushed_tablets():
+    # 30 × 4.5 mg = 135 mg HCl → crush ceil(135 / 50) = 3 tablets; powder 135 × 200 / 50 = 540 mg;
+    # 18 mg of powder per capsule displaces filler: (230 − 18) × 30 = 6360 mg
+    result = calculate_batch("ldn-capsules", quantity=30, strength="4.5 mg", tablet_weight="200 mg", date=DAY)
+    assert amounts(result) == {"naltrexone-hcl": "540 mg", "mcc": "6.36 g"}
+    assert result.active.tablets == 3
+
+
+def test_capsules_from_bulk_density_for_a_size_without_a_packing_statistic():
+    # size 5 has no packing statistic: 0.13 mL × 300 mg/mL = 39 mg capacity; (39 − 1) × 10 = 380 mg
+    result = calculate_batch("ldn-capsules", quantity=10, strength="1 mg", capsule_size="5", date=DAY)
+    assert format_amount(result.capsule.capacity) == "39 mg"
+    assert amounts(result)["mcc"] == "380 mg"
+
+
+def test_capsules_packing_statistic_given_for_the_batch():
+    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", packing="250 mg", date=DAY)
+    assert amounts(result)["mcc"] == "24.55 g"
+
+
+def test_over_full_capsule_is_an_error():
+    # 10 mg per capsule from tablets weighing 600 mg each: 120 mg of powder per capsule > 110 mg in a size 4
+    with pytest.raises(CapsuleOverfillError) as info:
+        calculate_batch("ldn-capsules", quantity=10, strength="10 mg", tablet_weight="600 mg", capsule_size="4", date=DAY)
+    assert "size 4" in str(info.value)
+    assert "110 mg" in str(info.value)
+
+
+# ---------------------------------------------------------------- oral liquid (Fawcett 1997)
+
+
+@pytest.mark.parametrize(
+    ("volume", "expected"),
+    [
+        # per 100 mL: 100 mg naltrexone HCl, 0.5 g ascorbic acid, 0.1 g sodium benzoate, 20 mL glycerol
+        ("100 mL", {"naltrexone-hcl": "100 mg", "ascorbic-acid": "500 mg", "sodium-benzoate": "100 mg", "glycerol": "20 mL"}),
+        ("120 mL", {"naltrexone-hcl": "120 mg", "ascorbic-acid": "600 mg", "sodium-benzoate": "120 mg", "glycerol": "24 mL"}),
+        ("250 mL", {"naltrexone-hcl": "250 mg", "ascorbic-acid": "1.25 g", "sodium-benzoate": "250 mg", "glycerol": "50 mL"}),
+        ("30 mL", {"naltrexone-hcl": "30 mg", "ascorbic-acid": "150 mg", "sodium-benzoate": "30 mg", "glycerol": "6 mL"}),
+    ],
+)
+def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
+    result = calculate_batch("ldn-oral-liquid", quantity=volume, date=DAY)
+    got = amounts(result)
+    assert got.pop("purified-water") == f"q.s. to {volume}"
+    assert got == expected
+
+
+def test_oral_liquid_aliquot_is_a_stock_solution():
+    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: weigh 100 mg, dissolve to 10 mL (10 mg/mL), take 3 mL
+    result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
+    plan = result.aliquot
+    assert plan.method == "solution"
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == ["100 mg", "10 mL", "3 mL", "30 mg"]
+
+
+def test_oral_liquid_from_tablets_warns_that_it_is_a_suspension():
+    # 100 mL × 1 mg/mL = 100 mg → 2 tablets; powder 100 × 220 / 50 = 440 mg
+    result = calculate_batch("ldn-oral-liquid", quantity="100 mL", tablet_weight="220 mg", date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "440 mg"
+    assert result.active.tablets == 2
+    assert [w.code for w in result.warnings] == ["tablet-excipients"]
+
+
+def test_liquid_dose_limits():
+    warn = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="6 mg", date=DAY)
+    assert [w.code for w in warn.warnings] == ["dose-above-usual"]
+    with pytest.raises(DoseLimitError, match="dose must be at most 10 mg"):
+        calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", date=DAY)
+    allowed = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", high_dose_reason="Prescriber confirmed by phone", date=DAY)
+    assert [(o.code, o.reason) for o in allowed.overrides] == [("dose-above-limit", "Prescriber confirmed by phone")]
+
+
+# ---------------------------------------------------------------- drops and cream
+
+
+def test_sublingual_drops_dose_per_drop():
+    # 10 mg/mL × 30 mL = 300 mg; 10 mg/mL ÷ 20 drops/mL = 0.5 mg per drop
+    result = calculate_batch("ldn-sublingual-drops", quantity="30 mL", date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "300 mg"
+    assert format_amount(result.dose_per_unit["drop"]) == "0.5 mg"
+    calibrated = calculate_batch("ldn-sublingual-drops", quantity="30 mL", drops_per_ml=25, date=DAY)
+    assert format_amount(calibrated.dose_per_unit["drop"]) == "0.4 mg"
+
+
+def test_topical_cream_base_qs_to_weight():
+    # 30 g × 3 mg/g = 90 mg active (weighable at d = 0.1 mg? 90 ≥ 82: yes); water 2 % = 600 mg;
+    # base 30 000 − 90 − 600 = 29 310 mg
+    result = calculate_batch("ldn-topical-cream", quantity="30 g", strength="3 mg/g", date=DAY)
+    assert amounts(result) == {"naltrexone-hcl": "90 mg", "purified-water": "600 mg", "cream-base": "29.31 g"}
+    assert result.aliquot is None
+
+
+def test_topical_cream_aliquot_trituration_in_the_base():
+    # 30 g × 1 mg/g = 30 mg < 82 mg: weigh 100 mg, dilute to 1 g with 900 mg base, take 300 mg
+    result = calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY)
+    plan = result.aliquot
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take)] == ["100 mg", "1 g", "300 mg"]
+
+
+# ---------------------------------------------------------------- minimum weight
+
+
+@pytest.mark.parametrize(
+    ("readability", "repeatability", "minimum"),
+    [("0.1 mg", None, "82 mg"), ("1 mg", None, "820 mg"), ("0.1 mg", "0.1 mg", "200 mg"), ("0.1 mg", "0.02 mg", "82 mg")],
+)
+def test_usp_41_minimum_weight(readability, repeatability, minimum):
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, balance_readability=readability, balance_repeatability=repeatability, date=DAY
+    )
+    assert format_amount(result.balance.minimum_weight) == minimum
+
+
+def test_one_mg_balance_needs_an_aliquot_for_a_normal_batch():
+    # 450 mg < 820 mg: weigh 1 g, triturate 1 in 10 (9 g MCC), take 4.5 g
+    result = calculate_batch("ldn-capsules", quantity=100, balance_readability="1 mg", date=DAY)
+    plan = result.aliquot
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take)] == ["1 g", "10 g", "4.5 g"]
+
+
+def test_aliquot_impossible_is_an_error():
+    with pytest.raises(AliquotError):
+        calculate_batch("ldn-capsules", quantity=1, strength="0.5 mg", date=DAY)
+
+
+# ---------------------------------------------------------------- beyond-use dates
+
+
+def test_bud_by_preparation_class():
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY).beyond_use_date == dt.date(2026, 8, 28)  # +180
+    assert calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY).beyond_use_date == dt.date(2026, 4, 5)  # +35
+
+
+def test_bud_capped_by_a_component_expiry():
+    result = calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, lots=["glycerol=GL-7:2026-03-20"])
+    assert result.beyond_use_date == dt.date(2026, 3, 20)
+    assert result.beyond_use.limited_by == "lot GL-7 of glycerol expires 2026-03-20"
+
+
+def test_bud_day_counting_is_a_setting():
+    settings = Settings(compounding_day_is_day_zero=False)
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=settings).beyond_use_date == dt.date(2026, 8, 27)
+
+
+def test_bud_legacy_rules():
+    from ldn_compound.settings import BudSystem
+
+    legacy = Settings(bud_system=BudSystem.LEGACY)
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 9, 1)
+    assert calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 3, 15)
+    assert calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 3, 31)
+
+
+def test_bud_from_site_stability_evidence_only_when_named():
+    result = calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, stability="fawcett-1997-refrigerated")
+    assert result.beyond_use_date == dt.date(2026, 4, 30)  # 1 March + 60 days
+    assert "Ann Pharmacother 1997" in result.beyond_use.rule
+    with pytest.raises(InputError, match="stability must name stability evidence of ldn-oral-liquid"):
+        calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, stability="made-up")
+
+
+def test_expired_component_is_refused():
+    with pytest.raises(InputError, match="expiry must not be before the compounding date"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1:2026-02-01"])
+
+
+# ---------------------------------------------------------------- safety
+
+
+def test_dose_above_usual_warns_and_records_it():
+    result = calculate_batch("ldn-capsules", quantity=100, strength="6 mg", date=DAY)
+    assert [w.code for w in result.warnings] == ["dose-above-usual"]
+
+
+def test_opioid_co_medication_stops_the_batch_unless_overridden():
+    with pytest.raises(CoMedicationError, match="oxycodone"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, other_medicines=["Levothyroxine", "OxyContin (oxycodone) 10 mg"])
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, date=DAY, other_medicines=["tramadol"], co_medication_reason="Tramadol stopped 2026-02-20"
+    )
+    assert [(o.code, o.reason) for o in result.overrides] == [("opioid-co-medication", "Tramadol stopped 2026-02-20")]
+    assert result.to_dict()["overrides"] == [{"code": "opioid-co-medication", "reason": "Tramadol stopped 2026-02-20"}]
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"quantity": "100 mL"}, DimensionError, "quantity must be a number of capsules, e.g. '100', not a volume (got '100 mL')"),
+        ({"quantity": 0}, QuantityError, "quantity must be greater than zero (got 0)"),
+        ({"quantity": -5}, QuantityError, "quantity must be greater than zero (got -5)"),
+        ({"quantity": 10.5}, QuantityError, "quantity must be a whole number of capsules"),
+        ({"quantity": 10**6}, QuantityError, "quantity must be at most 10000 capsules"),
+        ({"quantity": 100, "strength": "4.5 mL"}, DimensionError, "strength must be a mass per capsule, e.g. '4.5 mg', not a volume (got '4.5 mL')"),
+        ({"quantity": 100, "strength": "4.5 mg/capsule"}, None, ""),
+        ({"quantity": 100, "strength": "50 mg"}, InputError, "strength must be within the formula's range, 0.1 mg to 10 mg naltrexone HCl (got '50 mg')"),
+        ({"quantity": 100, "strength": "0.01 mg"}, InputError, "strength must be within the formula's range"),
+        ({"quantity": 100, "potency": 0}, InputError, "potency must be more than 0 % and at most 100 % (got '0 %')"),
+        ({"quantity": 100, "potency": 101}, InputError, "potency must be more than 0 % and at most 100 % (got '101 %')"),
+        ({"quantity": 100, "potency": "abc"}, QuantityError, "potency must be a number (got 'abc')"),
+        ({"quantity": 100, "assay": 99, "water": 100}, InputError, "water must be at least 0 % and below 100 % (got '100 %')"),
+        ({"quantity": 100, "water": 1.5}, InputError, "water must be given with an assay"),
+        ({"quantity": 100, "potency": 99, "assay": 99}, InputError, "potency must not be given together with an assay"),
+        ({"quantity": 100, "overage": -1}, InputError, "overage must be 0 % and at most 50 % (got '-1 %')"),
+        ({"quantity": 100, "overage": 80}, InputError, "overage must be 0 % and at most 50 % (got '80 %')"),
+        ({"quantity": 100, "date": "2026-13-01"}, InputError, "date must be a date written YYYY-MM-DD"),
+        ({"quantity": 100, "date": "yesterday"}, InputError, "date must be a date written YYYY-MM-DD"),
+        ({"quantity": 100, "lots": ["mcc"]}, InputError, "lot must be ID=LOT or ID=LOT:YYYY-MM-DD"),
+        ({"quantity": 100, "lots": ["sugar=S1"]}, InputError, "lot must name a component of ldn-capsules"),
+        ({"quantity": 100, "lots": ["mcc=M1:soon"]}, InputError, "lot mcc expiry must be a date"),
+        ({"quantity": 100, "tablet_weight": "20 mg"}, QuantityError, "tablet weight must be at least the 50 mg"),
+        ({"quantity": 100, "tablet_weight": "200 mL"}, DimensionError, "tablet weight must be a mass"),
+        ({"quantity": 100, "balance_readability": "5 g"}, QuantityError, "balance readability must be at most 10 mg"),
+        ({"quantity": 100, "capsule_size": "9"}, InputError, "capsule size must be one of 000, 00, 0, 1, 2, 3, 4, 5 (got '9')"),
+        ({"quantity": 100, "strength_basis": "sulfate"}, InputError, "strength basis must be one of base, hcl, hcl-dihydrate (got 'sulfate')"),
+        ({"quantity": 100, "lot_number": "bad lot!"}, InputError, "lot number must be 1 to 40 letters"),
+    ],
+)
+def test_bad_capsule_inputs_name_the_field_and_value(kwargs, error, message):
+    if error is None:
+        calculate_batch("ldn-capsules", **{"date": DAY, **kwargs})
+        return
+    kwargs.setdefault("date", DAY)
+    with pytest.raises(error) as info:
+        calculate_batch("ldn-capsules", **kwargs)
+    assert message in str(info.value)
+    assert isinstance(info.value, LDNError)
+
+
+@pytest.mark.parametrize(
+    ("formula", "kwargs", "message"),
+    [
+        ("ldn-oral-liquid", {"quantity": "30 g"}, "quantity must be a volume, e.g. '120 mL', not a mass (got '30 g')"),
+        ("ldn-oral-liquid", {"quantity": "100 mL", "strength": "1 mg"}, "strength must be a mass per volume, e.g. '1 mg/mL', not a mass"),
+        ("ldn-oral-liquid", {"quantity": "100 L"}, "quantity must be at most 5 L"),
+        ("ldn-oral-liquid", {"quantity": "100 mL", "strength": "50 mg/mL"}, "strength must be within the formula's range"),
+        ("ldn-topical-cream", {"quantity": "30 mL"}, "quantity must be a mass, e.g. '4.5 mg', not a volume"),
+        ("ldn-topical-cream", {"quantity": "30 g", "strength": "1 mg/mL"}, "strength must be a mass per mass, e.g. '1 mg/g'"),
+        ("ldn-sublingual-drops", {"quantity": "30 mL", "drops_per_ml": 200}, "drops per mL must be a calibrated dropper's drops per mL"),
+    ],
+)
+def test_bad_inputs_for_other_forms(formula, kwargs, message):
+    with pytest.raises(LDNError) as info:
+        calculate_batch(formula, date=DAY, **kwargs)
+    assert message in str(info.value)
+
+
+def test_unknown_formula_lists_the_known_ids():
+    with pytest.raises(FormulaNotFoundError) as info:
+        calculate_batch("ldn-gummies", quantity=100)
+    assert "ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream" in str(info.value)
+    assert isinstance(info.value, LookupError)
+
+
+# ---------------------------------------------------------------- determinism and JSON
+
+
+def test_same_inputs_same_result_and_json():
+    a = calculate_batch("ldn-capsules", quantity=100, potency=98, date=DAY)
+    b = calculate_batch("ldn-capsules", quantity=100, potency=98, date=DAY)
+    assert a == b
+    assert a.to_json() == b.to_json()
+    assert a.lot_number == b.lot_number and a.lot_number.startswith("B20260301-")
+
+
+def test_json_amounts_are_strings_pint_parses():
+    import pint
+
+    data = calculate_batch("ldn-capsules", quantity=100, potency=97.71, date=DAY).to_dict()
+    assert data["schema"] == "ldn-compound/batch/1"
+    assert data["ingredients"][0] == {
+        "id": "naltrexone-hcl",
+        "name": "Naltrexone hydrochloride USP",
+        "role": "active",
+        "amount": "460.5 mg",
+        "theoretical": "460.5 mg",
+        "overage": "0 mg",
+        "measure": "weigh",
+        "qs": False,
+        "basis": "as naltrexone HCl at 97.71 % as-is potency",
+        "tablets": None,
+        "lot": None,
+    }
+    registry = pint.UnitRegistry()
+    for line in data["ingredients"]:
+        assert registry.Quantity(line["amount"]).magnitude > 0
+    assert data["beyond_use_date"] == "2026-08-28"
+    assert data["aliquot"] is None
+
+
+def test_a_formula_object_and_its_id_give_the_same_batch():
+    formula = load_formula("ldn-capsules")
+    assert calculate_batch(formula, quantity=100, date=DAY) == calculate_batch("ldn-capsules", quantity=100, date=DAY)
+
+
+def test_results_are_immutable():
+    result = calculate_batch("ldn-capsules", quantity=100, date=DAY)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        result.quantity = 5  # type: ignore[misc]

@@ -1,0 +1,48 @@
+"""The public surface: what `import ldn_compound` offers, pinned so a change to it is a decision."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import ldn_compound
+
+
+def test_all_names_are_unique_and_resolve():
+    assert len(set(ldn_compound.__all__)) == len(ldn_compound.__all__)
+    for name in ldn_compound.__all__:
+        assert getattr(ldn_compound, name) is not None
+
+
+def test_public_names():
+    assert set(ldn_compound.__all__) >= {
+        "calculate_batch",
+        "load_formula",
+        "load_formulas",
+        "render_batch_record",
+        "render_master_formula",
+        "render_labels",
+        "BatchResult",
+        "MasterFormula",
+        "LDNError",
+        "InputError",
+        "FormulaFileError",
+        "FormulaNotFoundError",
+        "__version__",
+    }
+
+
+def test_version():
+    assert ldn_compound.__version__.count(".") == 2
+
+
+def test_importing_the_package_does_not_import_reportlab():
+    code = "import sys, ldn_compound; ldn_compound.calculate_batch('ldn-capsules', quantity=10); print('reportlab' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_package_is_typed():
+    from importlib import resources
+
+    assert resources.files("ldn_compound").joinpath("py.typed").is_file()
