@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,7 +49,7 @@ from ldn_compound.model import (
     Warning,
 )
 from ldn_compound.safety import find_opioids
-from ldn_compound.settings import Settings
+from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
 from ldn_compound.units import (
     CONCENTRATION,
@@ -320,15 +321,15 @@ def calculate_batch(
     average weight.  ``dose`` (one administration) is checked against the dose
     limits for liquids, drops and creams; a capsule's dose is its strength.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
-    the compounding date and a hash of the batch data (``B20260301-3F2A``), so
-    the same inputs always get the same lot.
+    the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
+    same inputs always get the same lot.
 
     Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
     value for any input that breaks a rule.
     """
     from ldn_compound.loader import load_formula
 
-    settings = settings or Settings()
+    settings = settings or default_settings()
     if not isinstance(formula, MasterFormula):
         formula = load_formula(formula, dirs=formula_dirs)
     form = formula.dosage_form
@@ -542,12 +543,7 @@ def calculate_batch(
         if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
             vehicle = next((line for line in lines if line.qs), None)
             aliquot = solution_plan(
-                active_amount,
-                minimum,
-                vehicle.name if vehicle else "the vehicle",
-                made,
-                [c for c in settings.stock_concentrations if c <= 100],
-                settings.liquid_resolution,
+                active_amount, minimum, vehicle.name if vehicle else "the vehicle", made, settings.max_stock_concentration
             )
         else:
             diluent = next(line for line in lines if line.role in {"filler", "base"})
@@ -612,5 +608,8 @@ def calculate_batch(
         dose_per_unit=dose_per_unit,
     )
     if lot_number is None:
-        result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{result.fingerprint[:4].upper()}")
+        inputs = (formula.id, formula.version, result.strength, qty, day, over, source, lot_list, scale,
+                  capsule_size, packing, bulk_density, drops_per_ml, evidence, settings)
+        digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:4].upper()
+        result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{digest}")
     return result

@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import attrs
 
-from ldn_compound.units import MASS, VOLUME, Quantity, parse_quantity
+from ldn_compound.units import CONCENTRATION, MASS, VOLUME, Quantity, parse_quantity
 
-__all__ = ["BudSystem", "Settings"]
+__all__ = ["BudSystem", "Settings", "default_settings"]
 
 
 class BudSystem(enum.StrEnum):
@@ -39,8 +39,8 @@ class Settings:
     - ``default_readability``: the balance readability when none is given.
     - ``liquid_resolution``: measured volumes are rounded to this (half up).
     - ``dilution_factors``: the aliquot dilutions tried, smallest first.
-    - ``stock_concentrations``: the aliquot stock solutions tried (mg/mL), largest first;
-      none above the salt's solubility (about 100 mg/mL).
+    - ``max_stock_concentration``: the strongest aliquot stock solution made (well
+      under the salt's solubility of about 100 mg/mL).
     - ``dose_warning`` and ``dose_limit``: warn above the first; refuse above the second
       unless overridden with a reason.
     - ``fill_tolerance``: individual capsule weights within ± this fraction of the
@@ -54,7 +54,7 @@ class Settings:
     default_readability: Quantity = attrs.field(factory=lambda: _q("0.1 mg", MASS))
     liquid_resolution: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
     dilution_factors: tuple[int, ...] = (10, 20, 50, 100)
-    stock_concentrations: tuple[Decimal, ...] = tuple(Decimal(c) for c in ("10", "5", "2", "1", "0.5", "0.2", "0.1"))
+    max_stock_concentration: Quantity = attrs.field(factory=lambda: _q("10 mg/mL", CONCENTRATION))
     dose_warning: Quantity = attrs.field(factory=lambda: _q("4.5 mg", MASS))
     dose_limit: Quantity = attrs.field(factory=lambda: _q("10 mg", MASS))
     fill_tolerance: Decimal = Decimal("0.10")
@@ -63,3 +63,14 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+
+
+_DEFAULT: Settings | None = None
+
+
+def default_settings() -> Settings:
+    """The package defaults, built once."""
+    global _DEFAULT  # noqa: PLW0603 - a cache of an immutable value
+    if _DEFAULT is None:
+        _DEFAULT = Settings()
+    return _DEFAULT

@@ -227,10 +227,33 @@ def _describe(quantity: Quantity) -> str:
     return name or f"a quantity in {quantity.units:~C}"
 
 
+_FACTORS: dict[tuple[Any, str], Decimal] = {}
+_SYMBOLS: dict[str, str] = {}
+
+
+def _factor(units: Any, unit: str) -> Decimal:
+    """The exact factor from ``units`` to ``unit``, worked out by pint once and cached."""
+    key = (units, unit)
+    factor = _FACTORS.get(key)
+    if factor is None:
+        factor = Q_(Decimal(1), units).to(unit).magnitude
+        _FACTORS[key] = factor
+    return factor
+
+
 def magnitude(quantity: Quantity, unit: str) -> Decimal:
-    """The Decimal magnitude of ``quantity`` in ``unit``."""
-    value = quantity.to(unit).magnitude
-    return value if isinstance(value, Decimal) else to_decimal(value)
+    """The Decimal magnitude of ``quantity`` in ``unit`` (pint's conversion, cached per unit pair)."""
+    value = quantity.magnitude
+    if not isinstance(value, Decimal):
+        value = to_decimal(value)
+    return value * _factor(quantity._units, unit)  # noqa: SLF001 - the hashable units container
+
+
+def _symbol(unit: str) -> str:
+    symbol = _SYMBOLS.get(unit)
+    if symbol is None:
+        symbol = _SYMBOLS[unit] = f"{ureg.parse_units(unit):~C}"
+    return symbol
 
 
 def round_to_step(value: Decimal, step: Decimal, *, up: bool = False) -> Decimal:
@@ -278,7 +301,7 @@ def display_unit(quantity: Quantity) -> str:
     dimensionality = quantity.dimensionality
     choices = _DISPLAY_UNITS.get(dimensionality)
     if choices is None:
-        return _CANONICAL.get(dimensionality) or f"{quantity.units:~C}"
+        return _CANONICAL.get(dimensionality) or _symbol(str(quantity.units))
     size = abs(magnitude(quantity, _CANONICAL[dimensionality]))
     if size == 0:
         return _CANONICAL[dimensionality]
@@ -307,7 +330,7 @@ def format_amount(
     target = unit or display_unit(quantity)
     value = magnitude(quantity, target)
     number = format_number(value, significant=significant, places=places)
-    symbol = f"{ureg.parse_units(target):~C}"
+    symbol = _symbol(target)
     if symbol in {"capsule", "tablet", "drop", "click"} and number != "1":
         symbol += "s"
     return f"{number} {symbol}"

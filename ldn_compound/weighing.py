@@ -17,6 +17,7 @@ weigh 100 mg, triturate with 900 mg of filler (1 in 10), take 480 mg.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -110,43 +111,46 @@ def solution_plan(
     minimum: Quantity,
     vehicle: str,
     final_volume: Quantity,
-    concentrations: Sequence[Decimal],
-    resolution: Quantity,
+    max_concentration: Quantity,
 ) -> AliquotPlan:
     """Plan a stock solution in the vehicle from which a measured volume holds ``required``.
 
-    The stock concentrations are tried largest first; the first whose aliquot
-    volume is a whole number of graduations and fits in the final volume wins.
+    The textbook aliquot method, exact by construction: weigh ``k × required``
+    (``k`` the smallest whole number that brings it to the minimum weight),
+    make it up to ``k × V`` and take ``V``.  ``V`` is the smallest of 1, 2, 5,
+    10, 20 … mL that keeps the stock at or below ``max_concentration`` and fits
+    in the final volume.
     """
     need = magnitude(required, "mg")
-    weigh = _weigh_amount(need, magnitude(minimum, "mg"))
-    step = magnitude(resolution, "mL")
+    floor = magnitude(minimum, "mg")
     final = magnitude(final_volume, "mL")
-    for concentration in concentrations:
-        stock = weigh / concentration
-        take = need / concentration
-        if take % step or stock % step or take > final or take < step:
-            continue
-        c = format_number(concentration)
-        steps = (
-            f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active.",
-            f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} ({c} mg/mL).",
-            f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution: it holds {format_amount(required)} "
-            "of the active; use it as part of the vehicle.",
+    k = max(2, math.ceil(floor / need))
+    weigh = need * k
+    limit = magnitude(max_concentration, "mg/mL")
+    take = nice_ceiling(max(Decimal(1), need / limit))
+    if take > final:
+        raise AliquotError(
+            "aliquot",
+            format_amount(required),
+            f"fit a stock solution of at most {format_amount(max_concentration)} whose aliquot fits in "
+            f"{format_amount(final_volume)}",
         )
-        return AliquotPlan(
-            method="solution",
-            weigh=Q_(weigh, "mg"),
-            diluent=vehicle,
-            dilute_to=Q_(stock, "mL"),
-            take=Q_(take, "mL"),
-            holds=required,
-            factor=weigh / need,
-            steps=steps,
-        )
-    raise AliquotError(
-        "aliquot",
-        format_amount(required),
-        "fit a stock solution whose aliquot is a whole number of "
-        f"{format_amount(resolution)} graduations within {format_amount(final_volume)}",
+    stock = take * k
+    concentration = Q_(weigh / stock, "mg/mL")
+    steps = (
+        f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active ({k} × {format_amount(required)}).",
+        f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} "
+        f"({format_amount(concentration, significant=4)}).",
+        f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution (1 part in {k}): it holds "
+        f"{format_amount(required)} of the active; use it as part of the vehicle.",
+    )
+    return AliquotPlan(
+        method="solution",
+        weigh=Q_(weigh, "mg"),
+        diluent=vehicle,
+        dilute_to=Q_(stock, "mL"),
+        take=Q_(take, "mL"),
+        holds=required,
+        factor=Decimal(k),
+        steps=steps,
     )

@@ -159,11 +159,13 @@ def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
 
 
 def test_oral_liquid_aliquot_is_a_stock_solution():
-    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: weigh 100 mg, dissolve to 10 mL (10 mg/mL), take 3 mL
+    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: k = ceil(82 / 30) = 3, weigh 3 × 30 = 90 mg;
+    # aliquot 5 mL (30 mg / 5 mL = 6 mg/mL, at most 10 mg/mL): make up to 3 × 5 = 15 mL, take 5 mL
     result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
     plan = result.aliquot
     assert plan.method == "solution"
-    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == ["100 mg", "10 mL", "3 mL", "30 mg"]
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == ["90 mg", "15 mL", "5 mL", "30 mg"]
+    assert plan.take * plan.weigh / plan.dilute_to == plan.holds
 
 
 def test_oral_liquid_from_tablets_warns_that_it_is_a_suspension():
