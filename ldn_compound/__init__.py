@@ -36,6 +36,7 @@ from ldn_compound.model import (
     AliquotPlan,
     Balance,
     BatchResult,
+    BatchWarning,
     BeyondUse,
     CapsuleFill,
     Component,
@@ -53,7 +54,6 @@ from ldn_compound.model import (
     StrengthRange,
     TabletSource,
     TitrationStep,
-    Warning,
 )
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
@@ -67,6 +67,7 @@ __all__ = [
     "AliquotPlan",
     "Balance",
     "BatchResult",
+    "BatchWarning",
     "BeyondUse",
     "BudSystem",
     "CapsuleFill",
@@ -99,7 +100,6 @@ __all__ = [
     "StrengthRange",
     "TabletSource",
     "TitrationStep",
-    "Warning",
     "__version__",
     "calculate_batch",
     "convert_basis",

@@ -35,6 +35,7 @@ from ldn_compound.model import (
     AmountKind,
     Balance,
     BatchResult,
+    BatchWarning,
     CapsuleFill,
     DosageForm,
     Ingredient,
@@ -46,7 +47,6 @@ from ldn_compound.model import (
     Step,
     Strength,
     TabletSource,
-    Warning,
 )
 from ldn_compound.safety import find_opioids
 from ldn_compound.settings import Settings, default_settings
@@ -135,7 +135,9 @@ def parse_lot(text: str) -> Lot:
 def _read_lots(formula: MasterFormula, lots: Iterable[Lot | str] | Mapping[str, Any]) -> tuple[Lot, ...]:
     items: list[Lot] = []
     if isinstance(lots, Mapping):
-        lots = [Lot(component=k, **v) if isinstance(v, Mapping) else Lot(component=k, lot=str(v)) for k, v in lots.items()]
+        lots = [
+            Lot(component=k, **v) if isinstance(v, Mapping) else Lot(component=k, lot=str(v)) for k, v in lots.items()
+        ]
     for item in lots:
         lot = parse_lot(item) if isinstance(item, str) else item
         if not isinstance(lot, Lot):
@@ -180,7 +182,9 @@ def _read_source(
             raise InputError("tablets", tablet_weight, "not be combined with a powder potency or assay")
         weight = parse_quantity(tablet_weight, "tablet weight", MASS)
         if weight < Q_(Decimal(50), "mg"):
-            raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
+            raise QuantityError(
+                "tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds"
+            )
         if weight > Q_(Decimal(2000), "mg"):
             raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
         return TabletSource(average_weight=weight)
@@ -201,9 +205,15 @@ def _read_source(
 def _read_balance(balance: Balance | None, readability: object, repeatability: object, settings: Settings) -> Balance:
     if balance is not None:
         return balance
-    d = settings.default_readability if readability is None else parse_quantity(readability, "balance readability", MASS)
+    d = (
+        settings.default_readability
+        if readability is None
+        else parse_quantity(readability, "balance readability", MASS)
+    )
     if d > Q_(Decimal(10), "mg"):
-        raise QuantityError("balance readability", readability, "be at most 10 mg (a balance fit for LDN reads 0.1 mg or 1 mg)")
+        raise QuantityError(
+            "balance readability", readability, "be at most 10 mg (a balance fit for LDN reads 0.1 mg or 1 mg)"
+        )
     s = None if repeatability is None else parse_quantity(repeatability, "balance repeatability", MASS)
     return Balance(readability=d, repeatability=s)
 
@@ -225,19 +235,17 @@ class _Work:
     """The builder of one batch: steps and warnings in the order they arise."""
 
     steps: list[Step] = attrs.field(factory=list)
-    warnings: list[Warning] = attrs.field(factory=list)
+    warnings: list[BatchWarning] = attrs.field(factory=list)
     overrides: list[Override] = attrs.field(factory=list)
 
     def step(self, title: str, text: str) -> None:
         self.steps.append(Step(title, text))
 
     def warn(self, code: str, message: str) -> None:
-        self.warnings.append(Warning(code, message))
+        self.warnings.append(BatchWarning(code, message))
 
 
-def _check_dose(
-    work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None
-) -> None:
+def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None) -> None:
     if dose is None:
         return
     hcl = dose.to_basis(NALTREXONE_HCL).amount
@@ -356,7 +364,10 @@ def calculate_batch(
         f"{strength_obj.describe()}{' ' + unit_word if unit_word else ''} "
         f"(formula {formula.id} v{formula.version} allows {formula.strength.describe()})",
     )
-    work.step("Quantity", format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.title}")
+    work.step(
+        "Quantity",
+        format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.display_name}",
+    )
 
     # ---- dose and co-medication checks come before any arithmetic is printed
     if form is DosageForm.CAPSULES:
@@ -379,10 +390,16 @@ def calculate_batch(
             f"{strength_obj.basis.molecular_weight} g/mol {_eq(per_unit.amount)} {active_form.short_name}",
         )
     pure = arithmetic.active_total(per_unit.amount, qty)
-    work.step("Active for the batch", f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}")
+    work.step(
+        "Active for the batch",
+        f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}",
+    )
     pure_made: Quantity = pure * (1 + over)
     if over:
-        work.step("Overage", f"{_amount(pure)} × (1 + {_percent(over)}) {_eq(pure_made)}; every component is scaled by the same overage")
+        work.step(
+            "Overage",
+            f"{_amount(pure)} × (1 + {_percent(over)}) {_eq(pure_made)}; every component is scaled by the same overage",
+        )
 
     tablets: int | None = None
     if isinstance(source, TabletSource):
@@ -390,21 +407,27 @@ def calculate_batch(
         ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
         powder_exact: Quantity = pure_made * ratio
         powder_theory: Quantity = pure * ratio
-        tablets = math.ceil(magnitude(pure_made, "mg") / magnitude(tab, "mg"))
+        count = magnitude(pure_made, "mg") / magnitude(tab, "mg")
+        tablets = math.ceil(count)
         work.step(
             "Tablets",
-            f"{_amount(pure_made)} ÷ {format_amount(tab)} per tablet = {format_number(magnitude(pure_made, 'mg') / magnitude(tab, 'mg'), significant=4)} "
+            f"{_amount(pure_made)} ÷ {format_amount(tab)} per tablet = {format_number(count, significant=4)} "
             f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
             f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
         )
         if form is not DosageForm.CAPSULES:
-            work.warn("tablet-excipients", "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'")
+            work.warn(
+                "tablet-excipients",
+                "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'",
+            )
         basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
     else:
         potency_value = source.as_is_potency
         if potency_value is None:
             powder_exact, powder_theory = pure_made, pure
-            work.step("Potency", "no potency given: no correction (policy: correct only when a potency or assay is given)")
+            work.step(
+                "Potency", "no potency given: no correction (policy: correct only when a potency or assay is given)"
+            )
             basis_note = f"as {active_form.short_name}, no potency correction"
         else:
             if source.assay is not None:
@@ -415,12 +438,18 @@ def calculate_batch(
                 )
             powder_exact = pure_made / potency_value
             powder_theory = pure / potency_value
-            work.step("Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}")
+            work.step(
+                "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
+            )
             basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
     active_amount = weigh_round(powder_exact)
     active_theory = weigh_round(powder_theory)
     if active_amount != powder_exact:
-        work.step("Rounding", f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} = {format_amount(active_amount)}")
+        work.step(
+            "Rounding",
+            f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} "
+            f"= {format_amount(active_amount)}",
+        )
 
     lots_by_id = {lot.component: lot for lot in lot_list}
     lines: list[Ingredient] = [
@@ -455,11 +484,16 @@ def calculate_batch(
             count = magnitude(qty, "capsule")
             active_each = powder_theory / count
             others_each = sum(
-                (arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0] for c in formula.components
-                 if c.amount.kind is AmountKind.PER_UNIT),
+                (
+                    arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0]
+                    for c in formula.components
+                    if c.amount.kind is AmountKind.PER_UNIT
+                ),
                 Q_(Decimal(0), "mg"),
             )
-            filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
+            filler_each = capsule_math.filler_per_capsule(
+                cap_mass, active_each + others_each, spec.displacement_factor, size
+            )
             work.step("Capsule capacity", cap_note)
             work.step(
                 "Filler per capsule",
@@ -467,8 +501,12 @@ def calculate_batch(
                 f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
             )
             fill_weight = active_each + others_each + filler_each
-            low = Q_(round_to_step(magnitude(fill_weight * (1 - settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg")
-            high = Q_(round_to_step(magnitude(fill_weight * (1 + settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg")
+            low = Q_(
+                round_to_step(magnitude(fill_weight * (1 - settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg"
+            )
+            high = Q_(
+                round_to_step(magnitude(fill_weight * (1 + settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg"
+            )
             capsule = CapsuleFill(
                 size=size,
                 capacity=cap_mass,
@@ -482,13 +520,18 @@ def calculate_batch(
             )
             work.step(
                 "Capsule fill weight",
-                f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to {format_amount(high)} "
-                f"(± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh {_amount(capsule.batch_weight)} in all",
+                f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to "
+                f"{format_amount(high)} (± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh "
+                f"{_amount(capsule.batch_weight)} in all",
             )
             total = filler_each * magnitude(made, "capsule")
             theory = filler_each * count
             amount, measure = weigh_round(total), "weigh"
-            work.step("Filler", f"{_amount(filler_each)} × {format_number(magnitude(made, 'capsule'))} capsules {_eq(total)} → {format_amount(amount)}")
+            work.step(
+                "Filler",
+                f"{_amount(filler_each)} × {format_number(magnitude(made, 'capsule'))} capsules {_eq(total)} "
+                f"→ {format_amount(amount)}",
+            )
             line_theory = weigh_round(theory)
         elif kind is AmountKind.QS and form is DosageForm.TOPICAL_CREAM:
             qs_index = len(lines)
@@ -505,7 +548,10 @@ def calculate_batch(
             else:
                 amount, line_theory = total, theory
             if measure != "q.s.":
-                work.step(component.name, f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}")
+                work.step(
+                    component.name,
+                    f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}",
+                )
             else:
                 work.step(component.name, f"q.s. to {format_amount(made)}")
         lines.append(
@@ -530,10 +576,21 @@ def calculate_batch(
         base_amount = weigh_round(made - others)
         base_theory = weigh_round(qty - others_theory)
         if base_amount.magnitude <= 0:
-            raise InputError("strength", strength_obj.describe(), f"leave room for the {base.name} in {format_amount(qty)}")
-        work.step(base.name, f"q.s. to {format_amount(made)}: {format_amount(made)} − {format_amount(others)} = {format_amount(base_amount)}")
-        lines[qs_index] = attrs.evolve(base, amount=base_amount, theoretical=base_theory, overage=base_amount - base_theory,
-                                       basis=f"q.s. to {format_amount(made)}")
+            raise InputError(
+                "strength", strength_obj.describe(), f"leave room for the {base.name} in {format_amount(qty)}"
+            )
+        work.step(
+            base.name,
+            f"q.s. to {format_amount(made)}: {format_amount(made)} − {format_amount(others)} "
+            f"= {format_amount(base_amount)}",
+        )
+        lines[qs_index] = attrs.evolve(
+            base,
+            amount=base_amount,
+            theoretical=base_theory,
+            overage=base_amount - base_theory,
+            basis=f"q.s. to {format_amount(made)}",
+        )
 
     # ---- weighing: minimum weight and aliquot
     minimum = scale.minimum_weight
@@ -543,7 +600,11 @@ def calculate_batch(
         if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
             vehicle = next((line for line in lines if line.qs), None)
             aliquot = solution_plan(
-                active_amount, minimum, vehicle.name if vehicle else "the vehicle", made, settings.max_stock_concentration
+                active_amount,
+                minimum,
+                vehicle.name if vehicle else "the vehicle",
+                made,
+                settings.max_stock_concentration,
             )
         else:
             diluent = next(line for line in lines if line.role in {"filler", "base"})
@@ -558,7 +619,8 @@ def calculate_batch(
         if line.measure == "weigh" and line.role != "active" and line.amount < minimum:
             work.warn(
                 "below-minimum-weight",
-                f"{line.name}: {format_amount(line.amount)} is below the balance's minimum weight {format_amount(minimum)}",
+                f"{line.name}: {format_amount(line.amount)} is below the balance's minimum weight "
+                f"{format_amount(minimum)}",
             )
 
     # ---- dose per unit, yield, beyond-use date
@@ -569,17 +631,33 @@ def calculate_batch(
         if not Decimal(5) <= per_ml <= Decimal(60):
             raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
         dose_per_unit["drop"] = Q_(magnitude(strength_obj.amount, "mg/mL") / per_ml, "mg")
-        work.step("Dose per drop", f"{format_amount(strength_obj.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) {_eq(dose_per_unit['drop'])}")
+        work.step(
+            "Dose per drop",
+            f"{format_amount(strength_obj.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) "
+            f"{_eq(dose_per_unit['drop'])}",
+        )
     if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
         dose_per_unit["mL"] = Q_(magnitude(strength_obj.amount, "mg/mL"), "mg")
-    if form is DosageForm.TOPICAL_CREAM and formula.topical and formula.topical.click_volume and formula.topical.density:
+    if (
+        form is DosageForm.TOPICAL_CREAM
+        and formula.topical
+        and formula.topical.click_volume
+        and formula.topical.density
+    ):
+        density = formula.topical.density
         per_click = Q_(
-            magnitude(strength_obj.amount, "mg/g") * magnitude(formula.topical.density, "mg/mL") / 1000
+            magnitude(strength_obj.amount, "mg/g")
+            * magnitude(formula.topical.density, "mg/mL")
+            / 1000
             * magnitude(formula.topical.click_volume, "mL"),
             "mg",
         )
         dose_per_unit["click"] = per_click
-        work.step("Dose per click", f"{format_amount(strength_obj.amount)} × density {format_amount(formula.topical.density.to('g/mL'), unit='g/mL')} × {format_amount(formula.topical.click_volume)} per click {_eq(per_click)}")
+        work.step(
+            "Dose per click",
+            f"{format_amount(strength_obj.amount)} × density {format_amount(density, unit='g/mL')} × "
+            f"{format_amount(formula.topical.click_volume)} per click {_eq(per_click)}",
+        )
     theoretical_yield = qty if form is DosageForm.CAPSULES else made
 
     bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
@@ -608,8 +686,23 @@ def calculate_batch(
         dose_per_unit=dose_per_unit,
     )
     if lot_number is None:
-        inputs = (formula.id, formula.version, result.strength, qty, day, over, source, lot_list, scale,
-                  capsule_size, packing, bulk_density, drops_per_ml, evidence, settings)
+        inputs = (
+            formula.id,
+            formula.version,
+            result.strength,
+            qty,
+            day,
+            over,
+            source,
+            lot_list,
+            scale,
+            capsule_size,
+            packing,
+            bulk_density,
+            drops_per_ml,
+            evidence,
+            settings,
+        )
         digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:4].upper()
         result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{digest}")
     return result

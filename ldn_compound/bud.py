@@ -67,7 +67,9 @@ def beyond_use(
     storage = formula.storage
     if evidence is not None:
         bud = date + dt.timedelta(days=evidence.days) + shift
-        rule = f"site stability evidence '{evidence.id}': {evidence.days} days, {evidence.storage} ({evidence.citation})"
+        rule = (
+            f"site stability evidence '{evidence.id}': {evidence.days} days, {evidence.storage} ({evidence.citation})"
+        )
         storage = evidence.storage
     elif settings.bud_system is BudSystem.LEGACY:
         raw, rule = _legacy(formula, date)

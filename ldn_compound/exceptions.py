@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 __all__ = [
     "AliquotError",
     "CapsuleOverfillError",
@@ -87,21 +89,12 @@ class FormulaNotFoundError(LDNError, LookupError):
         return str(self.args[0])
 
 
-class Problem(tuple[str, str]):
-    """One problem found in a formula file: a key path and what is wrong there."""
+@attrs.frozen
+class Problem:
+    """One problem found in a formula file: a key path (``$.components[1].amount``) and what is wrong there."""
 
-    __slots__ = ()
-
-    def __new__(cls, path: str, message: str) -> Problem:
-        return super().__new__(cls, (path, message))
-
-    @property
-    def path(self) -> str:
-        return self[0]
-
-    @property
-    def message(self) -> str:
-        return self[1]
+    path: str
+    message: str
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"

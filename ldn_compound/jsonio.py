@@ -21,9 +21,17 @@ from ldn_compound.model import (
     MasterFormula,
     PowderSource,
 )
-from ldn_compound.units import Quantity, format_amount, format_number
+from ldn_compound.units import Quantity, format_amount, format_number, is_quantity
 
-__all__ = ["BATCH_SCHEMA", "FORMULAS_SCHEMA", "FORMULA_SCHEMA", "batch_to_dict", "dumps", "fingerprint", "formula_to_dict"]
+__all__ = [
+    "BATCH_SCHEMA",
+    "FORMULAS_SCHEMA",
+    "FORMULA_SCHEMA",
+    "batch_to_dict",
+    "dumps",
+    "fingerprint",
+    "formula_to_dict",
+]
 
 BATCH_SCHEMA = "ldn-compound/batch/1"
 FORMULA_SCHEMA = "ldn-compound/formula/1"
@@ -91,12 +99,25 @@ def _body(result: BatchResult) -> dict[str, Any]:
             "residual_solvent": _percent(source.residual_solvent) if source.assay is not None else None,
         }
     else:
-        source_data = {"type": "tablets", "average_weight": _q(source.average_weight), "tablet_strength": str(source.tablet_strength)}
+        source_data = {
+            "type": "tablets",
+            "average_weight": _q(source.average_weight),
+            "tablet_strength": str(source.tablet_strength),
+        }
     capsule = result.capsule
     return {
         "schema": BATCH_SCHEMA,
-        "formula": {"id": formula.id, "version": formula.version, "dosage_form": formula.dosage_form.value, "name": formula.name},
-        "strength": {"amount": _q(result.strength.amount), "basis": result.strength.basis.id, "text": str(result.strength)},
+        "formula": {
+            "id": formula.id,
+            "version": formula.version,
+            "dosage_form": formula.dosage_form.value,
+            "name": formula.name,
+        },
+        "strength": {
+            "amount": _q(result.strength.amount),
+            "basis": result.strength.basis.id,
+            "text": str(result.strength),
+        },
         "quantity": _q(result.quantity),
         "compounding_date": result.compounding_date.isoformat(),
         "lot_number": result.lot_number,
@@ -149,7 +170,7 @@ def batch_to_dict(result: BatchResult) -> dict[str, Any]:
 
 def _amount(amount: Amount) -> dict[str, Any]:
     value = amount.value
-    if isinstance(value, Quantity):
+    if is_quantity(value):
         shown: str | None = format_amount(value)
     elif value is not None:
         shown = f"{format_number(value * 100)} %"

@@ -151,7 +151,9 @@ class _Reader:
             self.problem(f"{path}.{key}", f"must {error.rule} (got {value!r})")
             return None
 
-    def choice(self, data: Mapping[str, Any], key: str, path: str, convert: Callable[[str], T], names: Iterable[str]) -> T | None:
+    def choice(
+        self, data: Mapping[str, Any], key: str, path: str, convert: Callable[[str], T], names: Iterable[str]
+    ) -> T | None:
         value = data.get(key)
         if value is None:
             return None
@@ -199,7 +201,11 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
             reader.problem(path, f"must be a percentage above 0 and below 100 (got {raw!r})")
             return None
     else:
-        for kind_, quantity_kind in ((AmountKind.PER_UNIT, MASS), (AmountKind.W_V, CONCENTRATION), (AmountKind.W_W, MASS_FRACTION)):
+        for kind_, quantity_kind in (
+            (AmountKind.PER_UNIT, MASS),
+            (AmountKind.W_V, CONCENTRATION),
+            (AmountKind.W_W, MASS_FRACTION),
+        ):
             try:
                 amount = Amount(kind_, parse_quantity(text, path, quantity_kind), text)
                 break
@@ -207,7 +213,8 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
                 continue
         if amount is None:
             reader.problem(
-                path, f"must be '<n> % w/v', '<n> % v/v', '<n> % w/w', a mass per capsule, mg/mL, mg/g, 'q.s.' or 'fill' (got {raw!r})"
+                path,
+                f"must be '<n> % w/v', '<n> % v/v', '<n> % w/w', a mass per capsule, mg/mL, mg/g, 'q.s.' or 'fill' (got {raw!r})",
             )
             return None
     if form is not None and amount.kind not in _AMOUNT_KINDS[form]:
@@ -259,8 +266,19 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
     components: list[Component] = []
     seen: set[str] = set()
     for path, item in r.items(data, "components", "$"):
-        r.keys(item, path, {"id": True, "name": True, "role": True, "amount": False, "grade": False,
-                            "salt_form": False, "notes": False})
+        r.keys(
+            item,
+            path,
+            {
+                "id": True,
+                "name": True,
+                "role": True,
+                "amount": False,
+                "grade": False,
+                "salt_form": False,
+                "notes": False,
+            },
+        )
         cid = r.text(item, "id", path)
         if cid and not _ID_RE.match(cid):
             r.problem(f"{path}.id", f"must be lower-case letters, digits and hyphens (got {cid!r})")
@@ -316,7 +334,10 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
         if form is DosageForm.TOPICAL_CREAM and (table := r.table(data.get("topical", {}), "$.topical")) is not None:
             topical = _topical(r, table)
     if prep is PreparationClass.AQUEOUS_UNPRESERVED and storage and "refrigerat" not in storage.lower():
-        r.problem("$.storage", "must say the preparation is refrigerated: USP <795> dates unpreserved aqueous preparations for the refrigerator")
+        r.problem(
+            "$.storage",
+            "must say the preparation is refrigerated: USP <795> dates unpreserved aqueous preparations for the refrigerator",
+        )
 
     reference_quantity = None
     if form is not None and "reference_quantity" in data:
@@ -379,7 +400,11 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     from ldn_compound.forms.capsules import CAPSULE_VOLUMES
 
     path = "$.capsule"
-    r.keys(table, path, {"size": True, "filler": True, "packing": False, "bulk_density": False, "displacement_factor": False})
+    r.keys(
+        table,
+        path,
+        {"size": True, "filler": True, "packing": False, "bulk_density": False, "displacement_factor": False},
+    )
     size = table.get("size")
     if size is not None and str(size) not in CAPSULE_VOLUMES:
         r.problem(f"{path}.size", f"must be one of {', '.join(CAPSULE_VOLUMES)} (got {size!r})")
@@ -389,7 +414,7 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     packing: dict[str, Quantity] = {}
     raw = table.get("packing", {})
     if r.table(raw, f"{path}.packing") is not None:
-        for key, value in raw.items():
+        for key in raw:
             if key not in CAPSULE_VOLUMES:
                 r.problem(f"{path}.packing.{key}", f"must be a capsule size, one of {', '.join(CAPSULE_VOLUMES)}")
                 continue
@@ -399,12 +424,12 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     density = r.quantity(table, "bulk_density", path, CONCENTRATION)
     factor = Decimal(1)
     if "displacement_factor" in table:
-        try:
-            factor = to_decimal(table["displacement_factor"], f"{path}.displacement_factor")
-            if not Decimal(0) < factor <= Decimal(5):
-                raise ValueError
-        except (InputError, ValueError):
-            r.problem(f"{path}.displacement_factor", f"must be a number above 0 and at most 5 (got {table['displacement_factor']!r})")
+        given = _number_within(table["displacement_factor"], Decimal(0), Decimal(5), low_inclusive=False)
+        if given is None:
+            raw_factor = table["displacement_factor"]
+            r.problem(f"{path}.displacement_factor", f"must be a number above 0 and at most 5 (got {raw_factor!r})")
+        else:
+            factor = given
     if size is not None and str(size) not in packing and density is None and str(size) in CAPSULE_VOLUMES:
         r.problem(f"{path}.packing", f"must give the default size {size!r} or set bulk_density")
     if size is None or not filler:
@@ -412,16 +437,25 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     return CapsuleSpec(size=str(size), filler=filler, packing=packing, bulk_density=density, displacement_factor=factor)
 
 
+def _number_within(value: object, low: Decimal, high: Decimal, *, low_inclusive: bool = True) -> Decimal | None:
+    """``value`` as a Decimal when it is a number within the bounds, else ``None``."""
+    try:
+        number = to_decimal(value)
+    except InputError:
+        return None
+    above = number >= low if low_inclusive else number > low
+    return number if above and number <= high else None
+
+
 def _drops(r: _Reader, table: Mapping[str, Any]) -> DropsSpec | None:
     path = "$.drops"
     r.keys(table, path, {"drops_per_ml": True, "dropper": False})
     value = table.get("drops_per_ml")
-    try:
-        per_ml = to_decimal(value, f"{path}.drops_per_ml")
-        if not Decimal(5) <= per_ml <= Decimal(60):
-            raise ValueError
-    except (InputError, ValueError):
-        r.problem(f"{path}.drops_per_ml", f"must be the calibrated dropper's drops per mL, from 5 to 60 (got {value!r})")
+    per_ml = _number_within(value, Decimal(5), Decimal(60))
+    if per_ml is None:
+        r.problem(
+            f"{path}.drops_per_ml", f"must be the calibrated dropper's drops per mL, from 5 to 60 (got {value!r})"
+        )
         return None
     return DropsSpec(drops_per_ml=per_ml, dropper=r.text(table, "dropper", path, required=False))
 
@@ -482,7 +516,9 @@ def load_formulas(directory: str | Path | None = None) -> dict[str, MasterFormul
         for file in sorted(folder.glob("*.toml")):
             formula = load_formula_file(file)
             if formula.id in own:
-                raise FormulaFileError(str(file), [Problem("$.id", f"must be unique: {formula.id!r} is also in {own[formula.id].source}")])
+                raise FormulaFileError(
+                    str(file), [Problem("$.id", f"must be unique: {formula.id!r} is also in {own[formula.id].source}")]
+                )
             own[formula.id] = formula
         formulas.update(own)
     return dict(sorted(formulas.items()))

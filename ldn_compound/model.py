@@ -22,11 +22,11 @@ from ldn_compound.units import (
     CONCENTRATION,
     MASS,
     MASS_FRACTION,
-    VOLUME,
     Kind,
     Quantity,
     format_amount,
     format_number,
+    is_quantity,
     parse_quantity,
 )
 
@@ -36,6 +36,7 @@ __all__ = [
     "Amount",
     "Balance",
     "BatchResult",
+    "BatchWarning",
     "BeyondUse",
     "CapsuleFill",
     "CapsuleSpec",
@@ -59,7 +60,6 @@ __all__ = [
     "TabletSource",
     "TitrationStep",
     "TopicalSpec",
-    "Warning",
 ]
 
 
@@ -102,7 +102,7 @@ class DosageForm(enum.StrEnum):
         }[self]
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """The dosage form as printed on records and labels."""
         return {
             DosageForm.CAPSULES: "capsules",
@@ -140,7 +140,7 @@ def _strip(value: object) -> str:
     return str(value).strip()
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if not value:
         raise InputError(attribute.name, value, "not be empty")
 
@@ -215,7 +215,7 @@ class Amount:
             return self.text
         if self.kind is AmountKind.V_V and isinstance(self.value, Decimal):
             return f"{format_number(self.value * 100)} % v/v"
-        if isinstance(self.value, Quantity):
+        if is_quantity(self.value):
             return format_amount(self.value)
         return str(self.kind)
 
@@ -361,7 +361,7 @@ class MasterFormula:
 
 
 def _fraction(field: str) -> Any:
-    def validate(instance: object, attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
+    def validate(_instance: object, _attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
         if value is not None and not Decimal(0) < value <= Decimal(1):
             raise InputError(field, f"{format_number(value * 100)} %", "be more than 0 % and at most 100 %")
 
@@ -516,7 +516,7 @@ class Step:
 
 
 @attrs.frozen
-class Warning:  # noqa: A001 - a batch warning, distinct from the builtin category
+class BatchWarning:
     """Something the pharmacist must see: a ``code`` for software and a ``message`` for people."""
 
     code: str
@@ -614,7 +614,7 @@ class BatchResult:
     balance: Balance
     source: PowderSource | TabletSource
     overage: Decimal
-    warnings: tuple[Warning, ...]
+    warnings: tuple[BatchWarning, ...]
     trace: tuple[Step, ...]
     lots: tuple[Lot, ...] = ()
     aliquot: AliquotPlan | None = None

@@ -95,4 +95,5 @@ def convert_basis(amount: Quantity, source: SaltForm, target: SaltForm) -> Quant
     """Convert an amount of naltrexone from one salt form to another (molecular-weight ratio)."""
     if source == target:
         return amount
-    return amount * (target.molecular_weight / source.molecular_weight)
+    converted: Quantity = amount * (target.molecular_weight / source.molecular_weight)
+    return converted

@@ -94,7 +94,9 @@ def titration_plan(
     settings = settings or default_settings()
     form = result.formula.dosage_form
     if form not in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
-        raise InputError("titration", form.value, "be for an oral liquid or sublingual drops (a dose measured by the patient)")
+        raise InputError(
+            "titration", form.value, "be for an oral liquid or sublingual drops (a dose measured by the patient)"
+        )
     if not steps:
         raise InputError("titration", "", "have at least one step")
     overridden = any(o.code == "dose-above-limit" for o in result.overrides)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeAlias, TypeGuard
 
 import pint
 
@@ -27,12 +27,13 @@ __all__ = [
     "COUNT_CAPSULE",
     "MASS",
     "MASS_FRACTION",
+    "Q_",
     "VOLUME",
     "Kind",
-    "Q_",
     "Quantity",
     "format_amount",
     "format_number",
+    "is_quantity",
     "magnitude",
     "parse_quantity",
     "round_to_step",
@@ -40,7 +41,7 @@ __all__ = [
     "ureg",
 ]
 
-ureg: Final = pint.UnitRegistry(
+ureg: Final[pint.UnitRegistry[Decimal]] = pint.UnitRegistry(
     filename=None,
     non_int_type=Decimal,
     cache_folder=None,
@@ -49,8 +50,15 @@ ureg: Final = pint.UnitRegistry(
 ureg.load_definitions(str(resources.files("ldn_compound").joinpath("units.txt")))
 ureg.formatter.default_format = "~C"
 
-Quantity = ureg.Quantity
+#: The type of every quantity, for annotations; build them with :data:`Q_`, test them with :func:`is_quantity`.
+Quantity: TypeAlias = pint.Quantity[Any]
+#: Our registry's quantity class: ``Q_(Decimal("4.5"), "mg")``.
 Q_ = ureg.Quantity
+
+
+def is_quantity(value: object) -> TypeGuard[Quantity]:
+    """Whether ``value`` is a pint quantity (of any registry)."""
+    return isinstance(value, pint.Quantity)
 
 
 class Kind:
@@ -126,8 +134,14 @@ def _units(text: str, field: str, original: object) -> Any:
         raise QuantityError(field, original, "be a number followed by a unit such as 'mg', 'mL' or 'mg/mL'")
     try:
         return ureg.parse_units(cleaned.replace("·", "*"))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError, TypeError,
-            ValueError, AssertionError):
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        AttributeError,
+        TypeError,
+        ValueError,
+        AssertionError,
+    ):
         raise QuantityError(
             field, original, "use units ldn_compound knows (mg, g, mcg, kg, mL, L, %, capsule, drop, click)"
         ) from None
@@ -142,7 +156,8 @@ def _from_text(text: str, field: str) -> Quantity:
         if den_value == 0:
             raise QuantityError(field, text, "not divide by zero")
         den = Q_(den_value, _units(ratio["dunit"], field, text))
-        return num / den
+        ratio_quantity: Quantity = num / den
+        return ratio_quantity
     match = _QUANTITY_RE.match(text)
     if not match:
         raise QuantityError(field, text, "be a number followed by a unit, e.g. '4.5 mg', '120 mL' or '1 mg/mL'")
@@ -290,7 +305,12 @@ def format_number(value: Decimal, *, significant: int | None = None, places: int
 
 # For each kind: (threshold in the canonical unit, display unit), largest first.
 _DISPLAY_UNITS: Final = {
-    MASS.dimensionality: ((Decimal(1_000_000), "kg"), (Decimal(1000), "g"), (Decimal("0.1"), "mg"), (Decimal(0), "mcg")),
+    MASS.dimensionality: (
+        (Decimal(1_000_000), "kg"),
+        (Decimal(1000), "g"),
+        (Decimal("0.1"), "mg"),
+        (Decimal(0), "mcg"),
+    ),
     VOLUME.dimensionality: ((Decimal(1000), "L"), (Decimal(0), "mL")),
 }
 _CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION)}

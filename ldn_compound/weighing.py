@@ -76,16 +76,19 @@ def trituration_plan(
         if remaining is not None and (remaining < 0 or Decimal(0) < remaining < floor):
             continue
         f = format_number(Decimal(factor))
-        steps = (
+        steps: tuple[str, ...] = (
             f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active.",
             f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
             f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
             f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(required)} of the active.",
         )
-        if remaining is not None:
+        if remaining is not None and diluent_available is not None:
             steps += (
-                f"Add the rest of the {diluent}: {format_amount(Q_(remaining, 'mg'))} "
-                f"({format_amount(diluent_available)} in all, less {format_amount(Q_(carried, 'mg'))} in the aliquot).",
+                (
+                    f"Add the rest of the {diluent}: {format_amount(Q_(remaining, 'mg'))} "
+                    f"({format_amount(diluent_available)} in all, less {format_amount(Q_(carried, 'mg'))} "
+                    "in the aliquot)."
+                ),
             )
         return AliquotPlan(
             method="trituration",
@@ -139,10 +142,14 @@ def solution_plan(
     concentration = Q_(weigh / stock, "mg/mL")
     steps = (
         f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active ({k} × {format_amount(required)}).",
-        f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} "
-        f"({format_amount(concentration, significant=4)}).",
-        f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution (1 part in {k}): it holds "
-        f"{format_amount(required)} of the active; use it as part of the vehicle.",
+        (
+            f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} "
+            f"({format_amount(concentration, significant=4)})."
+        ),
+        (
+            f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution (1 part in {k}): it holds "
+            f"{format_amount(required)} of the active; use it as part of the vehicle."
+        ),
     )
     return AliquotPlan(
         method="solution",

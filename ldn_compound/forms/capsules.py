@@ -18,7 +18,7 @@ from typing import Final
 from ldn_compound.exceptions import CapsuleOverfillError, InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind, CapsuleSpec
 from ldn_compound.settings import Settings
-from ldn_compound.units import COUNT_CAPSULE, MASS, Q_, Quantity, format_amount, magnitude, parse_quantity
+from ldn_compound.units import COUNT_CAPSULE, MASS, Q_, Quantity, format_amount, is_quantity, magnitude, parse_quantity
 
 __all__ = [
     "CAPSULE_VOLUMES",
@@ -59,7 +59,9 @@ def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
     return result
 
 
-def capacity(spec: CapsuleSpec, size: str, packing: Quantity | None, bulk_density: Quantity | None) -> tuple[Quantity, str]:
+def capacity(
+    spec: CapsuleSpec, size: str, packing: Quantity | None, bulk_density: Quantity | None
+) -> tuple[Quantity, str]:
     """Mass of filler alone that fills one capsule of ``size``, and how it was found."""
     if size not in CAPSULE_VOLUMES:
         raise InputError("capsule size", size, f"be one of {', '.join(CAPSULE_VOLUMES)}")
@@ -71,7 +73,9 @@ def capacity(spec: CapsuleSpec, size: str, packing: Quantity | None, bulk_densit
     density = bulk_density if bulk_density is not None else spec.bulk_density
     if density is None:
         raise InputError(
-            "capsule size", size, "have a packing statistic or a bulk density in the formula (or give one for the batch)"
+            "capsule size",
+            size,
+            "have a packing statistic or a bulk density in the formula (or give one for the batch)",
         )
     volume = CAPSULE_VOLUMES[size]
     mass = Q_(volume * magnitude(density, "mg/mL"), "mg")
@@ -96,7 +100,7 @@ def filler_per_capsule(capacity: Quantity, active: Quantity, displacement: Decim
 
 def excipient(amount: Amount, made: Quantity) -> tuple[Quantity, str]:
     """A per-capsule excipient for ``made`` capsules: total mass, weighed."""
-    if amount.kind is AmountKind.PER_UNIT and isinstance(amount.value, Quantity):
+    if amount.kind is AmountKind.PER_UNIT and is_quantity(amount.value):
         per = parse_quantity(amount.value, "amount", MASS)
         return per * magnitude(made, "capsule"), "weigh"
     raise InputError("amount", amount.describe(), "be a mass per capsule for a capsule formula")  # pragma: no cover

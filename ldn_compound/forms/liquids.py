@@ -12,7 +12,7 @@ from decimal import Decimal
 from ldn_compound.exceptions import InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind
 from ldn_compound.settings import Settings
-from ldn_compound.units import VOLUME, Q_, Quantity, format_amount, magnitude, parse_quantity
+from ldn_compound.units import Q_, VOLUME, Quantity, format_amount, is_quantity, magnitude, parse_quantity
 
 __all__ = ["active_total", "excipient", "read_quantity"]
 
@@ -33,7 +33,7 @@ def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
 def excipient(amount: Amount, made: Quantity) -> tuple[Quantity, str]:
     """An excipient's amount in ``made`` (a volume) and how it is measured."""
     volume = magnitude(made, "mL")
-    if amount.kind is AmountKind.W_V and isinstance(amount.value, Quantity):
+    if amount.kind is AmountKind.W_V and is_quantity(amount.value):
         return Q_(magnitude(amount.value, "mg/mL") * volume, "mg"), "weigh"
     if amount.kind is AmountKind.V_V and isinstance(amount.value, Decimal):
         return Q_(amount.value * volume, "mL"), "measure"
