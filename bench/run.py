@@ -65,7 +65,9 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def main() -> int:
@@ -115,7 +117,9 @@ def main() -> int:
         )
 
     pharmacy = Pharmacy(name="Example Compounding Pharmacy", address=("1 Main Street", "Springfield"), phone="555-0100")
-    batch = calculate_batch("ldn-capsules", quantity=100, potency=98.5, date=DATE, lots=["naltrexone-hcl=NX-1:2027-01-31"])
+    batch = calculate_batch(
+        "ldn-capsules", quantity=100, potency=98.5, date=DATE, lots=["naltrexone-hcl=NX-1:2027-01-31"]
+    )
 
     # one compounding record
     render_batch_record = ldn_compound.render_batch_record

@@ -6,7 +6,7 @@ import ldn_compound
 
 project = "ldn_compound"
 author = "The ldn_compound authors"
-copyright = "2026, The ldn_compound authors"  # noqa: A001 - the name Sphinx reads
+copyright = "2026, The ldn_compound authors"
 version = release = ldn_compound.__version__
 
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.viewcode"]

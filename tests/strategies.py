@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 def decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
     """Decimals from ``low`` to ``high`` with at most ``places`` decimal places."""
-    return st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False, allow_infinity=False)
+    return st.decimals(
+        min_value=Decimal(low), max_value=Decimal(high), places=places, allow_nan=False, allow_infinity=False
+    )
 
 
 capsule_strengths = decimals("0.1", "10", 1)

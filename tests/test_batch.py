@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 import pytest
@@ -133,7 +134,9 @@ def test_capsules_packing_statistic_given_for_the_batch():
 def test_over_full_capsule_is_an_error():
     # 10 mg per capsule from tablets weighing 600 mg each: 120 mg of powder per capsule > 110 mg in a size 4
     with pytest.raises(CapsuleOverfillError) as info:
-        calculate_batch("ldn-capsules", quantity=10, strength="10 mg", tablet_weight="600 mg", capsule_size="4", date=DAY)
+        calculate_batch(
+            "ldn-capsules", quantity=10, strength="10 mg", tablet_weight="600 mg", capsule_size="4", date=DAY
+        )
     assert "size 4" in str(info.value)
     assert "110 mg" in str(info.value)
 
@@ -145,10 +148,22 @@ def test_over_full_capsule_is_an_error():
     ("volume", "expected"),
     [
         # per 100 mL: 100 mg naltrexone HCl, 0.5 g ascorbic acid, 0.1 g sodium benzoate, 20 mL glycerol
-        ("100 mL", {"naltrexone-hcl": "100 mg", "ascorbic-acid": "500 mg", "sodium-benzoate": "100 mg", "glycerol": "20 mL"}),
-        ("120 mL", {"naltrexone-hcl": "120 mg", "ascorbic-acid": "600 mg", "sodium-benzoate": "120 mg", "glycerol": "24 mL"}),
-        ("250 mL", {"naltrexone-hcl": "250 mg", "ascorbic-acid": "1.25 g", "sodium-benzoate": "250 mg", "glycerol": "50 mL"}),
-        ("30 mL", {"naltrexone-hcl": "30 mg", "ascorbic-acid": "150 mg", "sodium-benzoate": "30 mg", "glycerol": "6 mL"}),
+        (
+            "100 mL",
+            {"naltrexone-hcl": "100 mg", "ascorbic-acid": "500 mg", "sodium-benzoate": "100 mg", "glycerol": "20 mL"},
+        ),
+        (
+            "120 mL",
+            {"naltrexone-hcl": "120 mg", "ascorbic-acid": "600 mg", "sodium-benzoate": "120 mg", "glycerol": "24 mL"},
+        ),
+        (
+            "250 mL",
+            {"naltrexone-hcl": "250 mg", "ascorbic-acid": "1.25 g", "sodium-benzoate": "250 mg", "glycerol": "50 mL"},
+        ),
+        (
+            "30 mL",
+            {"naltrexone-hcl": "30 mg", "ascorbic-acid": "150 mg", "sodium-benzoate": "30 mg", "glycerol": "6 mL"},
+        ),
     ],
 )
 def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
@@ -164,7 +179,12 @@ def test_oral_liquid_aliquot_is_a_stock_solution():
     result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
     plan = result.aliquot
     assert plan.method == "solution"
-    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == ["90 mg", "15 mL", "5 mL", "30 mg"]
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
+        "90 mg",
+        "15 mL",
+        "5 mL",
+        "30 mg",
+    ]
     assert plan.take * plan.weigh / plan.dilute_to == plan.holds
 
 
@@ -181,7 +201,9 @@ def test_liquid_dose_limits():
     assert [w.code for w in warn.warnings] == ["dose-above-usual"]
     with pytest.raises(DoseLimitError, match="dose must be at most 10 mg"):
         calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", date=DAY)
-    allowed = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", high_dose_reason="Prescriber confirmed by phone", date=DAY)
+    allowed = calculate_batch(
+        "ldn-oral-liquid", quantity="100 mL", dose="12 mg", high_dose_reason="Prescriber confirmed by phone", date=DAY
+    )
     assert [(o.code, o.reason) for o in allowed.overrides] == [("dose-above-limit", "Prescriber confirmed by phone")]
 
 
@@ -217,7 +239,12 @@ def test_topical_cream_aliquot_trituration_in_the_base():
 
 @pytest.mark.parametrize(
     ("readability", "repeatability", "minimum"),
-    [("0.1 mg", None, "82 mg"), ("1 mg", None, "820 mg"), ("0.1 mg", "0.1 mg", "200 mg"), ("0.1 mg", "0.02 mg", "82 mg")],
+    [
+        ("0.1 mg", None, "82 mg"),
+        ("1 mg", None, "820 mg"),
+        ("0.1 mg", "0.1 mg", "200 mg"),
+        ("0.1 mg", "0.02 mg", "82 mg"),
+    ],
 )
 def test_usp_41_minimum_weight(readability, repeatability, minimum):
     result = calculate_batch(
@@ -254,16 +281,24 @@ def test_bud_capped_by_a_component_expiry():
 
 def test_bud_day_counting_is_a_setting():
     settings = Settings(compounding_day_is_day_zero=False)
-    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=settings).beyond_use_date == dt.date(2026, 8, 27)
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=settings).beyond_use_date == dt.date(
+        2026, 8, 27
+    )
 
 
 def test_bud_legacy_rules():
     from ldn_compound.settings import BudSystem
 
     legacy = Settings(bud_system=BudSystem.LEGACY)
-    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 9, 1)
-    assert calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 3, 15)
-    assert calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY, settings=legacy).beyond_use_date == dt.date(2026, 3, 31)
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=legacy).beyond_use_date == dt.date(
+        2026, 9, 1
+    )
+    assert calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY, settings=legacy).beyond_use_date == dt.date(
+        2026, 3, 15
+    )
+    assert calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY, settings=legacy).beyond_use_date == dt.date(
+        2026, 3, 31
+    )
 
 
 def test_bud_from_site_stability_evidence_only_when_named():
@@ -289,9 +324,15 @@ def test_dose_above_usual_warns_and_records_it():
 
 def test_opioid_co_medication_stops_the_batch_unless_overridden():
     with pytest.raises(CoMedicationError, match="oxycodone"):
-        calculate_batch("ldn-capsules", quantity=100, date=DAY, other_medicines=["Levothyroxine", "OxyContin (oxycodone) 10 mg"])
+        calculate_batch(
+            "ldn-capsules", quantity=100, date=DAY, other_medicines=["Levothyroxine", "OxyContin (oxycodone) 10 mg"]
+        )
     result = calculate_batch(
-        "ldn-capsules", quantity=100, date=DAY, other_medicines=["tramadol"], co_medication_reason="Tramadol stopped 2026-02-20"
+        "ldn-capsules",
+        quantity=100,
+        date=DAY,
+        other_medicines=["tramadol"],
+        co_medication_reason="Tramadol stopped 2026-02-20",
     )
     assert [(o.code, o.reason) for o in result.overrides] == [("opioid-co-medication", "Tramadol stopped 2026-02-20")]
     assert result.to_dict()["overrides"] == [{"code": "opioid-co-medication", "reason": "Tramadol stopped 2026-02-20"}]
@@ -303,19 +344,39 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"quantity": "100 mL"}, DimensionError, "quantity must be a number of capsules, e.g. '100', not a volume (got '100 mL')"),
+        (
+            {"quantity": "100 mL"},
+            DimensionError,
+            "quantity must be a number of capsules, e.g. '100', not a volume (got '100 mL')",
+        ),
         ({"quantity": 0}, QuantityError, "quantity must be greater than zero (got 0)"),
         ({"quantity": -5}, QuantityError, "quantity must be greater than zero (got -5)"),
         ({"quantity": 10.5}, QuantityError, "quantity must be a whole number of capsules"),
         ({"quantity": 10**6}, QuantityError, "quantity must be at most 10000 capsules"),
-        ({"quantity": 100, "strength": "4.5 mL"}, DimensionError, "strength must be a mass per capsule, e.g. '4.5 mg', not a volume (got '4.5 mL')"),
+        (
+            {"quantity": 100, "strength": "4.5 mL"},
+            DimensionError,
+            "strength must be a mass per capsule, e.g. '4.5 mg', not a volume (got '4.5 mL')",
+        ),
         ({"quantity": 100, "strength": "4.5 mg/capsule"}, None, ""),
-        ({"quantity": 100, "strength": "50 mg"}, InputError, "strength must be within the formula's range, 0.1 mg to 10 mg naltrexone HCl (got '50 mg')"),
+        (
+            {"quantity": 100, "strength": "50 mg"},
+            InputError,
+            "strength must be within the formula's range, 0.1 mg to 10 mg naltrexone HCl (got '50 mg')",
+        ),
         ({"quantity": 100, "strength": "0.01 mg"}, InputError, "strength must be within the formula's range"),
         ({"quantity": 100, "potency": 0}, InputError, "potency must be more than 0 % and at most 100 % (got '0 %')"),
-        ({"quantity": 100, "potency": 101}, InputError, "potency must be more than 0 % and at most 100 % (got '101 %')"),
+        (
+            {"quantity": 100, "potency": 101},
+            InputError,
+            "potency must be more than 0 % and at most 100 % (got '101 %')",
+        ),
         ({"quantity": 100, "potency": "abc"}, QuantityError, "potency must be a number (got 'abc')"),
-        ({"quantity": 100, "assay": 99, "water": 100}, InputError, "water must be at least 0 % and below 100 % (got '100 %')"),
+        (
+            {"quantity": 100, "assay": 99, "water": 100},
+            InputError,
+            "water must be at least 0 % and below 100 % (got '100 %')",
+        ),
         ({"quantity": 100, "water": 1.5}, InputError, "water must be given with an assay"),
         ({"quantity": 100, "potency": 99, "assay": 99}, InputError, "potency must not be given together with an assay"),
         ({"quantity": 100, "overage": -1}, InputError, "overage must be 0 % and at most 50 % (got '-1 %')"),
@@ -328,8 +389,16 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
         ({"quantity": 100, "tablet_weight": "20 mg"}, QuantityError, "tablet weight must be at least the 50 mg"),
         ({"quantity": 100, "tablet_weight": "200 mL"}, DimensionError, "tablet weight must be a mass"),
         ({"quantity": 100, "balance_readability": "5 g"}, QuantityError, "balance readability must be at most 10 mg"),
-        ({"quantity": 100, "capsule_size": "9"}, InputError, "capsule size must be one of 000, 00, 0, 1, 2, 3, 4, 5 (got '9')"),
-        ({"quantity": 100, "strength_basis": "sulfate"}, InputError, "strength basis must be one of base, hcl, hcl-dihydrate (got 'sulfate')"),
+        (
+            {"quantity": 100, "capsule_size": "9"},
+            InputError,
+            "capsule size must be one of 000, 00, 0, 1, 2, 3, 4, 5 (got '9')",
+        ),
+        (
+            {"quantity": 100, "strength_basis": "sulfate"},
+            InputError,
+            "strength basis must be one of base, hcl, hcl-dihydrate (got 'sulfate')",
+        ),
         ({"quantity": 100, "lot_number": "bad lot!"}, InputError, "lot number must be 1 to 40 letters"),
     ],
 )
@@ -348,12 +417,28 @@ def test_bad_capsule_inputs_name_the_field_and_value(kwargs, error, message):
     ("formula", "kwargs", "message"),
     [
         ("ldn-oral-liquid", {"quantity": "30 g"}, "quantity must be a volume, e.g. '120 mL', not a mass (got '30 g')"),
-        ("ldn-oral-liquid", {"quantity": "100 mL", "strength": "1 mg"}, "strength must be a mass per volume, e.g. '1 mg/mL', not a mass"),
+        (
+            "ldn-oral-liquid",
+            {"quantity": "100 mL", "strength": "1 mg"},
+            "strength must be a mass per volume, e.g. '1 mg/mL', not a mass",
+        ),
         ("ldn-oral-liquid", {"quantity": "100 L"}, "quantity must be at most 5 L"),
-        ("ldn-oral-liquid", {"quantity": "100 mL", "strength": "50 mg/mL"}, "strength must be within the formula's range"),
+        (
+            "ldn-oral-liquid",
+            {"quantity": "100 mL", "strength": "50 mg/mL"},
+            "strength must be within the formula's range",
+        ),
         ("ldn-topical-cream", {"quantity": "30 mL"}, "quantity must be a mass, e.g. '4.5 mg', not a volume"),
-        ("ldn-topical-cream", {"quantity": "30 g", "strength": "1 mg/mL"}, "strength must be a mass per mass, e.g. '1 mg/g'"),
-        ("ldn-sublingual-drops", {"quantity": "30 mL", "drops_per_ml": 200}, "drops per mL must be a calibrated dropper's drops per mL"),
+        (
+            "ldn-topical-cream",
+            {"quantity": "30 g", "strength": "1 mg/mL"},
+            "strength must be a mass per mass, e.g. '1 mg/g'",
+        ),
+        (
+            "ldn-sublingual-drops",
+            {"quantity": "30 mL", "drops_per_ml": 200},
+            "drops per mL must be a calibrated dropper's drops per mL",
+        ),
     ],
 )
 def test_bad_inputs_for_other_forms(formula, kwargs, message):
@@ -414,3 +499,79 @@ def test_results_are_immutable():
     result = calculate_batch("ldn-capsules", quantity=100, date=DAY)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         result.quantity = 5  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- pharmacy variations
+
+
+def _variant(tmp_path, source_id, *replacements):
+    text = (Path(__file__).parents[1] / "formulas" / f"{source_id}.toml").read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "variant.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_cream_dose_per_click_needs_a_measured_density(tmp_path):
+    # 1 mg/g × 0.98 g/mL × 0.25 mL per click = 0.245 mg per click
+    path = _variant(
+        tmp_path, "ldn-topical-cream", ('click_volume = "0.25 mL"', 'click_volume = "0.25 mL"\ndensity = "0.98 g/mL"')
+    )
+    result = calculate_batch(path, quantity="30 g", date=DAY)
+    assert format_amount(result.dose_per_unit["click"]) == "0.245 mg"
+    assert "click" not in calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY).dose_per_unit
+
+
+def test_a_dihydrate_active_is_weighed_by_its_molecular_weight(tmp_path):
+    # 4.5 mg HCl × 413.90 / 377.86 = 4.92926 mg dihydrate; × 100 = 492.926 → 492.9 mg
+    path = _variant(tmp_path, "ldn-capsules", ('salt_form = "hcl"', 'salt_form = "hcl-dihydrate"'))
+    result = calculate_batch(path, quantity=100, date=DAY)
+    assert amounts(result)["naltrexone-hcl"] == "492.9 mg"
+    assert "413.90 g/mol" in next(s.text for s in result.trace if s.title == "Salt conversion")
+
+
+def test_a_fixed_minimum_weight_for_an_older_balance():
+    from ldn_compound import Balance
+    from ldn_compound.units import MASS, parse_quantity
+
+    balance = Balance(
+        readability=parse_quantity("1 mg", "d", MASS),
+        fixed_minimum=parse_quantity("120 mg", "m", MASS),
+        name="Class III",
+    )
+    result = calculate_batch("ldn-capsules", quantity=20, strength="4.5 mg", balance=balance, date=DAY)
+    # 20 × 4.5 = 90 mg < 120 mg: weigh 200 mg, 1 in 10 → take 900 mg
+    assert format_amount(result.aliquot.weigh) == "200 mg"
+    assert format_amount(result.aliquot.take) == "900 mg"
+    assert "Class III" in result.balance.describe()
+
+
+def test_lots_as_a_mapping_and_in_formula_order():
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=100,
+        date=DAY,
+        lots={"mcc": {"lot": "M-9", "expiry": dt.date(2027, 1, 1), "manufacturer": "FMC"}, "naltrexone-hcl": "NX-1"},
+    )
+    assert [(lot.component, lot.lot) for lot in result.lots] == [("naltrexone-hcl", "NX-1"), ("mcc", "M-9")]
+    assert result.ingredients[1].lot.manufacturer == "FMC"
+    with pytest.raises(InputError, match="be given once per component"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=A", "mcc=B"])
+
+
+def test_powder_source_rules():
+    from ldn_compound import PowderSource
+
+    assert PowderSource().as_is_potency is None
+    assert PowderSource(assay=Decimal("0.992"), water=Decimal("0.015")).as_is_potency == Decimal("0.977120")
+    with pytest.raises(InputError, match="potency must be more than 0 %"):
+        PowderSource(potency=Decimal("1.5"))
+
+
+def test_the_strength_default_and_the_basis_of_the_default():
+    result = calculate_batch("ldn-capsules", quantity=10, strength_basis="base", date=DAY)
+    # the default 4.5 mg HCl written as base: 4.5 × 341.40 / 377.86 = 4.0658
+    assert result.strength.describe(significant=5) == "4.0658 mg naltrexone base"
+    assert format_amount(result.active.amount) == "45 mg"

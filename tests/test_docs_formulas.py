@@ -47,7 +47,7 @@ def test_unknown_keys_are_rejected_so_the_lists_above_are_complete():
 
 
 def test_the_worked_example_loads_and_calculates(tmp_path):
-    example = re.search(r"```toml\n(.*?)```", DOC, re.S)[1]
+    example = re.search(r"```toml\n(.*?)```", DOC, re.DOTALL)[1]
     path = tmp_path / "site-ldn-liquid.toml"
     path.write_text(example, encoding="utf-8")
     result = calculate_batch(path, quantity="120 mL", date="2026-03-01")

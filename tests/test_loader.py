@@ -47,13 +47,23 @@ def test_every_problem_is_reported_at_once():
         "storage": "x",
         "container": "y",
         "strength": {"default": "4.5 mL", "minimum": "0.1 mg", "maximum": "10 mg"},
-        "components": [{"id": "a", "name": "A", "role": "active"}, {"id": "b", "name": "B", "role": "filler", "amount": "lots"}],
+        "components": [
+            {"id": "a", "name": "A", "role": "active"},
+            {"id": "b", "name": "B", "role": "filler", "amount": "lots"},
+        ],
         "capsule": {"size": "1", "filler": "b", "packing": {"1": "230 mg"}},
     }
     with pytest.raises(FormulaFileError) as info:
         parse_formula(data, "inline")
     paths = [problem.path for problem in info.value.problems]
-    assert paths == ["$.id", "$.name", "$.version", "$.preparation_class", "$.strength.default", "$.components[1].amount"]
+    assert paths == [
+        "$.id",
+        "$.name",
+        "$.version",
+        "$.preparation_class",
+        "$.strength.default",
+        "$.components[1].amount",
+    ]
     assert str(info.value).startswith("formula file inline has 6 problems:\n  $.id: must be lower-case")
 
 
@@ -86,7 +96,13 @@ def test_a_pharmacy_directory_adds_and_replaces_formulas(tmp_path):
     (tmp_path / "own.toml").write_text(text.replace('id = "ldn-capsules"', 'id = "site-capsules"'), encoding="utf-8")
     (tmp_path / "replace.toml").write_text(text.replace('version = "1.0"', 'version = "2.0-site"'), encoding="utf-8")
     formulas = load_formulas(tmp_path)
-    assert list(formulas) == ["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream", "site-capsules"]
+    assert list(formulas) == [
+        "ldn-capsules",
+        "ldn-oral-liquid",
+        "ldn-sublingual-drops",
+        "ldn-topical-cream",
+        "site-capsules",
+    ]
     assert formulas["ldn-capsules"].version == "2.0-site"
     assert load_formula("site-capsules", dirs=[tmp_path]).id == "site-capsules"
     assert load_formula(tmp_path / "own.toml").id == "site-capsules"

@@ -18,13 +18,33 @@ READABILITY = Decimal("0.1")
 
 
 def _mg_or_ml(quantity):
-    return magnitude(quantity, "mL") if quantity.dimensionality == Q_(Decimal(1), "mL").dimensionality else magnitude(quantity, "mg")
+    return (
+        magnitude(quantity, "mL")
+        if quantity.dimensionality == Q_(Decimal(1), "mL").dimensionality
+        else magnitude(quantity, "mg")
+    )
 
 
 @given(strategies.capsule_strengths, st.integers(1, 1000), strategies.potencies, strategies.overages)
 def test_doubling_a_capsule_batch_doubles_every_amount(strength, count, potency, overage):
-    one = calculate_batch("ldn-capsules", quantity=count, strength=f"{strength} mg", potency=potency, overage=overage, date=DAY, balance_readability="0.001 mg")
-    two = calculate_batch("ldn-capsules", quantity=2 * count, strength=f"{strength} mg", potency=potency, overage=overage, date=DAY, balance_readability="0.001 mg")
+    one = calculate_batch(
+        "ldn-capsules",
+        quantity=count,
+        strength=f"{strength} mg",
+        potency=potency,
+        overage=overage,
+        date=DAY,
+        balance_readability="0.001 mg",
+    )
+    two = calculate_batch(
+        "ldn-capsules",
+        quantity=2 * count,
+        strength=f"{strength} mg",
+        potency=potency,
+        overage=overage,
+        date=DAY,
+        balance_readability="0.001 mg",
+    )
     for a, b in zip(one.ingredients, two.ingredients, strict=True):
         # each amount is rounded to the readability once, so doubling agrees to within one step
         assert abs(_mg_or_ml(b.amount) - 2 * _mg_or_ml(a.amount)) <= Decimal("0.001")
@@ -32,8 +52,20 @@ def test_doubling_a_capsule_batch_doubles_every_amount(strength, count, potency,
 
 @given(strategies.liquid_strengths, strategies.volumes)
 def test_doubling_a_liquid_batch_doubles_every_amount(strength, volume):
-    one = calculate_batch("ldn-oral-liquid", quantity=f"{volume} mL", strength=f"{strength} mg/mL", date=DAY, balance_readability="0.01 mg")
-    two = calculate_batch("ldn-oral-liquid", quantity=f"{2 * volume} mL", strength=f"{strength} mg/mL", date=DAY, balance_readability="0.01 mg")
+    one = calculate_batch(
+        "ldn-oral-liquid",
+        quantity=f"{volume} mL",
+        strength=f"{strength} mg/mL",
+        date=DAY,
+        balance_readability="0.01 mg",
+    )
+    two = calculate_batch(
+        "ldn-oral-liquid",
+        quantity=f"{2 * volume} mL",
+        strength=f"{strength} mg/mL",
+        date=DAY,
+        balance_readability="0.01 mg",
+    )
     for a, b in zip(one.ingredients, two.ingredients, strict=True):
         step = Decimal("0.1") if a.measure == "measure" else Decimal("0.01")
         assert abs(_mg_or_ml(b.amount) - 2 * _mg_or_ml(a.amount)) <= step
@@ -73,7 +105,12 @@ def test_the_active_in_an_aliquot_equals_the_dose_and_every_weighing_is_weighabl
         assert weighed >= minimum
 
 
-@given(strategies.capsule_strengths, strategies.capsule_counts, strategies.capsule_sizes, st.one_of(st.none(), strategies.decimals("50", "2000", 0)))
+@given(
+    strategies.capsule_strengths,
+    strategies.capsule_counts,
+    strategies.capsule_sizes,
+    st.one_of(st.none(), strategies.decimals("50", "2000", 0)),
+)
 def test_no_amount_is_negative_and_a_fill_never_exceeds_capacity_silently(strength, count, size, tablet_weight):
     try:
         result = calculate_batch(
@@ -107,7 +144,13 @@ def test_cream_components_add_up_to_the_batch_weight(strength, grams):
 
 @given(strategies.liquid_strengths, strategies.volumes, st.sampled_from(["0.01 mg", "0.1 mg", "1 mg"]))
 def test_a_liquid_aliquot_always_holds_exactly_the_dose(strength, volume, readability):
-    result = calculate_batch("ldn-oral-liquid", quantity=f"{volume} mL", strength=f"{strength} mg/mL", date=DAY, balance_readability=readability)
+    result = calculate_batch(
+        "ldn-oral-liquid",
+        quantity=f"{volume} mL",
+        strength=f"{strength} mg/mL",
+        date=DAY,
+        balance_readability=readability,
+    )
     plan = result.aliquot
     if plan is None:
         assert result.active.amount >= result.balance.minimum_weight

@@ -52,7 +52,9 @@ def test_the_loader_reports_any_value_at_any_top_level_key_as_a_problem(key, val
     st.sampled_from(["id", "name", "role", "amount", "salt_form", "grade"]),
     VALUES,
 )
-def test_the_loader_survives_any_value_in_nested_tables(strength_key, strength_value, index, component_key, component_value):
+def test_the_loader_survives_any_value_in_nested_tables(
+    strength_key, strength_value, index, component_key, component_value
+):
     data = dict(BASE)
     data["strength"] = {**BASE["strength"], strength_key: strength_value}
     components = [dict(c) for c in BASE["components"]]
@@ -66,7 +68,9 @@ def test_the_loader_survives_any_value_in_nested_tables(strength_key, strength_v
 
 @given(
     st.sampled_from(["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]),
-    st.sampled_from(["quantity", "strength", "overage", "potency", "tablet_weight", "balance_readability", "date", "dose"]),
+    st.sampled_from(
+        ["quantity", "strength", "overage", "potency", "tablet_weight", "balance_readability", "date", "dose"]
+    ),
     VALUES,
 )
 def test_calculate_batch_raises_only_its_own_errors(formula, field, value):

@@ -19,7 +19,9 @@ def test_every_formula_calculates_across_its_range(formula_id, which):
     quantity = QUANTITIES[formula.dosage_form.value]
     if formula.reference_quantity is not None and which == "default":
         quantity = formula.reference_quantity
-    result = calculate_batch(formula, quantity=quantity, strength=strength, date="2026-03-01", high_dose_reason="smoke test")
+    result = calculate_batch(
+        formula, quantity=quantity, strength=strength, date="2026-03-01", high_dose_reason="smoke test"
+    )
     assert result.active.amount.magnitude > 0
     assert all(line.amount.magnitude >= 0 for line in result.ingredients)
     assert result.beyond_use.days > 0

@@ -58,7 +58,9 @@ def test_drops_schedule_in_whole_drops():
 
 def test_a_dose_that_is_not_whole_drops_is_refused():
     batch = calculate_batch("ldn-sublingual-drops", quantity="30 mL", date=DAY)
-    with pytest.raises(InputError, match=r"titration dose must be a whole number of drops of 0.5 mg \(it is 2.5 drops\)"):
+    with pytest.raises(
+        InputError, match=r"titration dose must be a whole number of drops of 0.5 mg \(it is 2.5 drops\)"
+    ):
         titration_plan(batch, parse_titration("1.25 mg"))
 
 
@@ -78,7 +80,9 @@ def test_titration_doses_are_held_to_the_dose_limit():
     batch = calculate_batch("ldn-oral-liquid", quantity="120 mL", date=DAY)
     with pytest.raises(DoseLimitError):
         titration_plan(batch, parse_titration("12 mg"))
-    allowed = calculate_batch("ldn-oral-liquid", quantity="120 mL", dose="12 mg", high_dose_reason="Specialist protocol", date=DAY)
+    allowed = calculate_batch(
+        "ldn-oral-liquid", quantity="120 mL", dose="12 mg", high_dose_reason="Specialist protocol", date=DAY
+    )
     assert titration_plan(allowed, parse_titration("12 mg")).rows[0].measure_text == "12 mL"
 
 

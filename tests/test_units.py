@@ -8,14 +8,14 @@ import pint
 import pytest
 from hypothesis import given
 
-from ldn_compound.exceptions import DimensionError, LDNError, QuantityError
+from ldn_compound.exceptions import DimensionError, QuantityError
 from ldn_compound.units import (
     CONCENTRATION,
     COUNT_CAPSULE,
     MASS,
     MASS_FRACTION,
-    VOLUME,
     Q_,
+    VOLUME,
     format_amount,
     format_number,
     parse_quantity,
@@ -125,7 +125,7 @@ def test_format_number_rounds_half_up_and_drops_trailing_zeros():
 def test_round_to_step_is_half_up_to_the_readability():
     assert round_to_step(Decimal("460.54678"), Decimal("0.1")) == Decimal("460.5")
     assert round_to_step(Decimal("460.55"), Decimal("0.1")) == Decimal("460.6")
-    assert round_to_step(Decimal("81.01"), Decimal("1"), up=True) == Decimal("82")
+    assert round_to_step(Decimal("81.01"), Decimal(1), up=True) == Decimal(82)
 
 
 @given(strategies.masses_mg)
