@@ -1,0 +1,141 @@
+r"""The pharmacy configuration file: who prints the records and labels.
+
+A small TOML file with one ``[pharmacy]`` table, read by the command line's
+``--pharmacy-config FILE`` and usable from Python::
+
+    # pharmacy.toml: printed on compounding records, master formulation records and labels
+    [pharmacy]
+    name = "Riverside Compounding Pharmacy"           # required
+    address = ["12 Mill Street", "Springfield, IL 62701"]  # lines, top to bottom
+    phone = "(217) 555-0142"
+    pharmacist = "A. Nowak, PharmD"                   # pharmacist in charge
+
+Every problem in the file is reported at once, each with its key path
+(``$.pharmacy.address[1]``) and what is accepted, like formula files.
+
+>>> read_pharmacy_config('[pharmacy]\nname = "Riverside Compounding Pharmacy"\nphone = "555-0142"\n')
+Pharmacy(name='Riverside Compounding Pharmacy', address=(), phone='555-0142', pharmacist='')
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from ldn_compound.exceptions import LDNError, Problem
+from ldn_compound.model import Pharmacy
+
+__all__ = ["PharmacyConfigError", "load_pharmacy_config", "read_pharmacy_config"]
+
+#: The keys of the ``[pharmacy]`` table and whether each is required.
+_PHARMACY_KEYS: Final = {"name": True, "address": False, "phone": False, "pharmacist": False}
+_MAX_ADDRESS_LINES: Final = 6
+_MAX_TEXT: Final = 200
+
+
+class PharmacyConfigError(LDNError, ValueError):
+    """A pharmacy configuration file that cannot be read or is not valid.
+
+    ``source`` names the file and ``problems`` lists every problem found, each
+    with a key path into the file (``$.pharmacy.name``).
+    """
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"pharmacy config {source} has {count} {noun}:\n{lines}")
+
+
+def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> str:
+    """A one-line text value, or "" with a problem recorded."""
+    if not isinstance(value, str) or (required and not value.strip()):
+        problems.append(Problem(path, f"must be non-empty text (got {value!r})"))
+        return ""
+    text = value.strip()
+    if "\n" in text or "\r" in text:
+        problems.append(Problem(path, f"must be one line of text; give address lines as a list (got {value!r})"))
+        return ""
+    if len(text) > _MAX_TEXT:
+        problems.append(Problem(path, f"must be at most {_MAX_TEXT} characters (got {len(text)})"))
+        return ""
+    return text
+
+
+def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | None:
+    """The pharmacy described by the parsed document, recording every problem."""
+    problems.extend(Problem(f"$.{key}", "is not a known key (known: pharmacy)") for key in data if key != "pharmacy")
+    if "pharmacy" not in data:
+        problems.append(Problem("$.pharmacy", 'is required: a [pharmacy] table with at least name = "..."'))
+        return None
+    table = data["pharmacy"]
+    if not isinstance(table, Mapping):
+        problems.append(Problem("$.pharmacy", f"must be a table (got {type(table).__name__})"))
+        return None
+    known = ", ".join(_PHARMACY_KEYS)
+    problems.extend(
+        Problem(f"$.pharmacy.{key}", f"is not a known key (known: {known})")
+        for key in table
+        if key not in _PHARMACY_KEYS
+    )
+    name = ""
+    if "name" not in table:
+        problems.append(Problem("$.pharmacy.name", "is required"))
+    else:
+        name = _text(table["name"], "$.pharmacy.name", problems, required=True)
+    address: list[str] = []
+    raw_address = table.get("address", [])
+    if isinstance(raw_address, str):
+        problems.append(
+            Problem(
+                "$.pharmacy.address",
+                f'must be a list of lines, e.g. ["12 Mill Street", "Springfield"] (got {raw_address!r})',
+            )
+        )
+    elif not isinstance(raw_address, list):
+        problems.append(Problem("$.pharmacy.address", f"must be a list of lines (got {raw_address!r})"))
+    else:
+        if len(raw_address) > _MAX_ADDRESS_LINES:
+            problems.append(
+                Problem("$.pharmacy.address", f"must have at most {_MAX_ADDRESS_LINES} lines (got {len(raw_address)})")
+            )
+        for index, line in enumerate(raw_address):
+            text = _text(line, f"$.pharmacy.address[{index}]", problems, required=True)
+            if text:
+                address.append(text)
+    phone = _text(table["phone"], "$.pharmacy.phone", problems, required=True) if "phone" in table else ""
+    pharmacist = (
+        _text(table["pharmacist"], "$.pharmacy.pharmacist", problems, required=True) if "pharmacist" in table else ""
+    )
+    if problems:
+        return None
+    return Pharmacy(name=name, address=tuple(address), phone=phone, pharmacist=pharmacist)
+
+
+def read_pharmacy_config(text: str, source: str = "<text>") -> Pharmacy:
+    """The pharmacy described by TOML ``text``; raise :class:`PharmacyConfigError` listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PharmacyConfigError(source, [Problem("$", f"is not valid TOML: {error}")]) from None
+    problems: list[Problem] = []
+    pharmacy = _pharmacy(data, problems)
+    if pharmacy is None:
+        raise PharmacyConfigError(source, problems)
+    return pharmacy
+
+
+def load_pharmacy_config(path: str | Path) -> Pharmacy:
+    """Read a pharmacy configuration file; raise :class:`PharmacyConfigError` if it is unreadable or invalid."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise PharmacyConfigError(str(file), [Problem("$", f"cannot be read: {error.strerror or error}")]) from None
+    except UnicodeDecodeError:
+        raise PharmacyConfigError(str(file), [Problem("$", "must be UTF-8 text")]) from None
+    return read_pharmacy_config(text, str(file))
