@@ -95,7 +95,7 @@ def _read_percent(value: object, field: str, *, allow_zero: bool, maximum: Decim
     fraction = number / 100
     low_ok = fraction >= 0 if allow_zero else fraction > 0
     if not low_ok or fraction > maximum:
-        low = "0 %" if allow_zero else "more than 0 %"
+        low = "at least 0 %" if allow_zero else "more than 0 %"
         raise InputError(field, f"{format_number(number)} %", f"be {low} and at most {format_number(maximum * 100)} %")
     return fraction
 

@@ -38,7 +38,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import Final, NoReturn
 
 import attrs
 
@@ -57,7 +57,7 @@ from ldn_compound.exceptions import (
     Problem,
     RenderError,
 )
-from ldn_compound.jsonio import FORMULAS_SCHEMA, dumps, formula_to_dict
+from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
 from ldn_compound.loader import load_formula, load_formulas
 from ldn_compound.model import (
     BatchResult,
@@ -905,33 +905,12 @@ def _batch_text(result: BatchResult) -> str:
 # --------------------------------------------------------------------------- commands
 
 
-def _formulas_document(formulas: Sequence[MasterFormula]) -> dict[str, Any]:
-    """The formula list as JSON-ready data (schema ``ldn-compound/formulas/1``)."""
-    return {"schema": FORMULAS_SCHEMA, "formulas": [formula_to_dict(f) for f in formulas]}
-
-
-def _show_document(formula: MasterFormula, reference: BatchResult | None) -> dict[str, Any]:
-    """A formula as JSON-ready data, with its reference batch when a strength was asked for."""
-    data = formula_to_dict(formula)
-    if reference is not None:
-        batch = reference.to_dict()
-        data["reference_batch"] = {
-            "strength": batch["strength"],
-            "quantity": batch["quantity"],
-            "ingredients": [
-                {key: line[key] for key in ("id", "name", "role", "amount", "measure", "qs")}
-                for line in batch["ingredients"]
-            ],
-        }
-    return data
-
-
 def _cmd_formulas(args: argparse.Namespace) -> int:
     """``formulas``: list the built-in formulas and those of ``--dir``."""
     folders = _check_dir(args)
     formulas = list(load_formulas(folders[0] if folders else None).values())
     if args.json:
-        _write_stdout(dumps(_formulas_document(formulas)))
+        _write_stdout(dumps(formulas_to_dict(formulas)))
     else:
         sys.stdout.write("\n".join(_formula_rows(formulas, with_source=bool(folders))) + "\n")
     return 0
@@ -942,7 +921,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
     formula = _load(args)
     reference = _reference_batch(formula, args.strength) if args.strength is not None else None
     if args.json:
-        _write_stdout(dumps(_show_document(formula, reference)))
+        _write_stdout(dumps(formula_to_dict(formula, reference)))
     else:
         sys.stdout.write(_show_text(formula, reference))
     return 0

@@ -19,12 +19,12 @@ Pharmacy(name='Riverside Compounding Pharmacy', address=(), phone='555-0142', ph
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from ldn_compound.exceptions import LDNError, Problem
+from ldn_compound._toml import parse_toml, read_text
+from ldn_compound.exceptions import PharmacyConfigError, Problem
 from ldn_compound.model import Pharmacy
 
 __all__ = ["PharmacyConfigError", "load_pharmacy_config", "read_pharmacy_config"]
@@ -33,22 +33,6 @@ __all__ = ["PharmacyConfigError", "load_pharmacy_config", "read_pharmacy_config"
 _PHARMACY_KEYS: Final = {"name": True, "address": False, "phone": False, "pharmacist": False}
 _MAX_ADDRESS_LINES: Final = 6
 _MAX_TEXT: Final = 200
-
-
-class PharmacyConfigError(LDNError, ValueError):
-    """A pharmacy configuration file that cannot be read or is not valid.
-
-    ``source`` names the file and ``problems`` lists every problem found, each
-    with a key path into the file (``$.pharmacy.name``).
-    """
-
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"pharmacy config {source} has {count} {noun}:\n{lines}")
 
 
 def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> str:
@@ -118,10 +102,7 @@ def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | No
 
 def read_pharmacy_config(text: str, source: str = "<text>") -> Pharmacy:
     """The pharmacy described by TOML ``text``; raise :class:`PharmacyConfigError` listing every problem."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PharmacyConfigError(source, [Problem("$", f"is not valid TOML: {error}")]) from None
+    data = parse_toml(text, source, PharmacyConfigError)
     problems: list[Problem] = []
     pharmacy = _pharmacy(data, problems)
     if pharmacy is None:
@@ -131,11 +112,4 @@ def read_pharmacy_config(text: str, source: str = "<text>") -> Pharmacy:
 
 def load_pharmacy_config(path: str | Path) -> Pharmacy:
     """Read a pharmacy configuration file; raise :class:`PharmacyConfigError` if it is unreadable or invalid."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PharmacyConfigError(str(file), [Problem("$", f"cannot be read: {error.strerror or error}")]) from None
-    except UnicodeDecodeError:
-        raise PharmacyConfigError(str(file), [Problem("$", "must be UTF-8 text")]) from None
-    return read_pharmacy_config(text, str(file))
+    return read_pharmacy_config(read_text(path, PharmacyConfigError), str(path))

@@ -16,6 +16,7 @@ __all__ = [
     "AliquotError",
     "CapsuleOverfillError",
     "CoMedicationError",
+    "DataFileError",
     "DimensionError",
     "DoseLimitError",
     "FormulaFileError",
@@ -23,6 +24,8 @@ __all__ = [
     "InputError",
     "LDNError",
     "LabelFitError",
+    "LabelStockFileError",
+    "PharmacyConfigError",
     "Problem",
     "QuantityError",
     "RenderError",
@@ -100,12 +103,16 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class FormulaFileError(LDNError, ValueError):
-    """A formula file that cannot be read or does not describe a valid formula.
+class DataFileError(LDNError, ValueError):
+    """A data file (formula, pharmacy configuration, label stocks) that cannot be read or is not valid.
 
-    ``problems`` lists every problem found, each with a key path into the file
-    (``$.components[1].amount``), so a pharmacist can fix them all at once.
+    ``source`` names the file and ``problems`` lists every problem found, each
+    with a key path into the file (``$.components[1].amount``), so they can all
+    be fixed at once.
     """
+
+    #: What kind of file this is, as the message names it.
+    kind = "data file"
 
     def __init__(self, source: str, problems: Sequence[Problem]) -> None:
         self.source = source
@@ -113,7 +120,25 @@ class FormulaFileError(LDNError, ValueError):
         lines = "\n".join(f"  {p}" for p in self.problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(f"formula file {source} has {count} {noun}:\n{lines}")
+        super().__init__(f"{self.kind} {source} has {count} {noun}:\n{lines}")
+
+
+class FormulaFileError(DataFileError):
+    """A formula file that cannot be read or does not describe a valid master formula."""
+
+    kind = "formula file"
+
+
+class PharmacyConfigError(DataFileError):
+    """A pharmacy configuration file (``--pharmacy-config``) that cannot be read or is not valid."""
+
+    kind = "pharmacy config"
+
+
+class LabelStockFileError(DataFileError):
+    """A label stock file that cannot be read or does not describe valid label stocks."""
+
+    kind = "label stock file"
 
 
 class RenderError(LDNError, ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from ldn_compound.model import (
@@ -179,10 +180,30 @@ def _amount(amount: Amount) -> dict[str, Any]:
     return {"kind": amount.kind.value, "value": shown, "text": amount.describe()}
 
 
-def formula_to_dict(formula: MasterFormula) -> dict[str, Any]:
-    """A master formula as a JSON-ready dict following ``schemas/formula.schema.json``."""
-    rng = formula.strength
+def _capsule_spec(formula: MasterFormula) -> dict[str, Any] | None:
+    spec = formula.capsule
+    if spec is None:
+        return None
     return {
+        "size": spec.size,
+        "filler": spec.filler,
+        "packing": {size: format_amount(stat) for size, stat in spec.packing.items()},
+        "bulk_density": None if spec.bulk_density is None else format_amount(spec.bulk_density.to("g/mL"), unit="g/mL"),
+        "displacement_factor": format_number(spec.displacement_factor),
+    }
+
+
+def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None) -> dict[str, Any]:
+    """A master formula as a JSON-ready dict following ``schemas/formula.schema.json``.
+
+    With ``reference`` (a batch of this formula), the document also holds that
+    batch's strength, quantity and ingredients as ``"reference_batch"``.
+    """
+    from ldn_compound.bud import maximum_days
+
+    rng = formula.strength
+    drops, topical = formula.drops, formula.topical
+    data: dict[str, Any] = {
         "schema": FORMULA_SCHEMA,
         "id": formula.id,
         "name": formula.name,
@@ -209,12 +230,44 @@ def formula_to_dict(formula: MasterFormula) -> dict[str, Any]:
             for c in formula.components
         ],
         "preparation_class": formula.preparation_class.value,
+        "bud_maximum_days": maximum_days(formula.preparation_class)[0],
         "storage": formula.storage,
         "container": formula.container,
+        "reference_quantity": _q(formula.reference_quantity),
+        "capsule": _capsule_spec(formula),
+        "drops": None
+        if drops is None
+        else {"drops_per_ml": format_number(drops.drops_per_ml), "dropper": drops.dropper},
+        "topical": None
+        if topical is None
+        else {
+            "click_volume": _q(topical.click_volume),
+            "density": None if topical.density is None else format_amount(topical.density.to("g/mL"), unit="g/mL"),
+            "dispenser": topical.dispenser,
+        },
         "stability": [
             {"id": e.id, "days": e.days, "storage": e.storage, "citation": e.citation} for e in formula.stability
         ],
+        "procedure": list(formula.procedure),
+        "equipment": list(formula.equipment),
+        "quality_checks": [{"name": q.name, "specification": q.specification} for q in formula.quality_checks],
         "auxiliary_labels": list(formula.auxiliary_labels),
-        "references": [r.citation for r in formula.references],
+        "references": [{"citation": r.citation, "supports": r.supports} for r in formula.references],
         "source": formula.source,
     }
+    if reference is not None:
+        batch = batch_to_dict(reference)
+        data["reference_batch"] = {
+            "strength": batch["strength"],
+            "quantity": batch["quantity"],
+            "ingredients": [
+                {key: line[key] for key in ("id", "name", "role", "amount", "measure", "qs")}
+                for line in batch["ingredients"]
+            ],
+        }
+    return data
+
+
+def formulas_to_dict(formulas: Iterable[MasterFormula]) -> dict[str, Any]:
+    """A list of formulas as a JSON-ready dict following ``schemas/formulas.schema.json``."""
+    return {"schema": FORMULAS_SCHEMA, "formulas": [formula_to_dict(f) for f in formulas]}

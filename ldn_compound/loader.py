@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import FormulaFileError, FormulaNotFoundError, InputError, Problem
 from ldn_compound.model import (
     ROLES,
@@ -472,16 +473,8 @@ def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
 
 def load_formula_file(path: str | Path) -> MasterFormula:
     """Load one formula file; raise :class:`FormulaFileError` for an unreadable or invalid file."""
-    file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise FormulaFileError(str(file), [Problem("$", f"cannot be read: {error.strerror or error}")]) from None
-    except UnicodeDecodeError:
-        raise FormulaFileError(str(file), [Problem("$", "must be UTF-8 text")]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise FormulaFileError(str(file), [Problem("$", f"is not valid TOML: {error}")]) from None
-    return parse_formula(data, str(file))
+    source = str(path)
+    return parse_formula(parse_toml(read_text(path, FormulaFileError), source, FormulaFileError), source)
 
 
 @functools.cache

@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 import ldn_compound.render
-from ldn_compound.exceptions import InputError, LabelFitError, RenderError
+from ldn_compound.exceptions import InputError, LabelFitError, LabelStockFileError, RenderError
 from ldn_compound.render import _labelfit, _pdf, stocks
 from ldn_compound.render._labelfit import TextBlock, draw_layout, fit_box, fit_stock
 from ldn_compound.render._pdf import (
@@ -276,8 +276,8 @@ def test_page_sizes(size: Literal["A4", "Letter"], points: tuple[float, float]) 
 def test_long_unbroken_text_wraps_inside_its_cell() -> None:
     table = data_table(["Lot", "Note"], [["N" * 300, "ok"]], width_mm=60, field="lots", weights=[1, 2])
     table.wrap(_pdf.pt(60), _pdf.pt(250))
-    cell = table._cellvalues[1][0][0]  # noqa: SLF001
-    room = _pdf.pt(20) - 2 * _pdf.pt(_pdf._CELL_PADDING_MM)  # noqa: SLF001
+    cell = table._cellvalues[1][0][0]
+    room = _pdf.pt(20) - 2 * _pdf.pt(_pdf._CELL_PADDING_MM)
     assert len(cell.blPara.lines) > 1
     assert max(cell.getActualLineWidths0()) <= room + 0.01
 
@@ -405,6 +405,8 @@ def test_builtin_stocks_have_their_published_sizes() -> None:
         "roll-3x2in": ("roll", 76.2, 50.8, 1, 1),
         "letter-2x5": ("sheet", 101.6, 50.8, 2, 5),
         "a4-2x7": ("sheet", 99.1, 38.1, 2, 7),
+        "roll-4x6in": ("roll", 101.6, 152.4, 1, 1),
+        "a4-2x4": ("sheet", 99.1, 67.7, 2, 4),
     }
     assert (get_stock("letter-2x5").page_width, get_stock("letter-2x5").page_height) == (215.9, 279.4)
     assert (get_stock("a4-2x7").page_width, get_stock("a4-2x7").page_height) == (210.0, 297.0)
@@ -424,7 +426,8 @@ def test_unknown_stock_lists_the_known_ones() -> None:
     with pytest.raises(InputError) as info:
         get_stock("roll-5x3in")
     assert str(info.value) == (
-        "stock must be one of a4-2x7, letter-2x5, roll-3x2in, roll-4x2.5in, roll-4x2in (got 'roll-5x3in')"
+        "stock must be one of a4-2x4, a4-2x7, letter-2x5, roll-3x2in, roll-4x2.5in, roll-4x2in, roll-4x6in "
+        "(got 'roll-5x3in')"
     )
 
 
@@ -478,11 +481,11 @@ def test_bad_stock_file_reports_every_problem_with_its_path() -> None:
     label = [50, 20]
     paddding = 1
     """
-    with pytest.raises(InputError) as info:
+    with pytest.raises(LabelStockFileError) as info:
         read_stocks(text, "bad.toml")
-    assert info.value.field == "label stock file bad.toml"
-    problems = info.value.value
-    assert isinstance(problems, list)
+    assert info.value.source == "bad.toml"
+    problems = [str(p) for p in info.value.problems]
+    assert str(info.value).startswith("label stock file bad.toml has 3 problems:")
     assert [p.split(":")[0] for p in problems] == [
         "$.stock.no-page.page",
         "$.stock.too-many.grid",
@@ -557,7 +560,7 @@ def test_lines_never_exceed_the_label_width() -> None:
     room = _pdf.pt(get_stock("roll-4x2in").content_width)
     for item in layout.blocks:
         for line in item.lines:
-            assert _labelfit._word_width(line, item.block.font) * item.size <= room + 1e-6  # noqa: SLF001
+            assert _labelfit._word_width(line, item.block.font) * item.size <= room + 1e-6
 
 
 def test_minimum_above_preferred_is_refused() -> None:

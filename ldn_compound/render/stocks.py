@@ -5,7 +5,7 @@ header explains the grammar.  A pharmacy adds its own stocks with a file of the
 same grammar:
 
 >>> sorted(load_stocks())
-['a4-2x7', 'letter-2x5', 'roll-3x2in', 'roll-4x2.5in', 'roll-4x2in']
+['a4-2x4', 'a4-2x7', 'letter-2x5', 'roll-3x2in', 'roll-4x2.5in', 'roll-4x2in', 'roll-4x6in']
 >>> stock = get_stock("roll-3x2in")
 >>> stock.label_width, stock.label_height
 (76.2, 50.8)
@@ -26,7 +26,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from ldn_compound.exceptions import InputError, Problem
+from ldn_compound.exceptions import InputError, LabelStockFileError, Problem
 
 __all__ = ["LabelStock", "get_stock", "load_stocks", "read_stocks"]
 
@@ -211,7 +211,7 @@ def read_stocks(text: str, source: str = "<text>") -> dict[str, LabelStock]:
             path = f"$.stock.{name}" + (f".{error.field}" if error.field and error.field != "name" else "")
             problems.append(Problem(path, str(error).removeprefix(f"{error.field} ").strip()))
     if problems:
-        raise InputError(f"label stock file {source}", [str(p) for p in problems], "describe valid label stocks")
+        raise LabelStockFileError(source, problems)
     return stocks
 
 
@@ -254,7 +254,7 @@ def get_stock(name: str, *, extra_path: str | os.PathLike[str] | None = None) ->
     >>> get_stock("roll-5x3in")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ldn_compound.exceptions.InputError: stock must be one of a4-2x7, letter-2x5, roll-3x2in, ... (got 'roll-5x3in')
+    ldn_compound.exceptions.InputError: stock must be one of a4-2x4, a4-2x7, letter-2x5, ... (got 'roll-5x3in')
     """
     stocks = load_stocks(extra_path)
     try:
