@@ -1,0 +1,668 @@
+"""Prescription labels and container labels, on roll or sheet label stock.
+
+A **patient label** carries, from the top: the directions (first and largest,
+never below 11 pt), the titration schedule turned into what the patient
+measures, the patient, the drug with its strength, basis and dosage form and
+the word "compounded", the quantity, refills, prescriber and lot, "Discard
+after" with the beyond-use date, the storage, the warnings (always "Do not take
+with opioid pain medicines") and the other auxiliary statements; along the
+bottom, the prescription number and fill date, the pharmacy, and a Code 128
+barcode of the prescription number.  When the stock is too small for all of
+it, the titration schedule, the storage and the other auxiliary statements move
+to continuation labels numbered "1/2", "2/2"; the rest must fit the first label.
+
+A **container label** (no prescription) carries the preparation, strength,
+dosage form, quantity, compounding date, beyond-use date, storage, warnings,
+"Compounded preparation", the lot and a Code 128 barcode of the lot.
+
+Text shrinks from its preferred size towards its minimum size only as far as
+the stock needs; if it does not fit at the minimum sizes,
+:class:`~ldn_compound.exceptions.LabelFitError` names what does not fit.
+Nothing is ever cut.
+
+>>> import io
+>>> from ldn_compound import Pharmacy, Prescription, calculate_batch
+>>> batch = calculate_batch("ldn-capsules", quantity=30, date="2026-03-01")
+>>> rx = Prescription(number="1234567", patient="Zoë Łukasiewicz-Núñez", prescriber="Dr A. Example",
+...                   directions="Take 1 capsule by mouth at bedtime", refills=2)
+>>> pdf = io.BytesIO()
+>>> render_labels(batch, pdf, prescriptions=[rx], pharmacy=Pharmacy(name="Example Pharmacy"), stock="roll-3x2in")
+>>> pdf.getvalue().startswith(b"%PDF")
+True
+>>> render_labels(batch, io.BytesIO(), prescriptions=[attrs.evolve(rx, directions="Take 1 capsule " * 30)],
+...               pharmacy=Pharmacy(name="Example Pharmacy"), stock="roll-3x2in")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+ldn_compound.exceptions.LabelFitError: directions must fit label stock roll-3x2in (71.2 x ... mm above the bottom line) for prescription 1234567 at 11 pt or larger (got 450 characters ...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import BinaryIO, Final
+
+import attrs
+from reportlab.lib import colors
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from ldn_compound.exceptions import CoMedicationError, InputError, LabelFitError, RenderError
+from ldn_compound.model import BatchResult, DosageForm, Pharmacy, Prescription
+from ldn_compound.render._labelfit import LabelLayout, TextBlock, draw_layout, fit_box
+from ldn_compound.render._pdf import DocumentInfo, code128, draw_code128, pt, register_fonts, render_canvas, write_pdf
+from ldn_compound.render.stocks import LabelStock, get_stock
+from ldn_compound.safety import find_opioids
+from ldn_compound.titration import titration_plan
+from ldn_compound.units import Q_, format_amount, magnitude
+
+__all__ = ["OPIOID_WARNING", "render_label_sheet", "render_labels"]
+
+#: The warning every LDN label carries, whatever the formula's auxiliary labels say.
+OPIOID_WARNING: Final = "Do not take with opioid pain medicines"
+_SHAKE_WELL: Final = "Shake well"
+
+# --------------------------------------------------------------------------- type sizes
+
+
+@attrs.frozen
+class _Style:
+    """A type size range in points: printed at ``preferred`` when there is room, never below ``minimum``."""
+
+    preferred: float
+    minimum: float
+    bold: bool = False
+
+    def block(self, name: str, text: str) -> TextBlock:
+        return TextBlock(name, text, preferred_size=self.preferred, min_size=self.minimum, bold=self.bold)
+
+
+# Directions are the largest text on a patient label at every shrink step: within one
+# box every block shrinks by the same share of its range, and 14 - 3f > 12 - 2f.
+_DIRECTIONS: Final = _Style(14, 11, bold=True)
+_TITRATION: Final = _Style(10, 8)
+_PATIENT: Final = _Style(12, 10, bold=True)
+_DRUG: Final = _Style(10, 7.5, bold=True)
+_DETAILS: Final = _Style(8.5, 6.5)
+_DISCARD: Final = _Style(9.5, 7.5, bold=True)
+_WARNINGS: Final = _Style(9, 7, bold=True)
+_AUXILIARY: Final = _Style(8, 6.5)
+_NUMBER: Final = _Style(10, 7.5, bold=True)  # "Rx 1234567" / "Lot B20260301-9C0D" beside the barcode
+_PHARMACY: Final = _Style(7.5, 6)
+_CONTINUED: Final = _Style(9.5, 7.5, bold=True)
+_PRODUCT: Final = _Style(12, 8, bold=True)
+_CONTAINER: Final = _Style(9, 6.5)
+
+# --------------------------------------------------------------------------- geometry, in millimetres
+
+_GAP: Final = 0.3  # between text blocks
+_BAND_GAP: Final = 0.8  # between the text and the barcode line below it
+_COLUMN_GAP: Final = 1.5  # between the barcode line's text and the barcode
+_MIN_BAND_TEXT: Final = 30.0  # the barcode leaves at least this width for the text beside it
+_MODULE: Final = 0.25  # preferred narrowest bar; code128() narrows it to no less than 0.19 mm
+_BAR_HEIGHT: Final = (7.0, 5.0)  # preferred and minimum bar height
+_BAR_MAX: Final = 12.0  # bars grow with the text beside them up to this height
+_OUTLINE_GREY: Final = 0.75
+
+
+# --------------------------------------------------------------------------- label content
+
+
+@attrs.frozen
+class _Item:
+    """A block of a patient label; optional blocks may move to a continuation label.
+
+    Optional blocks stay on the first label in order of ``priority`` (lowest first)
+    as far as there is room.
+    """
+
+    block: TextBlock
+    required: bool = True
+    priority: int = 0
+
+
+@attrs.frozen
+class _Card:
+    """What one label says before fitting: text from the top, then a line along the bottom.
+
+    The bottom line has ``band`` text on the left and, when ``barcode`` is given,
+    a Code 128 barcode of it on the right.  ``what`` names the label in errors.
+    """
+
+    top: tuple[TextBlock, ...]
+    what: str
+    band: tuple[TextBlock, ...] = ()
+    barcode: str | None = None
+    barcode_field: str = "barcode"
+
+
+@attrs.frozen
+class _Label:
+    """One fitted label, ready to draw; lengths in mm, relative to the label's printable area."""
+
+    top: LabelLayout
+    band: LabelLayout | None
+    band_height: float
+    barcode: str | None = None
+    barcode_module: float = _MODULE
+    barcode_width: float = 0.0
+    barcode_height: float = 0.0
+
+    def texts(self) -> Iterable[str]:
+        """Every piece of text on the label, for the document's identity."""
+        for layout in (self.top, self.band):
+            if layout is not None:
+                yield from (line for block in layout.blocks for line in block.lines)
+        if self.barcode is not None:
+            yield self.barcode
+
+
+def _sentences(statements: Iterable[str]) -> str:
+    """``["Protect from light", "Refrigerate"]`` as ``"Protect from light. Refrigerate."``."""
+    return " ".join(s if s[-1] in ".!?" else f"{s}." for s in statements)
+
+
+#: Auxiliary statements the storage line may already make, with the words that make it there.
+_SAID_BY_STORAGE: Final = {"protect from light": "from light", "refrigerate": ""}
+
+
+def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
+    """The warnings every label of this batch carries, and the other auxiliary statements that fit it.
+
+    The opioid warning is always first, whatever the formula lists; "Shake well"
+    joins the warnings when the batch is a suspension (made from tablets into a
+    liquid) or the formula asks for it.  A statement the storage line already
+    makes ("protected from light") is not repeated.  "Refrigerate" is never
+    repeated: the storage line, which comes with the beyond-use date, says where
+    to keep the preparation, and the formula's "Refrigerate" would contradict a
+    beyond-use date set for room temperature.
+    """
+    storage = result.beyond_use.storage.casefold()
+    warnings = [OPIOID_WARNING]
+    if any(w.code == "tablet-excipients" for w in result.warnings):
+        warnings.append(_SHAKE_WELL)
+    others: list[str] = []
+    seen = {w.casefold() for w in warnings}
+    for statement in result.formula.auxiliary_labels:
+        text = statement.strip()
+        key = text.rstrip(".!").casefold()
+        if not text or key in seen or _SAID_BY_STORAGE.get(key, "\0") in storage:
+            continue
+        seen.add(key)
+        (warnings if key == _SHAKE_WELL.casefold() else others).append(text)
+    return warnings, others
+
+
+def _strength(result: BatchResult) -> str:
+    """The strength with its basis and, where the patient doses by unit, per unit.
+
+    ``4.5 mg naltrexone HCl per capsule``; ``10 mg/mL naltrexone HCl (0.5 mg per drop)``.
+    """
+    text = result.strength.describe()
+    form = result.formula.dosage_form
+    if form is DosageForm.CAPSULES:
+        return f"{text} per capsule"
+    for unit in ("drop", "click"):
+        if unit in result.dose_per_unit:
+            return f"{text} ({format_amount(result.dose_per_unit[unit])} per {unit})"
+    return text
+
+
+def _drug(result: BatchResult) -> str:
+    """Drug, strength with basis, dosage form and "compounded", as a patient reads it.
+
+    ``Naltrexone HCl 4.5 mg capsules, compounded``;
+    ``Naltrexone HCl 10 mg/mL sublingual drops (0.5 mg per drop), compounded``.
+    """
+    basis = result.strength.basis.short_name
+    amount = format_amount(result.strength.amount)
+    form = result.formula.dosage_form.display_name
+    per_unit = "".join(
+        f" ({format_amount(result.dose_per_unit[unit])} per {unit})"
+        for unit in ("drop", "click")
+        if unit in result.dose_per_unit
+    )
+    return f"{basis[:1].upper()}{basis[1:]} {amount} {form}{per_unit}, compounded"
+
+
+def _titration(result: BatchResult, prescription: Prescription) -> str | None:
+    """The titration schedule as amounts the patient measures, with the total it needs."""
+    if not prescription.titration:
+        return None
+    plan = titration_plan(result, prescription.titration)
+    lines = ["Dosing schedule:", *(row.text for row in plan.rows)]
+    timed = [row for row in plan.rows if row.days is not None]
+    if timed:
+        days = sum(row.days or 0 for row in timed)
+        total = format_amount(plan.total)
+        if result.formula.dosage_form is DosageForm.SUBLINGUAL_DROPS:
+            drops = sum((magnitude(row.measure, "drop") * (row.days or 0) for row in timed), Decimal(0))
+            total = f"{format_amount(Q_(drops, 'drop'))} ({total})"
+        whole = len(timed) == len(plan.rows)
+        lines.append(
+            f"The whole schedule ({days} days) uses {total}." if whole else f"The first {days} days use {total}."
+        )
+    return "\n".join(lines)
+
+
+def _pharmacy_text(pharmacy: Pharmacy) -> str:
+    """Name, address, phone and pharmacist, run together so they wrap in the least room."""
+    parts = [pharmacy.name]
+    if pharmacy.address:
+        parts.append(", ".join(pharmacy.address))
+    if pharmacy.phone:
+        parts.append(f"Tel. {pharmacy.phone}")
+    if pharmacy.pharmacist:
+        parts.append(f"Pharmacist: {pharmacy.pharmacist}")
+    return " · ".join(parts)
+
+
+def _patient_items(result: BatchResult, prescription: Prescription) -> list[_Item]:
+    """The blocks of a patient label above the barcode line, top to bottom."""
+    for field, value in (
+        ("prescription number", prescription.number),
+        ("patient", prescription.patient),
+        ("prescriber", prescription.prescriber),
+        ("directions", prescription.directions),
+    ):
+        if not value.strip():
+            raise InputError(field, value, "not be blank on a patient label")
+    if prescription.refills < 0:
+        raise InputError("refills", prescription.refills, "be 0 or more")
+    warnings, others = _statements(result)
+    quantity = prescription.quantity if prescription.quantity is not None else result.quantity
+    items = [_Item(_DIRECTIONS.block("directions", prescription.directions))]
+    schedule = _titration(result, prescription)
+    if schedule is not None:
+        items.append(_Item(_TITRATION.block("titration schedule", schedule), required=False, priority=0))
+    items += [
+        _Item(_PATIENT.block("patient", prescription.patient)),
+        _Item(_DRUG.block("drug", _drug(result))),
+        _Item(
+            _DETAILS.block(
+                "details",
+                f"Qty: {format_amount(quantity)} · Refills: {prescription.refills} · "
+                f"Filled: {_filled(result, prescription).isoformat()} · "
+                f"Prescriber: {prescription.prescriber} · Lot: {result.lot_number}",
+            ),
+            required=False,
+            priority=1,
+        ),
+        _Item(_DISCARD.block("beyond-use date", f"Discard after {result.beyond_use.date.isoformat()}")),
+        _Item(_WARNINGS.block("warnings", _sentences(warnings))),
+        _Item(_DETAILS.block("storage", result.beyond_use.storage), required=False, priority=2),
+    ]
+    items += [
+        _Item(_AUXILIARY.block("auxiliary statement", _sentences([text])), required=False, priority=3 + n)
+        for n, text in enumerate(others)
+    ]
+    return items
+
+
+def _filled(result: BatchResult, prescription: Prescription) -> dt.date:
+    """The fill date: the prescription's, else the batch's compounding date (never today)."""
+    return prescription.date_filled or result.compounding_date
+
+
+def _continuation_notice(total: int) -> str:
+    """Where the rest of a prescription's label is: ``see 2/2``, ``see 2/3 to 3/3``."""
+    if total == 2:
+        return "see 2/2"
+    return f"see 2/{total} to {total}/{total}"
+
+
+def _patient_labels(
+    result: BatchResult, prescription: Prescription, pharmacy: Pharmacy, stock: LabelStock
+) -> list[_Label]:
+    """The labels of one prescription: one, or a first label and its continuation labels."""
+    items = _patient_items(result, prescription)
+    number = prescription.number
+    pharmacy_block = _PHARMACY.block("pharmacy", _pharmacy_text(pharmacy))
+
+    def first(chosen: Sequence[_Item], total: int) -> _Label:
+        top = tuple(item.block for item in chosen)
+        numbering = f" · label 1/{total} ({_continuation_notice(total)})" if total > 1 else ""
+        rx = _NUMBER.block("prescription number", f"Rx {number}{numbering}")
+        details = tuple(b for b in top if b.name == "details")
+        rest = tuple(b for b in top if b.name != "details")
+        # Beside the barcode goes, in order of preference: the pharmacy (suits wide labels),
+        # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone.
+        variants = [
+            (top, (rx, pharmacy_block)),
+            ((*rest, pharmacy_block), (rx, *details)),
+            ((*top, pharmacy_block), (rx,)),
+        ]
+        card = _Card(top=top, what=f"prescription {number}", barcode=number, barcode_field="prescription number")
+        return _fit_variants(card, variants, stock)
+
+    def continued(chosen: Sequence[_Item], index: int, total: int) -> _Label:
+        header = _CONTINUED.block(
+            "continuation header", f"Rx {number} · {prescription.patient} · label {index}/{total} (continued)"
+        )
+        card = _Card(top=(header, *(item.block for item in chosen)), what=f"prescription {number} label {index}")
+        return _fit_card(card, stock)
+
+    try:
+        return [first(items, 1)]
+    except LabelFitError:
+        pass
+    required = [item for item in items if item.required]
+    optional = [item for item in items if not item.required]
+    lead = first(required, 2)  # raises LabelFitError naming the required text that does not fit a first label
+    try:  # the required text on the first label, large; everything else on one continuation label
+        return [lead, continued(optional, 2, 2)]
+    except LabelFitError:
+        pass
+    # More than two labels' worth: the first label takes what optional text it can hold,
+    # in order of priority, and the rest fills as few continuation labels as it can.
+    kept = required
+    for item in sorted(optional, key=lambda i: i.priority):
+        trial = [i for i in items if i in kept or i is item]
+        try:
+            first(trial, 3)
+        except LabelFitError:
+            continue
+        kept = trial
+    groups: list[list[_Item]] = []
+    for item in (i for i in items if i not in kept):
+        if groups:
+            try:
+                continued([*groups[-1], item], 2, 3)
+            except LabelFitError:
+                pass
+            else:
+                groups[-1].append(item)
+                continue
+        continued([item], 2, 3)  # raises LabelFitError naming a block too large for a label of its own
+        groups.append([item])
+    total = 1 + len(groups)
+    return [first(kept, total), *(continued(group, n, total) for n, group in enumerate(groups, 2))]
+
+
+def _container_label(result: BatchResult, pharmacy: Pharmacy | None, stock: LabelStock) -> _Label:
+    """The stock label of a batch: what it is, how much, when made, until when, how kept, which lot.
+
+    It carries the warnings (the opioid warning, "Shake well") but not the
+    statements meant for patients, which go on the patient labels.
+    """
+    warnings, _ = _statements(result)
+    formula = result.formula
+    form = formula.dosage_form
+    top = [
+        _PRODUCT.block("preparation", f"{formula.name}, {_strength(result)}"),
+        _CONTAINER.block(
+            "quantity",
+            f"Compounded preparation · {form.display_name} ({form.route}) · Quantity: {format_amount(result.quantity)}"
+            f" · Compounded: {result.compounding_date.isoformat()}",
+        ),
+        _DISCARD.block("beyond-use date", f"Beyond-use date: {result.beyond_use.date.isoformat()}"),
+        _DETAILS.block("storage", result.beyond_use.storage),
+        _WARNINGS.block("warnings", _sentences(warnings)),
+    ]
+    if result.overrides:
+        overrides = "\n".join(f"Override {o.code}: {o.reason}" for o in result.overrides)
+        top.append(_AUXILIARY.block("overrides", overrides))
+    lot = result.lot_number
+    number = (_NUMBER.block("lot", f"Lot {lot}"),)
+    name = (_PHARMACY.block("pharmacy", pharmacy.name),) if pharmacy is not None else ()
+    card = _Card(
+        top=(),
+        what=f"the container label of lot {lot}",
+        barcode=lot if lot.isascii() and lot.isprintable() else None,
+        barcode_field="lot",
+    )
+    # Beside the barcode: the lot and the pharmacy, or the pharmacy alone, or nothing.
+    variants = [(tuple(top), number + name), ((*top, *number), name), ((*top, *number, *name), ())]
+    return _fit_variants(card, variants, stock)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def _at_minimum(block: TextBlock) -> TextBlock:
+    return attrs.evolve(block, preferred_size=block.min_size)
+
+
+def _fit_variants(
+    card: _Card, variants: Sequence[tuple[tuple[TextBlock, ...], tuple[TextBlock, ...]]], stock: LabelStock
+) -> _Label:
+    """Fit the first of several arrangements of a card's text that fits: (text above, text beside the barcode).
+
+    Raises the LabelFitError of the last arrangement when none fits.
+    """
+    for above, beside in variants[:-1]:
+        try:
+            return _fit_card(attrs.evolve(card, top=above, band=beside), stock)
+        except LabelFitError:
+            pass
+    above, beside = variants[-1]
+    return _fit_card(attrs.evolve(card, top=above, band=beside), stock)
+
+
+def _widest_word(block: TextBlock) -> tuple[str, float]:
+    """The widest word of a block and its width in points at 1 pt."""
+    widths = [(word, pdfmetrics.stringWidth(word, block.font, 1.0)) for word in block.text.split()]
+    return max(widths, key=lambda item: item[1], default=("", 0.0))
+
+
+def _whole_words(blocks: Sequence[TextBlock], width: float, where: str) -> tuple[TextBlock, ...]:
+    """The blocks at sizes at which no word is wider than ``width`` mm.
+
+    The fitter breaks a word wider than the line rather than cut it; beside a
+    barcode, where the room is narrow, a lot or Rx number must not be split, so
+    the block is made smaller instead (never below its minimum size).
+    """
+    fitted: list[TextBlock] = []
+    for block in blocks:
+        word, widest = _widest_word(block)
+        largest = math.floor(pt(width) / widest * 10) / 10 if widest else block.preferred_size
+        if largest < block.min_size:
+            raise LabelFitError(
+                f"{block.name} must fit {where} at {block.min_size:g} pt or larger without splitting a word "
+                f"(got {word!r}, {widest * block.min_size / pt(1):.1f} mm wide)"
+            )
+        fitted.append(attrs.evolve(block, preferred_size=largest) if largest < block.preferred_size else block)
+    return tuple(fitted)
+
+
+def _fit_card(card: _Card, stock: LabelStock) -> _Label:
+    """Fit a card into one label of ``stock``; LabelFitError names what does not fit.
+
+    The line along the bottom is tried at its preferred sizes first, then at its
+    minimum sizes to leave more room for the text above it.
+    """
+    width, height = stock.content_width, stock.content_height
+    module = _MODULE
+    code_width = 0.0
+    text_width = width
+    if card.barcode is not None:
+        widest = max((_widest_word(block)[1] * block.min_size for block in card.band), default=0.0)
+        limit = width - max(_MIN_BAND_TEXT, widest / pt(1)) - _COLUMN_GAP
+        try:
+            barcode = code128(card.barcode, module_mm=_MODULE, max_width_mm=limit, field=card.barcode_field)
+        except RenderError as error:
+            if not (card.barcode.isascii() and card.barcode.isprintable()):
+                raise
+            raise LabelFitError(f"{error} on label stock {stock.name} ({card.what})") from None
+        module = float(barcode.barWidth) / pt(1)
+        code_width = float(barcode.width) / pt(1)
+        text_width = width - code_width - _COLUMN_GAP
+    where_band = f"label stock {stock.name} ({text_width:.1f} mm beside the barcode) for {card.what}"
+    whole = _whole_words(card.band, text_width, where_band)
+    for small in (False, True):
+        band_blocks = tuple(_at_minimum(b) for b in whole) if small else whole
+        band = None
+        if band_blocks:
+            band = fit_box(band_blocks, width=text_width, height=height, gap=_GAP, where=where_band)
+        natural = band.used_height if band is not None else 0.0
+        band_height = max(natural, _BAR_HEIGHT[small] if card.barcode is not None else 0.0)
+        top_height = height - band_height - (_BAND_GAP if band_height else 0.0)
+        below = " above the bottom line" if band_height else " inside the padding"
+        where = f"label stock {stock.name} ({width:g} x {top_height:.1f} mm{below}) for {card.what}"
+        if top_height <= 0:
+            if small:
+                raise LabelFitError(
+                    f"bottom line must leave room for the label text on {where_band} (got {band_height:.1f} mm of "
+                    f"the {height:g} mm text height)"
+                )
+            continue
+        try:
+            top = fit_box(card.top, width=width, height=top_height, gap=_GAP, where=where)
+        except LabelFitError:
+            if small:
+                raise
+            continue
+        return _Label(
+            top=top,
+            band=None if band is None else attrs.evolve(band, height=band_height),
+            band_height=band_height,
+            barcode=card.barcode,
+            barcode_module=module,
+            barcode_width=code_width,
+            barcode_height=min(band_height, _BAR_MAX),
+        )
+    raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _draw_label(canvas: Canvas, label: _Label, *, x: float, y: float) -> None:
+    """Draw a fitted label with the lower-left corner of its printable area at (x, y) mm."""
+    raised = label.band_height + _BAND_GAP if label.band_height else 0.0
+    draw_layout(canvas, label.top, x=x, y=y + raised)
+    if label.band is not None:
+        draw_layout(canvas, label.band, x=x, y=y)
+    if label.barcode is not None:
+        draw_code128(
+            canvas,
+            label.barcode,
+            x_mm=x + label.top.width - label.barcode_width,
+            y_mm=y + label.band_height - label.barcode_height,
+            height_mm=label.barcode_height,
+            module_mm=label.barcode_module,
+        )
+
+
+def _draw_sheet(canvas: Canvas, labels: Sequence[_Label], stock: LabelStock, *, outline: bool) -> None:
+    """Draw the labels in order, ``stock.per_page`` to a page."""
+    for index, label in enumerate(labels):
+        position = index % stock.per_page
+        if outline:
+            left, bottom = stock.label_origin(position)
+            canvas.setStrokeColor(colors.Color(_OUTLINE_GREY, _OUTLINE_GREY, _OUTLINE_GREY))
+            canvas.setLineWidth(0.4)
+            canvas.roundRect(pt(left), pt(bottom), pt(stock.label_width), pt(stock.label_height), pt(2), fill=0)
+        x, y = stock.content_origin(position)
+        _draw_label(canvas, label, x=x, y=y)
+        if position == stock.per_page - 1 or index == len(labels) - 1:
+            canvas.showPage()
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _check_other_medicines(result: BatchResult, other_medicines: Sequence[str]) -> None:
+    """Refuse labels for a patient taking an opioid unless the batch records the override."""
+    opioids = find_opioids(other_medicines)
+    if opioids and not any(o.code == "opioid-co-medication" for o in result.overrides):
+        raise CoMedicationError(
+            "other medicines",
+            ", ".join(opioids),
+            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
+            "(calculate the batch with co_medication_reason=... to record an override)",
+        )
+
+
+def render_label_sheet(
+    jobs: Sequence[tuple[BatchResult, Prescription | None]],
+    out: str | os.PathLike[str] | BinaryIO,
+    *,
+    pharmacy: Pharmacy | None = None,
+    stock: str = "letter-2x5",
+    stock_file: str | os.PathLike[str] | None = None,
+    outline: bool = False,
+) -> None:
+    """Write a PDF of labels, in the order of ``jobs``, on ``stock`` (e.g. a sheet of 1,000).
+
+    Each job is a batch with a prescription (a patient label, with continuation
+    labels numbered "1/2", "2/2" when the stock is too small for it) or with
+    ``None`` (a container label for the batch).  Jobs may come from different
+    batches.  ``stock`` names a built-in stock or one in ``stock_file`` (see
+    :func:`ldn_compound.render.stocks.load_stocks`).  ``outline`` draws the
+    label edges in light grey, for proofs on plain paper.
+
+    Everything is laid out and checked before anything is written: text that
+    does not fit raises LabelFitError, a character the font lacks RenderError,
+    and a patient label without ``pharmacy`` InputError.  The same inputs give
+    byte-identical PDFs; the document date is the latest fill date (or
+    compounding date) among the jobs.
+    """
+    if not jobs:
+        raise InputError("labels", [], "list at least one batch to label")
+    label_stock = get_stock(stock, extra_path=stock_file)
+    register_fonts()
+    labels: list[_Label] = []
+    dates: list[dt.date] = []
+    patient = False
+    for result, prescription in jobs:
+        if prescription is None:
+            labels.append(_container_label(result, pharmacy, label_stock))
+            dates.append(result.compounding_date)
+            continue
+        if pharmacy is None:
+            raise InputError(
+                "pharmacy",
+                None,
+                "be given for patient labels (a dispensed prescription's label shows the pharmacy's name and address)",
+            )
+        patient = True
+        labels.extend(_patient_labels(result, prescription, pharmacy, label_stock))
+        dates.append(_filled(result, prescription))
+    digest = hashlib.sha256(label_stock.name.encode())
+    for label in labels:
+        for text in label.texts():
+            digest.update(text.encode("utf-8") + b"\x00")
+    count = len(labels)
+    info = DocumentInfo(
+        title="Prescription labels" if patient else "Container labels",
+        subject=f"{count} label{'s' if count != 1 else ''} on {label_stock.name}",
+        identity=digest.hexdigest(),
+        date=max(dates),
+    )
+    data = render_canvas(
+        lambda canvas: _draw_sheet(canvas, labels, label_stock, outline=outline),
+        page_size_mm=(label_stock.page_width, label_stock.page_height),
+        info=info,
+    )
+    write_pdf(data, out)
+
+
+def render_labels(
+    result: BatchResult,
+    out: str | os.PathLike[str] | BinaryIO,
+    *,
+    prescriptions: Sequence[Prescription] = (),
+    pharmacy: Pharmacy | None = None,
+    stock: str = "roll-4x2.5in",
+    stock_file: str | os.PathLike[str] | None = None,
+    other_medicines: Sequence[str] = (),
+    outline: bool = False,
+) -> None:
+    """Write a PDF of the labels of one batch to a path or a binary file object.
+
+    With no ``prescriptions``: one container (stock) label for the batch.  With
+    prescriptions: one patient label per prescription, in order (more when a
+    prescription needs continuation labels), many to a page on a sheet stock.
+    ``other_medicines`` (the patient's other medicines) is checked for opioids:
+    one found raises CoMedicationError unless the batch was calculated with an
+    opioid co-medication override and its reason.  See :func:`render_label_sheet`
+    for the other options and errors.
+    """
+    _check_other_medicines(result, other_medicines)
+    jobs: list[tuple[BatchResult, Prescription | None]] = [(result, p) for p in prescriptions] or [(result, None)]
+    render_label_sheet(jobs, out, pharmacy=pharmacy, stock=stock, stock_file=stock_file, outline=outline)
