@@ -257,6 +257,44 @@ class _Table(Table):  # type: ignore[misc]  # reportlab ships no type hints
         return parts
 
 
+class _CellParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no type hints
+    """A table cell's Paragraph that remembers its last wrap.
+
+    reportlab wraps every cell when it measures a table and again when it draws
+    it.  A paragraph's lines depend only on the width, so a second wrap at the
+    same width returns the first one's result; the output is unchanged, the
+    line breaking is done once.
+    """
+
+    _last_wrap: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - reportlab's names
+        last = self._last_wrap
+        if last is not None and last[0] == availWidth:
+            return last[1]
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._last_wrap = (availWidth, size)
+        return size
+
+
+def _cell(text: str, field: str, width: float, style: ParagraphStyle) -> Flowable | str:
+    """A cell: plain text when each of its lines fits ``width`` (points) as it stands, else a Paragraph.
+
+    Plain text is drawn exactly as given, line by line (no markup is parsed), in
+    the style's font, which the table style gives its row.  Text with a line too
+    wide for the cell, or with repeated or edge spaces, becomes a wrapping
+    Paragraph.
+    """
+    plain = clean(text, field, font=style.fontName)
+    room = width - 2 * pt(_CELL_PADDING_MM)
+    if all(
+        line == " ".join(line.split()) and pdfmetrics.stringWidth(line, style.fontName, style.fontSize) <= room
+        for line in plain.split("\n")
+    ):
+        return plain
+    return _CellParagraph(markup(text, field, font=style.fontName), style)
+
+
 def data_table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -267,8 +305,11 @@ def data_table(
 ) -> Table:
     """A table of text whose cells wrap and whose header row repeats on every page.
 
-    Every cell is a Paragraph built with :func:`markup`, so data prints literally
-    and long text wraps (long unbroken words are split) instead of overflowing.
+    Every cell is checked against the font and prints literally: a cell whose
+    lines (``\n`` separates them) each fit its column as they stand is drawn as
+    plain text (the quick path: no markup is parsed), any other cell is a
+    Paragraph built with :func:`markup`, so long text wraps (long unbroken words
+    are split) instead of overflowing.
     ``width_mm`` is the whole table's width; ``weights`` share it out between the
     columns (equal shares by default).  A row taller than a page splits across
     pages.  ``field`` names the table in error messages
@@ -286,12 +327,12 @@ def data_table(
     style = styles()
     total = sum(shares)
     widths = [pt(width_mm * w / total) for w in shares]
-    data: list[list[Flowable]] = [
-        [Paragraph(markup(title, f"{field} header", font=FONT_BOLD), style.cell_header) for title in header]
+    data: list[list[Flowable | str]] = [
+        [_cell(title, f"{field} header", widths[c], style.cell_header) for c, title in enumerate(header)]
     ]
     for number, row in enumerate(rows, 1):
         data.append(
-            [Paragraph(markup(text, f"{field} row {number}, {header[c]}"), style.cell) for c, text in enumerate(row)]
+            [_cell(text, f"{field} row {number}, {header[c]}", widths[c], style.cell) for c, text in enumerate(row)]
         )
     padding = pt(_CELL_PADDING_MM)
     table = _Table(data, colWidths=widths, repeatRows=1, splitInRow=int(3 * style.cell.leading), hAlign="LEFT")
@@ -299,6 +340,7 @@ def data_table(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), FONT, style.cell.fontSize, style.cell.leading),  # not Helvetica
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, style.cell_header.fontSize, style.cell_header.leading),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.88, 0.88, 0.88)),
