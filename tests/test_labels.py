@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -104,12 +105,12 @@ def pages(data: bytes) -> int:
 
 
 def runs(data: bytes, page: int = 0) -> list[tuple[str, float, float]]:
-    """(text, font size, baseline height) of every line drawn on a page."""
+    """(text, font size, baseline height) of every line drawn on a page; no-break spaces read as spaces."""
     found: list[tuple[str, float, float]] = []
 
     def visit(text: str, _cm: object, tm: list[float], _font: object, size: float) -> None:
         if text.strip():
-            found.append((text.strip(), size, tm[5]))
+            found.append((" ".join(text.split()), size, tm[5]))
 
     pypdf.PdfReader(io.BytesIO(data)).pages[page].extract_text(visitor_text=visit)
     return found
@@ -210,6 +211,19 @@ def test_directions_come_first_and_largest_at_11_pt_or_more(formula: str, stock:
     assert lines[0] == directions[0]
 
 
+@pytest.mark.parametrize("stock", ["roll-3x2in", "roll-4x2in", "letter-2x5"])
+def test_an_amount_is_never_split_from_its_unit_at_a_line_end(stock: str) -> None:
+    unit = re.compile(r"^(mcg|mg|g|mL|capsules?|drops?|days?|°C)\b")
+    jobs: list[tuple[BatchResult, Prescription | None]] = [(batch(f), prescription(f)) for f in FORMULAS]
+    jobs += [(batch(f), None) for f in FORMULAS]
+    out = io.BytesIO()
+    render_label_sheet(jobs, out, pharmacy=PHARMACY, stock=stock)
+    for page in range(pages(out.getvalue())):
+        lines = [text for text, _, _ in runs(out.getvalue(), page)]
+        split = [(a, b) for a, b in itertools.pairwise(lines) if re.search(r"\d$", a) and unit.match(b)]
+        assert split == []
+
+
 def test_a4_2x7_holds_a_short_patient_label_on_two_labels_and_refuses_a_long_one() -> None:
     data = render(batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="a4-2x7")
     texts = [line[0] for line in runs(data)]
@@ -301,13 +315,13 @@ def test_a_label_too_small_for_its_text_raises_label_fit_error(tmp_path: Path) -
     path = tmp_path / "stocks.toml"
     path.write_text(
         '[stock."tiny"]\ndescription = "Tiny"\nkind = "roll"\nlabel = [60, 12]\npadding = 1\n'
-        '[stock."sliver"]\ndescription = "Sliver"\nkind = "roll"\nlabel = [60, 7.5]\npadding = 1\n'
+        '[stock."sliver"]\ndescription = "Sliver"\nkind = "roll"\nlabel = [60, 8.8]\npadding = 1\n'
     )
     with pytest.raises(
         LabelFitError, match=r"^directions must fit label stock tiny \(58 x [0-9.]+ mm above the bottom"
     ):
         render(batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="tiny", stock_file=path)
-    with pytest.raises(LabelFitError, match=r"must fit label stock sliver"):
+    with pytest.raises(LabelFitError, match=r"^bottom line must leave room for the label text on label stock sliver"):
         render(
             batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="sliver", stock_file=path
         )

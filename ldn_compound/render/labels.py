@@ -42,18 +42,18 @@ import datetime as dt
 import hashlib
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import BinaryIO, Final
 
 import attrs
 from reportlab.lib import colors
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from ldn_compound.exceptions import CoMedicationError, InputError, LabelFitError, RenderError
 from ldn_compound.model import BatchResult, DosageForm, Pharmacy, Prescription
-from ldn_compound.render._labelfit import LabelLayout, TextBlock, draw_layout, fit_box
+from ldn_compound.render._labelfit import FittedBlock, LabelLayout, TextBlock, _word_width, draw_layout, fit_box
 from ldn_compound.render._pdf import DocumentInfo, code128, draw_code128, pt, register_fonts, render_canvas, write_pdf
 from ldn_compound.render.stocks import LabelStock, get_stock
 from ldn_compound.safety import find_opioids
@@ -78,7 +78,15 @@ class _Style:
     bold: bool = False
 
     def block(self, name: str, text: str) -> TextBlock:
+        """A block of ``text`` in this style, with every amount kept on one line with its unit."""
+        text = _AMOUNT_SPACE.sub("\N{NO-BREAK SPACE}", text)
         return TextBlock(name, text, preferred_size=self.preferred, min_size=self.minimum, bold=self.bold)
+
+
+#: The space between a number and its unit ("4.5 mg", "7 days", "25 °C"): a line never breaks there.
+_AMOUNT_SPACE: Final = re.compile(
+    r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|capsules?|tablets?|drops?|clicks?|days?|weeks?|°C)\b)"
+)
 
 
 # Directions are the largest text on a patient label at every shrink step: within one
@@ -323,7 +331,7 @@ def _patient_labels(
     number = prescription.number
     pharmacy_block = _PHARMACY.block("pharmacy", _pharmacy_text(pharmacy))
 
-    def first(chosen: Sequence[_Item], total: int) -> _Label:
+    def first(chosen: Sequence[_Item], total: int, *, quick: bool = False) -> _Label:
         top = tuple(item.block for item in chosen)
         numbering = f" · label 1/{total} ({_continuation_notice(total)})" if total > 1 else ""
         rx = _NUMBER.block("prescription number", f"Rx {number}{numbering}")
@@ -337,24 +345,24 @@ def _patient_labels(
             ((*top, pharmacy_block), (rx,)),
         ]
         card = _Card(top=top, what=f"prescription {number}", barcode=number, barcode_field="prescription number")
-        return _fit_variants(card, variants, stock)
+        return _fit_variants(card, variants, stock, quick=quick)
 
-    def continued(chosen: Sequence[_Item], index: int, total: int) -> _Label:
+    def continued(chosen: Sequence[_Item], index: int, total: int, *, quick: bool = False) -> _Label:
         header = _CONTINUED.block(
             "continuation header", f"Rx {number} · {prescription.patient} · label {index}/{total} (continued)"
         )
         card = _Card(top=(header, *(item.block for item in chosen)), what=f"prescription {number} label {index}")
-        return _fit_card(card, stock)
+        return _fit_card(card, stock, quick=quick)
 
     try:
-        return [first(items, 1)]
+        return [first(items, 1, quick=True)]
     except LabelFitError:
         pass
     required = [item for item in items if item.required]
     optional = [item for item in items if not item.required]
     lead = first(required, 2)  # raises LabelFitError naming the required text that does not fit a first label
     try:  # the required text on the first label, large; everything else on one continuation label
-        return [lead, continued(optional, 2, 2)]
+        return [lead, continued(optional, 2, 2, quick=True)]
     except LabelFitError:
         pass
     # More than two labels' worth: the first label takes what optional text it can hold,
@@ -363,7 +371,7 @@ def _patient_labels(
     for item in sorted(optional, key=lambda i: i.priority):
         trial = [i for i in items if i in kept or i is item]
         try:
-            first(trial, 3)
+            first(trial, 3, quick=True)
         except LabelFitError:
             continue
         kept = trial
@@ -371,7 +379,7 @@ def _patient_labels(
     for item in (i for i in items if i not in kept):
         if groups:
             try:
-                continued([*groups[-1], item], 2, 3)
+                continued([*groups[-1], item], 2, 3, quick=True)
             except LabelFitError:
                 pass
             else:
@@ -428,24 +436,28 @@ def _at_minimum(block: TextBlock) -> TextBlock:
 
 
 def _fit_variants(
-    card: _Card, variants: Sequence[tuple[tuple[TextBlock, ...], tuple[TextBlock, ...]]], stock: LabelStock
+    card: _Card,
+    variants: Sequence[tuple[tuple[TextBlock, ...], tuple[TextBlock, ...]]],
+    stock: LabelStock,
+    *,
+    quick: bool = False,
 ) -> _Label:
     """Fit the first of several arrangements of a card's text that fits: (text above, text beside the barcode).
 
-    Raises the LabelFitError of the last arrangement when none fits.
+    Raises the LabelFitError of the last arrangement when none fits (see :func:`_fit_card` for ``quick``).
     """
     for above, beside in variants[:-1]:
         try:
-            return _fit_card(attrs.evolve(card, top=above, band=beside), stock)
+            return _fit_card(attrs.evolve(card, top=above, band=beside), stock, quick=True)
         except LabelFitError:
             pass
     above, beside = variants[-1]
-    return _fit_card(attrs.evolve(card, top=above, band=beside), stock)
+    return _fit_card(attrs.evolve(card, top=above, band=beside), stock, quick=quick)
 
 
 def _widest_word(block: TextBlock) -> tuple[str, float]:
     """The widest word of a block and its width in points at 1 pt."""
-    widths = [(word, pdfmetrics.stringWidth(word, block.font, 1.0)) for word in block.text.split()]
+    widths = [(word, _word_width(word, block.font)) for word in block.text.replace("\n", " ").split(" ")]
     return max(widths, key=lambda item: item[1], default=("", 0.0))
 
 
@@ -469,11 +481,38 @@ def _whole_words(blocks: Sequence[TextBlock], width: float, where: str) -> tuple
     return tuple(fitted)
 
 
-def _fit_card(card: _Card, stock: LabelStock) -> _Label:
+class _HopelessError(LabelFitError):
+    """A card that cannot fit whatever the sizes, found without fitting it (the caller tries something else)."""
+
+
+def _least_height(blocks: Sequence[TextBlock], width: float) -> float:
+    """A lower bound of the height in mm of ``blocks`` fitted ``width`` mm wide, without fitting them.
+
+    Greedy wrapping drops one space at each line break, so a paragraph of width
+    ``w`` at the minimum size needs at least ``(w + space) / (width + space)`` lines.
+    """
+    if not blocks:
+        return 0.0
+    height = _GAP * (len(blocks) - 1)
+    for block in blocks:
+        room = pt(width) / block.min_size  # the line width at 1 pt
+        space = _word_width(" ", block.font)
+        lines = 0
+        for paragraph in block.text.split("\n"):
+            words = paragraph.split(" ")
+            used = sum(_word_width(word, block.font) for word in words) + space * (len(words) - 1)
+            lines += max(1, math.ceil(0.98 * (used + space) / (room + space)))
+        height += FittedBlock(block, block.min_size, ("",) * lines).height
+    return height
+
+
+def _fit_card(card: _Card, stock: LabelStock, *, quick: bool = False) -> _Label:
     """Fit a card into one label of ``stock``; LabelFitError names what does not fit.
 
     The line along the bottom is tried at its preferred sizes first, then at its
-    minimum sizes to leave more room for the text above it.
+    minimum sizes to leave more room for the text above it.  With ``quick``, a
+    card that plainly cannot fit raises :class:`_HopelessError` before any fitting,
+    for callers that only need to know whether it fits.
     """
     width, height = stock.content_width, stock.content_height
     module = _MODULE
@@ -492,6 +531,10 @@ def _fit_card(card: _Card, stock: LabelStock) -> _Label:
         code_width = float(barcode.width) / pt(1)
         text_width = width - code_width - _COLUMN_GAP
     where_band = f"label stock {stock.name} ({text_width:.1f} mm beside the barcode) for {card.what}"
+    if quick:
+        band_least = max(_least_height(card.band, text_width), _BAR_HEIGHT[1] if card.barcode is not None else 0.0)
+        if _least_height(card.top, width) + band_least + (_BAND_GAP if band_least else 0.0) > height:
+            raise _HopelessError(f"{card.what} must fit label stock {stock.name}")
     whole = _whole_words(card.band, text_width, where_band)
     for small in (False, True):
         band_blocks = tuple(_at_minimum(b) for b in whole) if small else whole
