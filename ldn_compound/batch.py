@@ -23,6 +23,7 @@ import attrs
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use
 from ldn_compound.exceptions import (
+    AliquotError,
     CoMedicationError,
     DimensionError,
     DoseLimitError,
@@ -31,7 +32,6 @@ from ldn_compound.exceptions import (
 )
 from ldn_compound.forms import capsules as capsule_math
 from ldn_compound.model import (
-    AliquotPlan,
     AmountKind,
     Balance,
     BatchResult,
@@ -285,6 +285,59 @@ def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) 
         )
     work.overrides.append(Override("opioid-co-medication", reason.strip()))
     work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+
+
+def _plan_aliquots(
+    work: _Work,
+    form: DosageForm,
+    lines: list[Ingredient],
+    *,
+    minimum: Quantity,
+    made: Quantity,
+    settings: Settings,
+) -> list[Ingredient]:
+    """Give every weighed line below the minimum weight an aliquot plan (the active first).
+
+    Solids in capsules and creams are triturated with the filler or base; those in
+    liquids are dissolved in the vehicle.  Each plan takes from what the earlier ones
+    left: the diluent still to add, or the volume still free.
+    """
+    liquid = form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS)
+    diluent_index = next((i for i, line in enumerate(lines) if line.role in {"filler", "base"}), None)
+    vehicle = next((line for line in lines if line.qs), None)
+    free_volume = made
+    diluent_left = None if diluent_index is None else lines[diluent_index].amount
+    out = list(lines)
+    for index, line in enumerate(lines):
+        if line.measure != "weigh" or line.amount >= minimum or index == diluent_index:
+            continue
+        what = "the active" if line.role == "active" else line.name
+        if liquid:
+            plan = solution_plan(
+                line.amount,
+                minimum,
+                vehicle.name if vehicle else "the vehicle",
+                what=what,
+                final_volume=free_volume,
+                max_concentration=settings.max_stock_concentration,
+                resolution=settings.liquid_resolution,
+            )
+            free_volume = free_volume - plan.take
+        else:
+            if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
+                raise AliquotError("aliquot", line.name, "have a filler or base to triturate with")
+            plan = trituration_plan(
+                line.amount, minimum, lines[diluent_index].name, diluent_left, settings.dilution_factors
+            )
+            diluent_left = diluent_left - (plan.take - plan.holds)
+        out[index] = attrs.evolve(line, aliquot=plan)
+        work.step(
+            "Aliquot",
+            f"{line.name}: {format_amount(line.amount)} is below the minimum weight {format_amount(minimum)}: "
+            f"weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
+            f"take {format_amount(plan.take)} (holds {format_amount(plan.holds)})",
+        )
+    return out
 
 
 def calculate_batch(
@@ -592,36 +645,11 @@ def calculate_batch(
             basis=f"q.s. to {format_amount(made)}",
         )
 
-    # ---- weighing: minimum weight and aliquot
+    # ---- weighing: minimum weight, and an aliquot plan for each weighed line below it
     minimum = scale.minimum_weight
     work.step("Minimum weight", f"balance {scale.describe()} (USP <41>: 2000 × s, with s at least 0.41 d)")
-    aliquot: AliquotPlan | None = None
-    if active_amount < minimum:
-        if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
-            vehicle = next((line for line in lines if line.qs), None)
-            aliquot = solution_plan(
-                active_amount,
-                minimum,
-                vehicle.name if vehicle else "the vehicle",
-                made,
-                settings.max_stock_concentration,
-            )
-        else:
-            diluent = next(line for line in lines if line.role in {"filler", "base"})
-            aliquot = trituration_plan(active_amount, minimum, diluent.name, diluent.amount, settings.dilution_factors)
-        work.step(
-            "Aliquot",
-            f"{format_amount(active_amount)} is below the minimum weight {format_amount(minimum)}: "
-            f"weigh {format_amount(aliquot.weigh)}, dilute to {format_amount(aliquot.dilute_to)}, "
-            f"take {format_amount(aliquot.take)} (holds {format_amount(aliquot.holds)})",
-        )
-    for line in lines:
-        if line.measure == "weigh" and line.role != "active" and line.amount < minimum:
-            work.warn(
-                "below-minimum-weight",
-                f"{line.name}: {format_amount(line.amount)} is below the balance's minimum weight "
-                f"{format_amount(minimum)}",
-            )
+    lines = _plan_aliquots(work, form, lines, minimum=minimum, made=made, settings=settings)
+    aliquot = lines[0].aliquot
 
     # ---- dose per unit, yield, beyond-use date
     dose_per_unit: dict[str, Quantity] = {}
@@ -683,6 +711,10 @@ def calculate_batch(
         capsule=capsule,
         overrides=tuple(work.overrides),
         theoretical_yield=theoretical_yield,
+        yield_range=(
+            theoretical_yield * (1 - settings.yield_tolerance),
+            theoretical_yield * (1 + settings.yield_tolerance),
+        ),
         dose_per_unit=dose_per_unit,
     )
     if lot_number is None:

@@ -838,14 +838,13 @@ def _show_text(formula: MasterFormula, reference: BatchResult | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _how(line: Ingredient, result: BatchResult) -> str:
+def _how(line: Ingredient) -> str:
     """How an ingredient is measured, in words."""
     how = str(line.measure)
-    if line.role == "active":
-        if line.tablets:
-            how = f"weigh, from {line.tablets} crushed 50 mg tablet{'s' if line.tablets != 1 else ''}"
-        if result.aliquot is not None:
-            how += f" (aliquot: {result.aliquot.method}, below)"
+    if line.tablets:
+        how = f"weigh, from {line.tablets} crushed 50 mg tablet{'s' if line.tablets != 1 else ''}"
+    if line.aliquot is not None:
+        how += f" (aliquot: {line.aliquot.method}, below)"
     return how
 
 
@@ -867,7 +866,7 @@ def _batch_text(result: BatchResult) -> str:
     headers = ["Component", "Role", "Amount", "How"] + (["Lot"] if with_lots else [])
     rows = []
     for line in result.ingredients:
-        row = [line.name, line.role, line.describe_amount(), _how(line, result)]
+        row = [line.name, line.role, line.describe_amount(), _how(line)]
         if with_lots:
             lot = line.lot
             row.append("" if lot is None else lot.lot + (f" (expires {lot.expiry.isoformat()})" if lot.expiry else ""))
@@ -885,10 +884,12 @@ def _batch_text(result: BatchResult) -> str:
             f"{format_amount(q, significant=6)} per {unit}" for unit, q in sorted(result.dose_per_unit.items())
         )
         out += ["", f"Dose       {doses}"]
-    if result.aliquot is not None:
-        a = result.aliquot
+    for line in result.ingredients:
+        a = line.aliquot
+        if a is None:
+            continue
         plan = f"weigh {format_amount(a.weigh)}, dilute to {format_amount(a.dilute_to)}, take {format_amount(a.take)}"
-        out += ["", f"Aliquot ({a.method}): {plan} (holds {format_amount(a.holds)})"]
+        out += ["", f"Aliquot of {line.name} ({a.method}): {plan} (holds {format_amount(a.holds)})"]
         out += [f"  {n}. {step}" for n, step in enumerate(a.steps, 1)]
     bud = result.beyond_use
     out += ["", f"Beyond-use date  {bud.date.isoformat()}", f"  Rule     {bud.rule}"]

@@ -64,6 +64,7 @@ def _ingredient(line: Ingredient) -> dict[str, Any]:
         "qs": line.qs,
         "basis": line.basis,
         "tablets": line.tablets,
+        "aliquot": _aliquot(line.aliquot),
         "lot": None
         if line.lot is None
         else {
@@ -144,6 +145,9 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
         "theoretical_yield": _q(result.theoretical_yield),
+        "yield_range": None
+        if result.yield_range is None
+        else [format_amount(result.yield_range[0]), format_amount(result.yield_range[1])],
         "beyond_use_date": result.beyond_use.date.isoformat(),
         "beyond_use": {
             "days": result.beyond_use.days,

@@ -530,7 +530,8 @@ class Ingredient:
     ``amount`` is what to measure (overage included); ``theoretical`` the amount
     without overage; ``overage`` the difference.  A q.s. line (``qs``) carries
     the final volume or weight to make up to.  ``measure`` says how: ``weigh``,
-    ``measure`` (by volume) or ``q.s.``.
+    ``measure`` (by volume) or ``q.s.``.  ``aliquot`` is the plan for weighing a
+    line that is below the balance's minimum weight.
     """
 
     id: str
@@ -544,6 +545,7 @@ class Ingredient:
     qs: bool = False
     tablets: int | None = None
     lot: Lot | None = None
+    aliquot: AliquotPlan | None = None
 
     def describe_amount(self) -> str:
         """The amount as printed: ``460.5 mg``, or ``q.s. to 120 mL``."""
@@ -621,6 +623,7 @@ class BatchResult:
     capsule: CapsuleFill | None = None
     overrides: tuple[Override, ...] = ()
     theoretical_yield: Quantity | None = None
+    yield_range: tuple[Quantity, Quantity] | None = None
     dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
 
     @property

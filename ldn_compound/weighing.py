@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from ldn_compound.exceptions import AliquotError
 from ldn_compound.model import AliquotPlan
-from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude
+from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude, round_to_step
 
 __all__ = ["nice_ceiling", "solution_plan", "trituration_plan"]
 
@@ -54,12 +54,15 @@ def trituration_plan(
     diluent: str,
     diluent_available: Quantity | None,
     factors: Sequence[int],
+    *,
+    what: str = "the active",
 ) -> AliquotPlan:
     """Plan a trituration (geometric dilution with a solid) holding ``required`` of the active.
 
     ``diluent_available`` is how much of the diluent the batch uses in all (the
     filler or base); the part carried by the aliquot must not exceed it, and
-    what remains to add must itself be zero or weighable.
+    what remains to add must itself be zero or weighable.  ``what`` names the
+    substance in the steps.
     """
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
@@ -77,10 +80,10 @@ def trituration_plan(
             continue
         f = format_number(Decimal(factor))
         steps: tuple[str, ...] = (
-            f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active.",
+            f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}.",
             f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
             f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
-            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(required)} of the active.",
+            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(required)} of {what}.",
         )
         if remaining is not None and diluent_available is not None:
             steps += (
@@ -113,16 +116,20 @@ def solution_plan(
     required: Quantity,
     minimum: Quantity,
     vehicle: str,
+    *,
+    what: str = "the active",
     final_volume: Quantity,
     max_concentration: Quantity,
+    resolution: Quantity,
 ) -> AliquotPlan:
     """Plan a stock solution in the vehicle from which a measured volume holds ``required``.
 
     The textbook aliquot method, exact by construction: weigh ``k × required``
-    (``k`` the smallest whole number that brings it to the minimum weight),
-    make it up to ``k × V`` and take ``V``.  ``V`` is the smallest of 1, 2, 5,
-    10, 20 … mL that keeps the stock at or below ``max_concentration`` and fits
-    in the final volume.
+    (``k`` the smallest whole number, at least 2, that brings it to the minimum
+    weight), make it up to ``k × V`` and take ``V``.  ``V`` is the smallest
+    volume of at least 1 mL that keeps the stock at or below ``max_concentration``,
+    in whole mL when that fits in ``final_volume`` (what the batch still has
+    free), else in whole ``resolution`` graduations.
     """
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
@@ -130,25 +137,29 @@ def solution_plan(
     k = max(2, math.ceil(floor / need))
     weigh = need * k
     limit = magnitude(max_concentration, "mg/mL")
-    take = nice_ceiling(max(Decimal(1), need / limit))
+    smallest = max(Decimal(1), need / limit)
+    # a whole number of mL when that fits in what is free, else a whole number of graduations
+    take = smallest.to_integral_value(rounding=ROUND_CEILING)
+    if take > final:
+        take = round_to_step(smallest, magnitude(resolution, "mL"), up=True)
     if take > final:
         raise AliquotError(
             "aliquot",
             format_amount(required),
-            f"fit a stock solution of at most {format_amount(max_concentration)} whose aliquot fits in "
-            f"{format_amount(final_volume)}",
+            f"fit a stock solution of at most {format_amount(max_concentration)} whose aliquot fits in the "
+            f"{format_amount(final_volume)} of the batch still free (make a larger batch or use a finer balance)",
         )
     stock = take * k
     concentration = Q_(weigh / stock, "mg/mL")
     steps = (
-        f"Weigh {format_amount(Q_(weigh, 'mg'))} of the active ({k} × {format_amount(required)}).",
+        f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what} ({k} × {format_amount(required)}).",
         (
             f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} "
             f"({format_amount(concentration, significant=4)})."
         ),
         (
             f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution (1 part in {k}): it holds "
-            f"{format_amount(required)} of the active; use it as part of the vehicle."
+            f"{format_amount(required)} of {what}; use it as part of the vehicle."
         ),
     )
     return AliquotPlan(

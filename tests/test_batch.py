@@ -175,14 +175,14 @@ def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
 
 def test_oral_liquid_aliquot_is_a_stock_solution():
     # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: k = ceil(82 / 30) = 3, weigh 3 × 30 = 90 mg;
-    # aliquot 5 mL (30 mg / 5 mL = 6 mg/mL, at most 10 mg/mL): make up to 3 × 5 = 15 mL, take 5 mL
+    # aliquot 30 mg ÷ 10 mg/mL = 3 mL: make up to 3 × 3 = 9 mL, take 3 mL
     result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
     plan = result.aliquot
     assert plan.method == "solution"
     assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
         "90 mg",
-        "15 mL",
-        "5 mL",
+        "9 mL",
+        "3 mL",
         "30 mg",
     ]
     assert plan.take * plan.weigh / plan.dilute_to == plan.holds
@@ -482,6 +482,7 @@ def test_json_amounts_are_strings_pint_parses():
         "basis": "as naltrexone HCl at 97.71 % as-is potency",
         "tablets": None,
         "lot": None,
+        "aliquot": None,
     }
     registry = pint.UnitRegistry()
     for line in data["ingredients"]:
@@ -575,3 +576,27 @@ def test_the_strength_default_and_the_basis_of_the_default():
     # the default 4.5 mg HCl written as base: 4.5 × 341.40 / 377.86 = 4.0658
     assert result.strength.describe(significant=5) == "4.0658 mg naltrexone base"
     assert format_amount(result.active.amount) == "45 mg"
+
+
+def test_excipients_below_the_minimum_weight_get_their_own_aliquot():
+    # drops, 30 mL: sodium benzoate 0.1 % w/v = 30 mg < 82 mg → k = 3: weigh 90 mg;
+    # V = 30 mg ÷ 10 mg/mL = 3 mL: make up to 3 × 3 = 9 mL, take 3 mL
+    result = calculate_batch("ldn-sublingual-drops", quantity="30 mL", date=DAY)
+    benzoate = next(line for line in result.ingredients if line.id == "sodium-benzoate")
+    plan = benzoate.aliquot
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
+        "90 mg",
+        "9 mL",
+        "3 mL",
+        "30 mg",
+    ]
+    assert result.aliquot is None  # the active (300 mg) is weighable
+    assert not [w for w in result.warnings if w.code == "below-minimum-weight"]
+    assert result.to_dict()["ingredients"][2]["aliquot"]["take"] == "3 mL"
+
+
+def test_yield_range_follows_the_setting():
+    result = calculate_batch("ldn-capsules", quantity=100, date=DAY)
+    assert [format_amount(q) for q in result.yield_range] == ["95 capsules", "105 capsules"]
+    wide = calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=Settings(yield_tolerance=Decimal("0.1")))
+    assert [format_amount(q) for q in wide.yield_range] == ["90 capsules", "110 capsules"]

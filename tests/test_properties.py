@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ldn_compound import CapsuleOverfillError, LDNError, Strength, calculate_batch
+from ldn_compound import AliquotError, CapsuleOverfillError, LDNError, Strength, calculate_batch
 from ldn_compound.substances import salt_form
 from ldn_compound.units import MASS, Q_, magnitude, parse_quantity
 from ldn_compound.weighing import trituration_plan
@@ -144,13 +144,16 @@ def test_cream_components_add_up_to_the_batch_weight(strength, grams):
 
 @given(strategies.liquid_strengths, strategies.volumes, st.sampled_from(["0.01 mg", "0.1 mg", "1 mg"]))
 def test_a_liquid_aliquot_always_holds_exactly_the_dose(strength, volume, readability):
-    result = calculate_batch(
-        "ldn-oral-liquid",
-        quantity=f"{volume} mL",
-        strength=f"{strength} mg/mL",
-        date=DAY,
-        balance_readability=readability,
-    )
+    try:
+        result = calculate_batch(
+            "ldn-oral-liquid",
+            quantity=f"{volume} mL",
+            strength=f"{strength} mg/mL",
+            date=DAY,
+            balance_readability=readability,
+        )
+    except AliquotError:
+        return  # a few mL on a coarse balance: the stock solutions do not all fit; refused, never silent
     plan = result.aliquot
     if plan is None:
         assert result.active.amount >= result.balance.minimum_weight
