@@ -1,0 +1,1 @@
+"""The built-in master formulas (TOML files), shipped inside the package as ldn_compound.formulas."""

@@ -148,7 +148,10 @@ def test_batch_text_shows_the_aliquot_steps_lots_warnings_and_overrides(cli_run)
         "--other-medicine", "tramadol", "--override-reason", "stopped tramadol two weeks ago",
     )  # fmt: skip
     assert status == 0
-    assert "Aliquot of Naltrexone hydrochloride USP (trituration): weigh 100 mg, dilute to 1 g, take 450 mg (holds 45 mg)" in out
+    assert (
+        "Aliquot of Naltrexone hydrochloride USP (trituration): weigh 100 mg, dilute to 1 g, take 450 mg (holds 45 mg)"
+        in out
+    )
     assert "  1. Weigh 100 mg of the active." in out
     assert "NX2291 (expires 2026-05-01)" in out
     assert "Beyond-use date  2026-05-01" in out

@@ -209,7 +209,7 @@ def _fit(blocks: tuple[TextBlock, ...], width: float, height: float, gap: float,
     if _height(best, gap) > height:
         smallest = _layout(blocks, steps, steps, width_pt)
         if _height(smallest, gap) > height:
-            raise _misfit(blocks, smallest, width, height, gap, where)
+            raise _misfit(blocks, smallest, width=width, height=height, gap=gap, where=where)
         low, high = 0, steps  # step ``low`` does not fit, step ``high`` does
         best = smallest
         while high - low > 1:
@@ -219,13 +219,14 @@ def _fit(blocks: tuple[TextBlock, ...], width: float, height: float, gap: float,
                 high, best = middle, candidate
             else:
                 low = middle
-    assert best is not None  # noqa: S101 - _height(None) is infinite, so None never fits
+    assert best is not None  # _height(None) is infinite, so None never fits
     return LabelLayout(width=width, height=height, gap=gap, blocks=best)
 
 
 def _misfit(
     blocks: tuple[TextBlock, ...],
     fitted: tuple[FittedBlock, ...] | None,
+    *,
     width: float,
     height: float,
     gap: float,

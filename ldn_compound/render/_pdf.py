@@ -306,7 +306,7 @@ def data_table(
     """A table of text whose cells wrap and whose header row repeats on every page.
 
     Every cell is checked against the font and prints literally: a cell whose
-    lines (``\n`` separates them) each fit its column as they stand is drawn as
+    lines (a newline separates them) each fit its column as they stand is drawn as
     plain text (the quick path: no markup is parsed), any other cell is a
     Paragraph built with :func:`markup`, so long text wraps (long unbroken words
     are split) instead of overflowing.
@@ -456,7 +456,7 @@ class PageGeometry:
 
     def __attrs_post_init__(self) -> None:
         """Refuse margins that leave no room for text."""
-        if self.frame_width < 50 or self.frame_height < 50:  # noqa: PLR2004 - a sanity floor in mm
+        if self.frame_width < 50 or self.frame_height < 50:  # a sanity floor in mm
             raise RenderError(f"page margins must leave at least 50 x 50 mm for text (got {self!r})")
 
     @property
@@ -523,15 +523,15 @@ class RunningText:
         footer_y = pt(geometry.bottom - 9.0)
         canvas.saveState()
         if self.header_left or self.header_right:
-            self._line(canvas, "header", self.header_left, self.header_right, left, right, header_y)
+            self._line(canvas, "header", self.header_left, self.header_right, left=left, right=right, y=header_y)
             canvas.setLineWidth(0.5)
             canvas.line(left, header_y - 4, right, header_y - 4)
         number = f"Page {page.number} of {page.total}"
-        self._line(canvas, "footer", self.footer_left, number, left, right, footer_y)
+        self._line(canvas, "footer", self.footer_left, number, left=left, right=right, y=footer_y)
         canvas.restoreState()
 
     @staticmethod
-    def _line(canvas: Canvas, where: str, start: str, end: str, left: float, right: float, y: float) -> None:
+    def _line(canvas: Canvas, where: str, start: str, end: str, *, left: float, right: float, y: float) -> None:
         """Draw ``start`` flush left and ``end`` flush right on one baseline."""
         start, end = _normalize(start), _normalize(end)
         gap = pt(4.0)
