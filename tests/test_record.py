@@ -158,10 +158,12 @@ def expected_record_texts(result: BatchResult) -> list[str]:
         texts.append(f"Warning {warning.code} {warning.message}")
     if not result.overrides and not result.warnings:
         texts.append("No warnings or overrides for this batch.")
-    if result.aliquot is not None:
-        plan = result.aliquot
+    for line in result.ingredients:
+        plan = line.aliquot
+        if plan is None:
+            continue
         texts += [
-            f"Aliquot plan ({plan.method})",
+            f"Aliquot plan: {line.name} ({plan.method})",
             f"weigh {format_amount(plan.weigh)}, dilute with {plan.diluent} to {format_amount(plan.dilute_to)}",
             f"take {format_amount(plan.take)}, which holds {format_amount(plan.holds)}",
             *(f"{number} {step}" for number, step in enumerate(plan.steps, 1)),
@@ -604,3 +606,19 @@ def test_without_a_pharmacy_the_record_has_lines_to_write_it_on(records) -> None
     text = " ".join(pages_text(render(records["oral-liquid"][0])))
     assert re.search(r"Pharmacy: _{20,} Address: _{20,}", text)
     assert PHARMACY.name not in text
+
+
+def test_the_yield_range_on_the_record_follows_the_sites_setting() -> None:
+    from ldn_compound import Settings
+
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, date="2026-03-01", settings=Settings(yield_tolerance=Decimal("0.1"))
+    )
+    text = " ".join(pages_text(render(result)))
+    assert "90 capsules to 110 capsules (90–110 %)" in text
+
+
+def test_an_excipient_below_the_minimum_weight_has_its_own_plan_on_the_record() -> None:
+    text = " ".join(pages_text(render(batch("sublingual-drops"))))
+    assert "Aliquot plan: Sodium benzoate NF (solution)" in text
+    assert "Weigh 90 mg of Sodium benzoate NF (3 × 30 mg)." in text

@@ -231,19 +231,22 @@ def _dose_per_unit(dose_per_unit: Mapping[str, Quantity]) -> str:
     )
 
 
-def _yield_range(theoretical: Quantity, form: DosageForm) -> str:
+def _yield_range(theoretical: Quantity, limits: tuple[Quantity, Quantity] | None, form: DosageForm) -> str:
     """The acceptance range of the yield: ``95 capsules to 105 capsules (95–105 %)``.
 
-    The limits are the package's yield tolerance (95-105 %); a range of capsules
-    that does not fall on whole capsules also says which whole counts it allows.
+    The limits come with the batch (``BatchResult.yield_range``, set by the site's
+    yield tolerance); a range of capsules that does not fall on whole capsules also
+    says which whole counts it allows.
     """
-    tolerance = default_settings().yield_tolerance
-    low: Quantity = theoretical * (1 - tolerance)
-    high: Quantity = theoretical * (1 + tolerance)
-    text = (
-        f"{format_amount(low)} to {format_amount(high)} "
-        f"({format_number((1 - tolerance) * 100)}–{format_number((1 + tolerance) * 100)} %)"
-    )
+    if limits is None:
+        tolerance = default_settings().yield_tolerance
+        limits = (theoretical * (1 - tolerance), theoretical * (1 + tolerance))
+    low, high = limits
+    unit = str(theoretical.units)
+    size = magnitude(theoretical, unit)
+    percent_low = format_number(magnitude(low, unit) / size * 100, significant=6)
+    percent_high = format_number(magnitude(high, unit) / size * 100, significant=6)
+    text = f"{format_amount(low)} to {format_amount(high)} ({percent_low}–{percent_high} %)"
     if form is DosageForm.CAPSULES:
         first, last = magnitude(low, "capsule"), magnitude(high, "capsule")
         if first != first.to_integral_value() or last != last.to_integral_value():
@@ -325,7 +328,7 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
         amount = line.describe_amount()
         if line.overage.magnitude != 0:
             amount += f"\n= {format_amount(line.theoretical)} theoretical\n+ {format_amount(line.overage)} overage"
-        if line.role == "active" and result.aliquot is not None:
+        if line.aliquot is not None:
             amount += "\nby the aliquot plan"
 
         unit = _unit_of(line.amount)
@@ -409,7 +412,7 @@ def _quality_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str
     rows.append(
         [
             "Yield",
-            f"theoretical yield {format_amount(theoretical)}; acceptable {_yield_range(theoretical, form)}",
+            f"theoretical yield {format_amount(theoretical)}; acceptable {_yield_range(theoretical, result.yield_range, form)}",
             "\n" + _blank(widths[2], "actual ", f" {unit}") + "\n" + _blank(widths[2], "= ", " % of theoretical"),
             "",
         ]
@@ -492,17 +495,20 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
         ],
     )
 
-    if result.aliquot is not None:
-        plan = result.aliquot
+    for line in result.ingredients:
+        plan = line.aliquot
+        if plan is None:
+            continue
+        what = "the active" if line.role == "active" else line.name
         summary = (
-            f"{format_amount(result.active.amount)} of the active is below the balance's minimum weight "
+            f"{format_amount(line.amount)} of {what} is below the balance's minimum weight "
             f"{format_amount(result.balance.minimum_weight)}: make a {plan.method} — weigh "
             f"{format_amount(plan.weigh)}, dilute with {plan.diluent} to {format_amount(plan.dilute_to)} "
             f"(1 in {format_number(plan.factor)}), and take {format_amount(plan.take)}, "
             f"which holds {format_amount(plan.holds)}."
         )
         story += _section(
-            f"Aliquot plan ({plan.method})",
+            f"Aliquot plan: {line.name} ({plan.method})",
             [
                 _para(summary, "aliquot plan"),
                 _table(
@@ -703,7 +709,7 @@ def _mfr_quality_rows(formula: MasterFormula, reference: BatchResult) -> list[li
                 f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)})"
             )
         elif key == "yield":
-            batch = f"theoretical {format_amount(theoretical)}; acceptable {_yield_range(theoretical, form)}"
+            batch = f"theoretical {format_amount(theoretical)}; acceptable {_yield_range(theoretical, reference.yield_range, form)}"
         elif key in {"final volume", "final weight"}:
             batch = format_amount(theoretical)
         rows.append([check.name, check.specification, batch])
