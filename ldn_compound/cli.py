@@ -436,7 +436,9 @@ def build_parser() -> _Parser:
         help="write the labels PDF: a patient label with the prescription options, else a container label",
     )
     output.add_argument(
-        "--label-stock", metavar="NAME", help="label stock (default roll-4x2.5in; e.g. roll-3x2in, letter-2x5, a4-2x7)"
+        "--label-stock",
+        metavar="NAME",
+        help="label stock (default roll-4x2.5in; e.g. roll-3x2in, roll-4x6in, letter-2x5, a4-2x4)",
     )
     output.add_argument(
         "--page-size", choices=("letter", "a4"), default=None, help="paper size of the record (default: letter)"
