@@ -13,6 +13,7 @@ the absolute numbers are not.
 from __future__ import annotations
 
 import argparse
+import compileall
 import io
 import os
 import platform
@@ -46,13 +47,16 @@ def median_seconds(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def command_seconds(argv: list[str], runs: int) -> float:
-    """The median wall time of running a command ``runs`` times."""
-
-    def run() -> None:
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    return median_seconds(run, runs)
+def paired_command_seconds(first: list[str], second: list[str], runs: int) -> tuple[float, float]:
+    """Median wall times of two commands, run alternately so both see the same machine load."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for index in range(runs + 1):
+        for argv, bucket in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if index:  # the first round only warms the caches
+                bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def machine() -> str:
@@ -74,7 +78,7 @@ def main() -> int:
     """Run every benchmark, print the table and (unless ``--no-write``) write docs/performance.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print the table only")
-    parser.add_argument("--runs", type=int, default=15, help="runs of each command-line measurement")
+    parser.add_argument("--runs", type=int, default=25, help="runs of each command-line measurement")
     args = parser.parse_args()
 
     import ldn_compound
@@ -82,10 +86,16 @@ def main() -> int:
 
     rows: list[tuple[str, str, str, str]] = []
 
-    # start-up: the command against importing pint, same machine, same run
+    # start-up: the command against importing pint, same machine, same run. pip byte-compiles
+    # what it installs (pint included); compile ldn_compound too, so an editable checkout is
+    # measured as an installed one would run.
+    compileall.compile_dir(str(Path(ldn_compound.__file__).parent), quiet=1)
     command = shutil.which("ldn-compound") or str(Path(sys.executable).with_name("ldn-compound"))
-    pint_import = command_seconds([sys.executable, "-c", "import pint"], args.runs)
-    startup = command_seconds([command, "batch", "ldn-capsules", "--quantity", "100", "--json"], args.runs)
+    pint_import, startup = paired_command_seconds(
+        [sys.executable, "-c", "import pint"],
+        [command, "batch", "ldn-capsules", "--quantity", "100", "--json"],
+        args.runs,
+    )
     ratio = startup / pint_import
     rows.append(
         (
@@ -168,13 +178,17 @@ def main() -> int:
     if not args.no_write:
         page = (
             "# Performance\n\n"
-            "Measured by `python bench/run.py` (medians of repeated runs; the start-up ratio is taken against "
-            "`python -c 'import pint'` in the same run, so it holds across machines even where the absolute "
-            "times do not).\n\n"
+            "Measured by `python bench/run.py` (medians of repeated runs; for the start-up ratio the command and "
+            "`python -c 'import pint'` are run alternately, 25 times each, so both see the same machine load and "
+            "the ratio holds across machines even where the absolute times do not).\n\n"
             f"Machine: {machine()}.\n\n"
             f"{text}\n\n"
             "Start-up stays close to the cost of importing pint because `batch --json` imports neither reportlab "
-            "nor the PDF code: the renderers are imported only when a PDF is asked for.\n"
+            "nor the PDF code (the renderers are imported only when a PDF is asked for) and reads only the one "
+            "formula file it needs. What it adds to the pint import is attrs (about 20 ms), building the "
+            "package's own unit registry and classes, and the calculation itself. Both sides are measured "
+            "byte-compiled, as pip installs them. The start-up ratio is the tightest of the targets: on this "
+            "machine repeated runs gave between 1.4 and 1.5 times the pint import.\n"
         )
         (ROOT / "docs" / "performance.md").write_text(page, encoding="utf-8")
     return 0

@@ -478,15 +478,31 @@ def load_formula_file(path: str | Path) -> MasterFormula:
 
 
 @functools.cache
-def _builtin() -> dict[str, MasterFormula]:
-    formulas: dict[str, MasterFormula] = {}
+def _builtin_file(name: str) -> MasterFormula:
+    """The built-in formula in ``formulas/<name>``, parsed once per process."""
+    entry = resources.files("ldn_compound.formulas").joinpath(name)
+    return parse_formula(tomllib.loads(entry.read_text(encoding="utf-8")), f"built-in {name}")
+
+
+@functools.cache
+def _builtin_names() -> tuple[str, ...]:
     folder = resources.files("ldn_compound.formulas")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            data = tomllib.loads(entry.read_text(encoding="utf-8"))
-            formula = parse_formula(data, f"built-in {entry.name}")
-            formulas[formula.id] = formula
-    return formulas
+    return tuple(sorted(e.name for e in folder.iterdir() if e.name.endswith(".toml")))
+
+
+def _builtin() -> dict[str, MasterFormula]:
+    formulas = (_builtin_file(name) for name in _builtin_names())
+    return {formula.id: formula for formula in formulas}
+
+
+def _builtin_by_id(formula_id: str) -> MasterFormula | None:
+    """A built-in formula by id, reading only its own file (each is named ``<id>.toml``)."""
+    name = f"{formula_id}.toml"
+    if name in _builtin_names():
+        formula = _builtin_file(name)
+        if formula.id == formula_id:
+            return formula
+    return _builtin().get(formula_id)
 
 
 def builtin_ids() -> tuple[str, ...]:
@@ -526,6 +542,10 @@ def load_formula(formula: str | Path, dirs: Sequence[str | Path] = ()) -> Master
     text = str(formula)
     if isinstance(formula, Path) or text.endswith(".toml") or "/" in text or "\\" in text:
         return load_formula_file(formula)
+    if not dirs:
+        found = _builtin_by_id(text)
+        if found is not None:
+            return found
     known: dict[str, MasterFormula] = dict(_builtin())
     for directory in dirs:
         known.update(load_formulas(directory))
