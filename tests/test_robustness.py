@@ -85,3 +85,53 @@ def test_calculate_batch_raises_only_its_own_errors(formula, field, value):
         calculate_batch(formula, **kwargs)
     except LDNError:
         pass
+
+
+OPTIONS = st.sampled_from(
+    [
+        "--quantity",
+        "--strength",
+        "--strength-basis",
+        "--overage",
+        "--potency",
+        "--assay",
+        "--water",
+        "--tablets",
+        "--balance-readability",
+        "--lot",
+        "--date",
+        "--capsule-size",
+        "--dose",
+        "--titration",
+        "--lot-number",
+    ]
+)
+
+
+@given(
+    st.sampled_from(
+        ["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream", "no-such-formula"]
+    ),
+    st.lists(st.tuples(OPTIONS, st.one_of(st.text(max_size=20), UNITISH, st.integers().map(str))), max_size=4),
+)
+def test_the_batch_command_fails_only_with_one_clean_error_line(formula, options):
+    from contextlib import redirect_stderr, redirect_stdout
+    from io import StringIO
+
+    from ldn_compound.cli import main
+
+    argv = ["batch", formula]
+    for option, value in options:
+        argv += [option, value]
+    if "--quantity" not in argv:
+        argv += ["--quantity", "100" if formula == "ldn-capsules" else "30 mL"]
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main([*argv, "--date", "2026-03-01", "--json"] if "--date" not in argv else [*argv, "--json"])
+    assert status in {0, 1, 2}
+    assert "Traceback" not in err.getvalue()
+    if status:
+        lines = err.getvalue().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: ")
+        assert out.getvalue() == ""
