@@ -779,8 +779,8 @@ def _mfr_flowables(
             Spacer(1, pt(2)),
             _para(
                 "Each batch record recalculates these amounts for the batch's size and strength, corrects the "
-                "active for potency from the certificate of analysis, and gives an aliquot plan when the active "
-                "is below the balance's minimum weight.",
+                "active for potency from the certificate of analysis, and gives an aliquot plan for any amount "
+                "to weigh that is below the balance's minimum weight.",
                 "components note",
                 style.small,
             ),
