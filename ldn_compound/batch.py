@@ -87,12 +87,29 @@ def _percent(value: Decimal) -> str:
     return f"{format_number(value * 100, significant=6)} %"
 
 
-def _read_percent(value: object, field: str, *, allow_zero: bool, maximum: Decimal = Decimal(1)) -> Decimal:
-    """A percentage given as a number (``5``) or text (``"5"``, ``"5 %"``), returned as a fraction."""
+def _read_percent(
+    value: object,
+    field: str,
+    *,
+    allow_zero: bool,
+    maximum: Decimal = Decimal(1),
+    minimum: Decimal | None = None,
+    why: str = "",
+) -> Decimal:
+    """A percentage given as a number (``5``) or text (``"5"``, ``"5 %"``), returned as a fraction.
+
+    With ``minimum`` the accepted range is ``minimum`` to ``maximum`` (both
+    inclusive); ``why`` explains the range in the error message.
+    """
     if isinstance(value, str):
         value = value.strip().removesuffix("%").strip()
     number = to_decimal(value, field)
     fraction = number / 100
+    if minimum is not None:
+        if not minimum <= fraction <= maximum:
+            rule = f"be from {format_number(minimum * 100)} % to {format_number(maximum * 100)} %{why}"
+            raise InputError(field, f"{format_number(number)} %", rule)
+        return fraction
     low_ok = fraction >= 0 if allow_zero else fraction > 0
     if not low_ok or fraction > maximum:
         low = "at least 0 %" if allow_zero else "more than 0 %"
@@ -132,12 +149,26 @@ def parse_lot(text: str) -> Lot:
     return Lot(component=component.strip(), lot=lot.strip(), expiry=date)
 
 
+def _lot_from_mapping(component: str, value: object) -> Lot:
+    """A lot from ``{"lot": ..., "expiry": ..., "manufacturer": ...}`` or plain lot text."""
+    if not isinstance(value, Mapping):
+        return Lot(component=component, lot=str(value))
+    unknown = sorted(set(value) - {"lot", "expiry", "manufacturer"})
+    if unknown or "lot" not in value:
+        raise InputError(f"lot {component}", dict(value), "have 'lot' and optionally 'expiry' and 'manufacturer'")
+    expiry = value.get("expiry")
+    return Lot(
+        component=component,
+        lot=str(value["lot"]),
+        expiry=None if expiry is None else _read_date(expiry, f"lot {component} expiry"),
+        manufacturer=str(value.get("manufacturer", "")),
+    )
+
+
 def _read_lots(formula: MasterFormula, lots: Iterable[Lot | str] | Mapping[str, Any]) -> tuple[Lot, ...]:
     items: list[Lot] = []
     if isinstance(lots, Mapping):
-        lots = [
-            Lot(component=k, **v) if isinstance(v, Mapping) else Lot(component=k, lot=str(v)) for k, v in lots.items()
-        ]
+        lots = [_lot_from_mapping(k, v) for k, v in lots.items()]
     for item in lots:
         lot = parse_lot(item) if isinstance(item, str) else item
         if not isinstance(lot, Lot):
@@ -175,7 +206,13 @@ def _read_strength(formula: MasterFormula, strength: object, basis: object) -> S
 
 
 def _read_source(
-    potency: object, assay: object, water: object, residual_solvent: object, tablet_weight: object
+    potency: object,
+    assay: object,
+    water: object,
+    residual_solvent: object,
+    tablet_weight: object,
+    *,
+    settings: Settings,
 ) -> PowderSource | TabletSource:
     if tablet_weight is not None:
         if potency is not None or assay is not None:
@@ -192,13 +229,35 @@ def _read_source(
         raise InputError("potency", potency, "not be given together with an assay")
     if assay is None and (water is not None or residual_solvent is not None):
         raise InputError("water", water if water is not None else residual_solvent, "be given with an assay")
+    low, high = settings.potency_range
+    a_low, a_high = settings.assay_range
     return PowderSource(
-        potency=None if potency is None else _read_percent(potency, "potency", allow_zero=False),
-        assay=None if assay is None else _read_percent(assay, "assay", allow_zero=False),
-        water=Decimal(0) if water is None else _read_percent(water, "water", allow_zero=True),
+        potency=None
+        if potency is None
+        else _read_percent(
+            potency,
+            "potency",
+            allow_zero=False,
+            minimum=low,
+            maximum=high,
+            why=" (the as-is potency from the certificate of analysis, in percent, e.g. 97.71)",
+        ),
+        assay=None
+        if assay is None
+        else _read_percent(
+            assay,
+            "assay",
+            allow_zero=False,
+            minimum=a_low,
+            maximum=a_high,
+            why=" (the USP limits for naltrexone hydrochloride on the anhydrous basis)",
+        ),
+        water=Decimal(0)
+        if water is None
+        else _read_percent(water, "water", allow_zero=True, maximum=settings.max_water),
         residual_solvent=Decimal(0)
         if residual_solvent is None
-        else _read_percent(residual_solvent, "residual solvent", allow_zero=True),
+        else _read_percent(residual_solvent, "residual solvent", allow_zero=True, maximum=settings.max_water),
     )
 
 
@@ -292,50 +351,93 @@ def _plan_aliquots(
     form: DosageForm,
     lines: list[Ingredient],
     *,
+    active_exact: Quantity,
+    source: PowderSource | TabletSource,
     minimum: Quantity,
     made: Quantity,
+    readability: Quantity,
     settings: Settings,
 ) -> list[Ingredient]:
     """Give every weighed line below the minimum weight an aliquot plan (the active first).
 
     Solids in capsules and creams are triturated with the filler or base; those in
     liquids are dissolved in the vehicle.  Each plan takes from what the earlier ones
-    left: the diluent still to add, or the volume still free.
+    left: the diluent still to add, or the volume still free (after the liquids
+    measured by volume).  The active is planned from the exact amount needed, not
+    the amount rounded for direct weighing, so the aliquot holds the dose.
     """
     liquid = form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS)
     diluent_index = next((i for i, line in enumerate(lines) if line.role in {"filler", "base"}), None)
     vehicle = next((line for line in lines if line.qs), None)
-    free_volume = made
+    measured: Quantity = sum((line.amount for line in lines if line.measure == "measure"), Q_(Decimal(0), "mL"))
+    free_volume: Quantity = made - measured if liquid else Q_(Decimal(0), "mL")
     diluent_left = None if diluent_index is None else lines[diluent_index].amount
     out = list(lines)
     for index, line in enumerate(lines):
+        if index == diluent_index and line.amount < minimum:
+            work.warn(
+                "below-minimum-weight",
+                f"{line.name}: {format_amount(line.amount)} is below the balance's minimum weight "
+                f"{format_amount(minimum)}; make a larger batch or use a finer balance",
+            )
         if line.measure != "weigh" or line.amount >= minimum or index == diluent_index:
             continue
-        what = "the active" if line.role == "active" else line.name
+        is_active = line.role == "active"
+        what = "the active" if is_active else line.name
+        needed = active_exact if is_active else line.amount
         if liquid:
+            if is_active and isinstance(source, TabletSource):
+                raise AliquotError(
+                    "aliquot",
+                    format_amount(needed),
+                    "not be a stock 'solution' of crushed tablets: the tablet excipients do not dissolve; "
+                    "make a larger batch, use a finer balance, or use naltrexone HCl powder",
+                )
             plan = solution_plan(
-                line.amount,
+                needed,
                 minimum,
                 vehicle.name if vehicle else "the vehicle",
                 what=what,
                 final_volume=free_volume,
                 max_concentration=settings.max_stock_concentration,
                 resolution=settings.liquid_resolution,
+                readability=readability,
             )
             free_volume = free_volume - plan.take
         else:
             if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
                 raise AliquotError("aliquot", line.name, "have a filler or base to triturate with")
             plan = trituration_plan(
-                line.amount, minimum, lines[diluent_index].name, diluent_left, settings.dilution_factors
+                needed,
+                minimum,
+                lines[diluent_index].name,
+                diluent_left,
+                settings.dilution_factors,
+                what=what,
+                readability=readability,
             )
             diluent_left = diluent_left - (plan.take - plan.holds)
-        out[index] = attrs.evolve(line, aliquot=plan)
+        planned = attrs.evolve(line, aliquot=plan)
+        if is_active:
+            tablets = line.tablets
+            if tablets is not None and isinstance(source, TabletSource):
+                # crush enough tablets for the weighing the plan asks for, not only for the dose
+                tablets = max(tablets, math.ceil(magnitude(plan.weigh, "mg") / magnitude(source.average_weight, "mg")))
+            if line.overage.magnitude == 0:
+                theoretical = plan.holds
+            else:  # the same share of the aliquot as of the amount, to 0.1 mcg
+                share = line.theoretical / line.amount
+                theoretical = Q_(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
+            planned = attrs.evolve(
+                planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
+            )
+        out[index] = planned
         work.step(
             "Aliquot",
-            f"{line.name}: {format_amount(line.amount)} is below the minimum weight {format_amount(minimum)}: "
+            f"{line.name}: {_amount(needed)} is below the minimum weight {format_amount(minimum)}: "
             f"weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
-            f"take {format_amount(plan.take)} (holds {format_amount(plan.holds)})",
+            f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)}), "
+            f"which holds {format_amount(plan.holds)}",
         )
     return out
 
@@ -402,7 +504,7 @@ def calculate_batch(
     over = _read_percent(overage, "overage", allow_zero=True, maximum=settings.max_overage)
     made: Quantity = qty * (1 + over)
     day = _read_date(date)
-    source = _read_source(potency, assay, water, residual_solvent, tablet_weight)
+    source = _read_source(potency, assay, water, residual_solvent, tablet_weight, settings=settings)
     scale = _read_balance(balance, balance_readability, balance_repeatability, settings)
     lot_list = _read_lots(formula, lots)
     evidence = _read_evidence(formula, stability)
@@ -497,12 +599,6 @@ def calculate_batch(
             basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
     active_amount = weigh_round(powder_exact)
     active_theory = weigh_round(powder_theory)
-    if active_amount != powder_exact:
-        work.step(
-            "Rounding",
-            f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} "
-            f"= {format_amount(active_amount)}",
-        )
 
     lots_by_id = {lot.component: lot for lot in lot_list}
     lines: list[Ingredient] = [
@@ -648,11 +744,28 @@ def calculate_batch(
     # ---- weighing: minimum weight, and an aliquot plan for each weighed line below it
     minimum = scale.minimum_weight
     work.step("Minimum weight", f"balance {scale.describe()} (USP <41>: 2000 × s, with s at least 0.41 d)")
-    lines = _plan_aliquots(work, form, lines, minimum=minimum, made=made, settings=settings)
+    if active_amount >= minimum and active_amount != powder_exact:
+        work.step(
+            "Rounding",
+            f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} "
+            f"= {format_amount(active_amount)}",
+        )
+    lines = _plan_aliquots(
+        work,
+        form,
+        lines,
+        active_exact=powder_exact,
+        source=source,
+        minimum=minimum,
+        made=made,
+        readability=d,
+        settings=settings,
+    )
     aliquot = lines[0].aliquot
 
     # ---- dose per unit, yield, beyond-use date
     dose_per_unit: dict[str, Quantity] = {}
+    per_ml: Decimal | None = None
     if form is DosageForm.SUBLINGUAL_DROPS:
         assert formula.drops is not None
         per_ml = formula.drops.drops_per_ml if drops_per_ml is None else to_decimal(drops_per_ml, "drops per mL")
@@ -690,6 +803,12 @@ def calculate_batch(
 
     bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
     work.steps.extend(bud_steps)
+    if bud.limited_by:
+        work.warn(
+            "bud-shortened",
+            f"the beyond-use date is {bud.days} day{'s' if bud.days != 1 else ''} after compounding "
+            f"({bud.date.isoformat()}), shortened because {bud.limited_by}",
+        )
 
     if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
         raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
@@ -716,6 +835,8 @@ def calculate_batch(
             theoretical_yield * (1 + settings.yield_tolerance),
         ),
         dose_per_unit=dose_per_unit,
+        drops_per_ml=per_ml if form is DosageForm.SUBLINGUAL_DROPS else None,
+        dose=dose_obj,
     )
     if lot_number is None:
         inputs = (

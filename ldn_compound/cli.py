@@ -71,7 +71,7 @@ from ldn_compound.model import (
 )
 from ldn_compound.settings import BudSystem, Settings, default_settings
 from ldn_compound.titration import parse_titration, titration_plan
-from ldn_compound.units import Quantity, format_amount, format_number
+from ldn_compound.units import MASS, Quantity, format_amount, format_number, parse_quantity
 
 __all__ = ["main"]
 
@@ -970,8 +970,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
 
         get_stock(stock)
     dose: object = args.dose
-    if dose is None and titration:
-        dose = max(step.dose for step in titration)  # the highest step is checked against the dose limits
+    if titration:  # the highest of --dose and the titration steps is checked against the dose limits
+        highest = max(step.dose for step in titration)
+        dose = highest if dose is None else max(parse_quantity(dose, "dose", MASS), highest)
+    if args.rx is not None and dose is None and formula.dosage_form is not DosageForm.CAPSULES:
+        raise _CommandError(
+            f"a patient label for {formula.dosage_form.display_name} needs --dose (the dose per administration, "
+            'e.g. "4.5 mg") or --titration, so the dose limits are checked before the label is printed'
+        )
     result = calculate_batch(
         formula,
         quantity=args.quantity,
@@ -999,9 +1005,9 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         lot_number=args.lot_number,
         settings=_settings(args),
     )
-    if titration:
-        titration_plan(result, titration)  # every dose measurable and within the limits, before any PDF
     prescription = _prescription(args, result, titration)
+    if titration:  # every dose measurable, within the limits, the quantity given and the BUD, before any PDF
+        titration_plan(result, titration, quantity=None if prescription is None else prescription.quantity)
     files: list[tuple[str, Path, bytes]] = []
     page_size = args.page_size or "letter"
     prescriptions = () if prescription is None else (prescription,)

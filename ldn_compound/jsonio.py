@@ -143,6 +143,7 @@ def _body(result: BatchResult) -> dict[str, Any]:
             "fill_low": _q(capsule.fill_low),
             "fill_high": _q(capsule.fill_high),
         },
+        "dose": None if result.dose is None else {"amount": _q(result.dose.amount), "basis": result.dose.basis.id},
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
         "theoretical_yield": _q(result.theoretical_yield),
         "yield_range": None

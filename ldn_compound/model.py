@@ -362,8 +362,8 @@ class MasterFormula:
 
 def _fraction(field: str) -> Any:
     def validate(_instance: object, _attribute: attrs.Attribute[Any], value: Decimal | None) -> None:
-        if value is not None and not Decimal(0) < value <= Decimal(1):
-            raise InputError(field, f"{format_number(value * 100)} %", "be more than 0 % and at most 100 %")
+        if value is not None and not Decimal(0) < value <= Decimal("1.1"):
+            raise InputError(field, f"{format_number(value * 100)} %", "be more than 0 % and at most 110 %")
 
     return validate
 
@@ -391,8 +391,8 @@ class PowderSource:
                 raise InputError(field, f"{format_number(value * 100)} %", "be at least 0 % and below 100 %")
         if self.assay is None and (self.water or self.residual_solvent):
             raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an assay")
-        if self.as_is_potency is not None and not Decimal(0) < self.as_is_potency <= 1:
-            raise InputError("potency", self.as_is_potency, "be more than 0 % and at most 100 %")
+        if self.as_is_potency is not None and not Decimal(0) < self.as_is_potency <= Decimal("1.1"):
+            raise InputError("potency", self.as_is_potency, "be more than 0 % and at most 110 %")
 
     @property
     def as_is_potency(self) -> Decimal | None:
@@ -604,6 +604,8 @@ class BatchResult:
 
     ``ingredients`` lists what to weigh or measure; ``trace`` explains each
     calculation; :meth:`to_dict` gives the JSON form for other software.
+    ``dose`` is the dose per administration that was checked against the dose
+    limits (a capsule's strength, or the ``dose`` given), or ``None``.
     """
 
     formula: MasterFormula
@@ -624,6 +626,8 @@ class BatchResult:
     overrides: tuple[Override, ...] = ()
     theoretical_yield: Quantity | None = None
     yield_range: tuple[Quantity, Quantity] | None = None
+    drops_per_ml: Decimal | None = None
+    dose: Strength | None = None
     dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
 
     @property

@@ -47,6 +47,11 @@ class Settings:
       theoretical fill (legacy USP <795>: 10 %).
     - ``yield_tolerance``: actual yield within ± this fraction of the theoretical.
     - ``max_overage``: the largest overage accepted, a fraction of the batch.
+    - ``potency_range``: the as-is potency accepted (90-102 %): a value outside it is far
+      more likely a typing slip (0.9771 for 97.71 %) than a real certificate of analysis.
+    - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
+      API are 98.0-102.0 %.
+    - ``max_water``: the largest water or residual solvent content accepted (10 %).
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -60,6 +65,9 @@ class Settings:
     fill_tolerance: Decimal = Decimal("0.10")
     yield_tolerance: Decimal = Decimal("0.05")
     max_overage: Decimal = Decimal("0.50")
+    potency_range: tuple[Decimal, Decimal] = (Decimal("0.90"), Decimal("1.02"))
+    assay_range: tuple[Decimal, Decimal] = (Decimal("0.98"), Decimal("1.02"))
+    max_water: Decimal = Decimal("0.10")
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))

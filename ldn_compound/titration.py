@@ -82,14 +82,20 @@ def parse_titration(text: str) -> tuple[TitrationStep, ...]:
 
 
 def titration_plan(
-    result: BatchResult, steps: Sequence[TitrationStep], *, settings: Settings | None = None
+    result: BatchResult,
+    steps: Sequence[TitrationStep],
+    *,
+    quantity: Quantity | None = None,
+    settings: Settings | None = None,
 ) -> TitrationPlan:
     """Turn ``steps`` into amounts to measure from ``result`` (an oral liquid or drops batch).
 
     Doses are in the batch strength's basis.  Each is checked against the dose
     limits (above the limit only when the batch records a ``dose-above-limit``
-    override).  ``days_remaining`` is how many days the last step lasts on what
-    the batch holds after the timed steps.
+    override).  ``quantity`` is what the patient is given (default: the batch
+    as asked for, without overage); the timed steps must fit in it and end by
+    the beyond-use date.  ``days_remaining`` is how many days the last step
+    lasts on what is left, no later than the beyond-use date.
     """
     settings = settings or default_settings()
     form = result.formula.dosage_form
@@ -116,12 +122,13 @@ def titration_plan(
         mg = magnitude(dose, "mg")
         if form is DosageForm.SUBLINGUAL_DROPS:
             per_drop = magnitude(result.dose_per_unit["drop"], "mg")
-            drops = mg / per_drop
+            drops_per_ml = result.drops_per_ml if result.drops_per_ml is not None else per_ml / per_drop
+            drops = mg * drops_per_ml / per_ml  # exact: not divided by a rounded dose per drop
             if drops != drops.to_integral_value():
                 raise InputError(
                     "titration dose",
                     format_amount(dose),
-                    f"be a whole number of drops of {format_amount(result.dose_per_unit['drop'])} "
+                    f"be a whole number of drops of {format_amount(result.dose_per_unit['drop'], significant=4)} "
                     f"(it is {format_number(drops, significant=4)} drops)",
                 )
             count = int(drops)
@@ -154,15 +161,25 @@ def titration_plan(
                 text=f"{lead}{format_amount(dose)} ({measure_text}) once daily{duration}",
             )
         )
-    batch_volume = magnitude(result.theoretical_yield or result.quantity, "mL")
+    given = quantity if quantity is not None else result.quantity
+    batch_volume = magnitude(given, "mL")
     if total > batch_volume:
         raise InputError(
             "titration",
             f"{format_number(total)} mL",
-            f"fit in the batch of {format_number(batch_volume)} mL: make a larger batch",
+            f"fit in the {format_number(batch_volume)} mL given to the patient: dispense or make more",
+        )
+    timed_days = sum(step.days or 0 for step in steps)
+    if timed_days > result.beyond_use.days:
+        raise InputError(
+            "titration",
+            f"{timed_days} days",
+            f"end by the beyond-use date, {result.beyond_use.days} days after compounding "
+            f"({result.beyond_use.date.isoformat()}): dispense the later steps from a new batch",
         )
     last = rows[-1]
     days_remaining = None
     if last.days is None:
-        days_remaining = int((batch_volume - total) / (magnitude(last.dose, "mg") / per_ml))
+        by_volume = int((batch_volume - total) / (magnitude(last.dose, "mg") / per_ml))
+        days_remaining = min(by_volume, result.beyond_use.days - timed_days)
     return TitrationPlan(rows=tuple(rows), total=Q_(total, "mL"), days_remaining=days_remaining)

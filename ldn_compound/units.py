@@ -110,7 +110,11 @@ def to_decimal(value: object, field: str = "value") -> Decimal:
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip().replace(",", ".") if value.count(",") == 1 and "." not in value else value.strip()
+        text = value.strip()
+        if re.fullmatch(r"[+-]?\d{1,3},\d{3}", text):  # "1,000": a thousands separator or a decimal comma?
+            raise QuantityError(field, value, "be written without a thousands separator, e.g. 1000 (or 1.000 for one)")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma: "4,5"
         if not re.fullmatch(_NUMBER, text):
             raise QuantityError(field, value, "be a number")
         try:
@@ -350,6 +354,10 @@ def format_amount(
     target = unit or display_unit(quantity)
     value = magnitude(quantity, target)
     number = format_number(value, significant=significant, places=places)
+    if unit is None and (significant is not None or places is not None):
+        rounded = Q_(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
+        if display_unit(rounded) != target:
+            return format_amount(rounded)
     symbol = _symbol(target)
     if symbol in {"capsule", "tablet", "drop", "click"} and number != "1":
         symbol += "s"

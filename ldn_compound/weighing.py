@@ -44,6 +44,26 @@ def nice_ceiling(value: Decimal) -> Decimal:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _decimal_friendly(at_least: int) -> int:
+    """The smallest whole number ≥ ``at_least`` of the form 2^a·5^b (2, 4, 5, 8, 10, 16, 20, 25 …).
+
+    Dividing by it always ends: an amount weighed to the balance's readability,
+    divided by it, is a terminating decimal.
+
+    >>> _decimal_friendly(3), _decimal_friendly(11), _decimal_friendly(97)
+    (4, 16, 100)
+    """
+    candidate = at_least
+    while True:
+        n = candidate
+        for p in (2, 5):
+            while n % p == 0:
+                n //= p
+        if n == 1:
+            return candidate
+        candidate += 1
+
+
 def _weigh_amount(required: Decimal, minimum: Decimal) -> Decimal:
     return nice_ceiling(max(required, minimum))
 
@@ -56,23 +76,28 @@ def trituration_plan(
     factors: Sequence[int],
     *,
     what: str = "the active",
+    readability: Quantity | None = None,
 ) -> AliquotPlan:
     """Plan a trituration (geometric dilution with a solid) holding ``required`` of the active.
 
     ``diluent_available`` is how much of the diluent the batch uses in all (the
     filler or base); the part carried by the aliquot must not exceed it, and
     what remains to add must itself be zero or weighable.  ``what`` names the
-    substance in the steps.
+    substance in the steps.  With ``readability``, the part taken is rounded
+    (half up) to what the balance can weigh, and ``holds`` is what that part
+    really holds: ``take ÷ factor``, within ``readability ÷ factor`` of ``required``.
     """
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
+    step = None if readability is None else magnitude(readability, "mg")
     weigh = _weigh_amount(need, floor)
     available = magnitude(diluent_available, "mg") if diluent_available is not None else None
     for factor in factors:
         total = weigh * factor
         diluent_mass = total - weigh
-        take = need * factor
-        carried = take - need
+        take = need * factor if step is None else round_to_step(need * factor, step)
+        holds = take / factor
+        carried = take - holds
         remaining = None if available is None else available - carried
         if take < floor or diluent_mass < floor or take > total:
             continue
@@ -83,7 +108,7 @@ def trituration_plan(
             f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}.",
             f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
             f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
-            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(required)} of {what}.",
+            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(Q_(holds, 'mg'))} of {what}.",
         )
         if remaining is not None and diluent_available is not None:
             steps += (
@@ -99,7 +124,7 @@ def trituration_plan(
             diluent=diluent,
             dilute_to=Q_(total, "mg"),
             take=Q_(take, "mg"),
-            holds=required,
+            holds=Q_(holds, "mg"),
             factor=Decimal(factor),
             steps=steps,
         )
@@ -121,21 +146,28 @@ def solution_plan(
     final_volume: Quantity,
     max_concentration: Quantity,
     resolution: Quantity,
+    readability: Quantity | None = None,
 ) -> AliquotPlan:
     """Plan a stock solution in the vehicle from which a measured volume holds ``required``.
 
     The textbook aliquot method, exact by construction: weigh ``k × required``
-    (``k`` the smallest whole number, at least 2, that brings it to the minimum
-    weight), make it up to ``k × V`` and take ``V``.  ``V`` is the smallest
+    (``k`` the smallest of 2, 4, 5, 8, 10, 16, 20 … that brings it to the minimum
+    weight, so that every amount is a terminating decimal), make it up to
+    ``k × V`` and take ``V``.  ``V`` is the smallest
     volume of at least 1 mL that keeps the stock at or below ``max_concentration``,
     in whole mL when that fits in ``final_volume`` (what the batch still has
-    free), else in whole ``resolution`` graduations.
+    free), else in whole ``resolution`` graduations.  With ``readability``, the
+    amount weighed is rounded up to what the balance can weigh and ``holds`` is
+    ``weigh ÷ k``, within ``readability ÷ k`` of ``required``.
     """
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
     final = magnitude(final_volume, "mL")
-    k = max(2, math.ceil(floor / need))
+    k = _decimal_friendly(max(2, math.ceil(floor / need)))
     weigh = need * k
+    if readability is not None:  # weigh what the balance can: the aliquot then holds weigh ÷ k
+        weigh = round_to_step(weigh, magnitude(readability, "mg"), up=True)
+    holds = Q_(weigh / k, "mg")
     limit = magnitude(max_concentration, "mg/mL")
     smallest = max(Decimal(1), need / limit)
     # a whole number of mL when that fits in what is free, else a whole number of graduations
@@ -152,14 +184,14 @@ def solution_plan(
     stock = take * k
     concentration = Q_(weigh / stock, "mg/mL")
     steps = (
-        f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what} ({k} × {format_amount(required)}).",
+        f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what} ({k} × {format_amount(holds)}).",
         (
             f"Dissolve it in {vehicle} and make up to {format_amount(Q_(stock, 'mL'))} "
             f"({format_amount(concentration, significant=4)})."
         ),
         (
             f"Measure {format_amount(Q_(take, 'mL'))} of the stock solution (1 part in {k}): it holds "
-            f"{format_amount(required)} of {what}; use it as part of the vehicle."
+            f"{format_amount(holds)} of {what}; use it as part of the vehicle."
         ),
     )
     return AliquotPlan(
@@ -168,7 +200,7 @@ def solution_plan(
         diluent=vehicle,
         dilute_to=Q_(stock, "mL"),
         take=Q_(take, "mL"),
-        holds=required,
+        holds=holds,
         factor=Decimal(k),
         steps=steps,
     )

@@ -174,14 +174,14 @@ def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
 
 
 def test_oral_liquid_aliquot_is_a_stock_solution():
-    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: k = ceil(82 / 30) = 3, weigh 3 × 30 = 90 mg;
-    # aliquot 30 mg ÷ 10 mg/mL = 3 mL: make up to 3 × 3 = 9 mL, take 3 mL
+    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: ceil(82 / 30) = 3, so k = 4 (the next of 2, 4, 5, 8 …),
+    # weigh 4 × 30 = 120 mg; aliquot 30 mg ÷ 10 mg/mL = 3 mL: make up to 4 × 3 = 12 mL, take 3 mL
     result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
     plan = result.aliquot
     assert plan.method == "solution"
     assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
-        "90 mg",
-        "9 mL",
+        "120 mg",
+        "12 mL",
         "3 mL",
         "30 mg",
     ]
@@ -365,17 +365,15 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
             "strength must be within the formula's range, 0.1 mg to 10 mg naltrexone HCl (got '50 mg')",
         ),
         ({"quantity": 100, "strength": "0.01 mg"}, InputError, "strength must be within the formula's range"),
-        ({"quantity": 100, "potency": 0}, InputError, "potency must be more than 0 % and at most 100 % (got '0 %')"),
-        (
-            {"quantity": 100, "potency": 101},
-            InputError,
-            "potency must be more than 0 % and at most 100 % (got '101 %')",
-        ),
+        ({"quantity": 100, "potency": 0}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
+        ({"quantity": 100, "potency": 103}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
+        ({"quantity": 100, "potency": "0.9771"}, InputError, "potency must be from 90 % to 102 %"),
+        ({"quantity": 100, "assay": 97}, InputError, "assay must be from 98 % to 102 % (the USP limits"),
         ({"quantity": 100, "potency": "abc"}, QuantityError, "potency must be a number (got 'abc')"),
         (
             {"quantity": 100, "assay": 99, "water": 100},
             InputError,
-            "water must be at least 0 % and below 100 % (got '100 %')",
+            "water must be at least 0 % and at most 10 % (got '100 %')",
         ),
         ({"quantity": 100, "water": 1.5}, InputError, "water must be given with an assay"),
         ({"quantity": 100, "potency": 99, "assay": 99}, InputError, "potency must not be given together with an assay"),
@@ -579,14 +577,14 @@ def test_the_strength_default_and_the_basis_of_the_default():
 
 
 def test_excipients_below_the_minimum_weight_get_their_own_aliquot():
-    # drops, 30 mL: sodium benzoate 0.1 % w/v = 30 mg < 82 mg → k = 3: weigh 90 mg;
-    # V = 30 mg ÷ 10 mg/mL = 3 mL: make up to 3 × 3 = 9 mL, take 3 mL
+    # drops, 30 mL: sodium benzoate 0.1 % w/v = 30 mg < 82 mg → k = 4: weigh 120 mg;
+    # V = 30 mg ÷ 10 mg/mL = 3 mL: make up to 4 × 3 = 12 mL, take 3 mL
     result = calculate_batch("ldn-sublingual-drops", quantity="30 mL", date=DAY)
     benzoate = next(line for line in result.ingredients if line.id == "sodium-benzoate")
     plan = benzoate.aliquot
     assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
-        "90 mg",
-        "9 mL",
+        "120 mg",
+        "12 mL",
         "3 mL",
         "30 mg",
     ]
@@ -600,3 +598,85 @@ def test_yield_range_follows_the_setting():
     assert [format_amount(q) for q in result.yield_range] == ["95 capsules", "105 capsules"]
     wide = calculate_batch("ldn-capsules", quantity=100, date=DAY, settings=Settings(yield_tolerance=Decimal("0.1")))
     assert [format_amount(q) for q in wide.yield_range] == ["90 capsules", "110 capsules"]
+
+
+# ---------------------------------------------------------------- found in review: each would be a wrong dose
+
+
+def test_a_potency_typed_as_a_fraction_is_refused_not_multiplied():
+    # 0.9771 (a fraction) where 97.71 (percent) belongs would ask for 100 x the naltrexone
+    with pytest.raises(InputError, match="potency must be from 90 % to 102 %"):
+        calculate_batch("ldn-oral-liquid", quantity="120 mL", potency="0.9771", date=DAY)
+    assert amounts(calculate_batch("ldn-capsules", quantity=100, assay=100.8, date=DAY))["naltrexone-hcl"] == "446.4 mg"
+
+
+def test_the_aliquot_holds_the_dose_not_the_dose_rounded_to_a_coarse_balance():
+    # 17 × 0.5 mg = 8.5 mg on a 1 mg balance: rounding first would give 9 mg (+5.9 %);
+    # the plan takes 850 mg of a 1 in 100 trituration of 1 g, which holds exactly 8.5 mg
+    result = calculate_batch("ldn-capsules", quantity=17, strength="0.5 mg", balance_readability="1 mg", date=DAY)
+    plan = result.aliquot
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
+        "1 g",
+        "100 g",
+        "850 mg",
+        "8.5 mg",
+    ]
+    assert format_amount(result.active.amount) == "8.5 mg"
+    assert not [s for s in result.trace if s.title == "Rounding"]
+
+
+def test_a_potency_corrected_aliquot_holds_the_corrected_amount_to_the_readability():
+    # 30 × 1.5 mg ÷ 0.9771 = 46.0547 mg: take 460.5 mg of 1 in 10, which holds 46.05 mg (within 0.01 mg)
+    result = calculate_batch("ldn-capsules", quantity=30, strength="1.5 mg", potency=97.71, date=DAY)
+    assert format_amount(result.aliquot.take) == "460.5 mg"
+    assert format_amount(result.aliquot.holds) == "46.05 mg"
+
+
+def test_liquid_aliquots_leave_room_for_the_liquids_measured_by_volume():
+    # 5 mL: glycerol takes 1 mL, the aliquots of the active, ascorbic acid and benzoate need 5 mL more
+    with pytest.raises(AliquotError, match="still free"):
+        calculate_batch("ldn-oral-liquid", quantity="5 mL", date=DAY)
+
+
+def test_enough_tablets_are_crushed_for_the_aliquot_weighing():
+    # 30 × 0.5 mg = 15 mg HCl from 60 mg tablets: 18 mg of powder < 82 mg, so weigh 100 mg of powder:
+    # one tablet (60 mg of powder) is not enough, crush 2
+    result = calculate_batch("ldn-capsules", quantity=30, strength="0.5 mg", tablet_weight="60 mg", date=DAY)
+    assert format_amount(result.aliquot.weigh) == "100 mg"
+    assert result.active.tablets == 2
+
+
+def test_crushed_tablets_are_never_a_stock_solution():
+    with pytest.raises(AliquotError, match="not be a stock 'solution' of crushed tablets"):
+        calculate_batch(
+            "ldn-oral-liquid",
+            quantity="100 mL",
+            strength="0.5 mg/mL",
+            tablet_weight="200 mg",
+            balance_readability="1 mg",
+            date=DAY,
+        )
+
+
+def test_a_filler_below_the_minimum_weight_warns():
+    result = calculate_batch(
+        "ldn-capsules", quantity=2, strength="10 mg", tablet_weight="400 mg", capsule_size="4", date=DAY
+    )
+    assert amounts(result)["mcc"] == "60 mg"
+    assert "below-minimum-weight" in [w.code for w in result.warnings]
+
+
+def test_a_lot_that_shortens_the_bud_warns():
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-01"}}
+    )
+    assert result.beyond_use.days == 0
+    assert [w.code for w in result.warnings] == ["bud-shortened"]
+
+
+def test_liquids_record_the_dose_they_were_checked_for():
+    assert calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DAY).dose is None
+    checked = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="4.5 mg", date=DAY)
+    assert str(checked.dose) == "4.5 mg naltrexone HCl"
+    assert checked.to_dict()["dose"] == {"amount": "4.5 mg", "basis": "hcl"}
+    assert str(calculate_batch("ldn-capsules", quantity=10, date=DAY).dose) == "4.5 mg naltrexone HCl"

@@ -545,11 +545,12 @@ ERRORS = [
     # ranges
     pytest.param([*BATCH, "--strength", "50 mg"], 'error: --strength "50 mg": strength must be within the formula\'s range, 0.1 mg to 10 mg naltrexone HCl', id="strength-above-range"),
     pytest.param([*LIQUID, "--strength", "0.01 mg/mL"], "error: --strength \"0.01 mg/mL\": strength must be within the formula's range, 0.1 mg/mL to 5 mg/mL", id="strength-below-range"),
-    pytest.param([*BATCH, "--potency", "120"], 'error: --potency "120": potency must be more than 0 % and at most 100 %', id="potency-above-100"),
-    pytest.param([*BATCH, "--potency", "0"], 'error: --potency "0": potency must be more than 0 % and at most 100 %', id="potency-zero"),
-    pytest.param([*BATCH, "--potency", "-3"], 'error: --potency "-3": potency must be more than 0 %', id="potency-negative"),
+    pytest.param([*BATCH, "--potency", "120"], 'error: --potency "120": potency must be from 90 % to 102 %', id="potency-above-100"),
+    pytest.param([*BATCH, "--potency", "0"], 'error: --potency "0": potency must be from 90 % to 102 %', id="potency-zero"),
+    pytest.param([*BATCH, "--potency", "-3"], 'error: --potency "-3": potency must be from 90 % to 102 %', id="potency-negative"),
+    pytest.param([*BATCH, "--potency", "0.9771"], 'error: --potency "0.9771": potency must be from 90 % to 102 % (the as-is potency from the certificate of analysis, in percent, e.g. 97.71)', id="potency-as-a-fraction"),
     pytest.param([*BATCH, "--potency", "high"], 'error: --potency "high": potency must be a number', id="potency-not-a-number"),
-    pytest.param([*BATCH, "--assay", "99", "--water", "100"], 'error: --water "100": water must be at least 0 % and below 100 %', id="water-100"),
+    pytest.param([*BATCH, "--assay", "99", "--water", "100"], 'error: --water "100": water must be at least 0 % and at most 10 %', id="water-100"),
     pytest.param([*BATCH, "--water", "1.5"], 'error: --water "1.5": water must be given with an assay', id="water-without-assay"),
     pytest.param([*BATCH, "--potency", "99", "--assay", "99"], 'error: --potency "99": potency must not be given together with an assay', id="potency-and-assay"),
     pytest.param([*BATCH, "--overage", "80"], 'error: --overage "80": overage must', id="overage-too-large"),
@@ -798,3 +799,32 @@ def test_documented_output_is_what_the_command_prints(cli_run, args, output):
     status, out, err = cli_run(*shlex.split(args))
     assert (status, err) == (0, "")
     assert out == output
+
+
+def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    args = ["batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--labels", "labels.pdf",
+            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION]  # fmt: skip
+    status, out, err = cli_run(*args)
+    line = assert_one_error_line(err)
+    assert line.startswith("error: a patient label for oral liquid needs --dose")
+    assert (status, out) == (2, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]
+    status, _, err = cli_run(*args, "--dose", "12 mg")
+    assert status == 2
+    assert "dose must be at most 10 mg" in assert_one_error_line(err)
+    status, _, err = cli_run(*args, "--dose", "1 mg", "--titration", "1 mg for 7 days, then 6 mg")
+    assert (status, err) == (0, "")
+
+
+def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--json", "--dose", "1 mg",
+        "--titration", "1 mg for 7 days, then 6 mg", "--labels", "labels.pdf", "--pharmacy-config", "pharmacy.toml",
+        *PRESCRIPTION,
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    document = json.loads(out[: out.rindex("}") + 1])
+    assert document["dose"] == {"amount": "6 mg", "basis": "hcl"}
+    assert [w["code"] for w in document["warnings"]] == ["dose-above-usual"]

@@ -69,8 +69,15 @@ STOCKS = sorted(load_stocks())
 PATIENT_STOCKS = [s for s in STOCKS if s != "a4-2x7"]
 
 
+# The dose per administration each patient label is checked for (a capsule's dose is its strength):
+# 4.5 mL of 1 mg/mL, 9 drops of 0.5 mg, 1 click (0.25 mL) of 1 mg/g cream.
+DOSES = {"ldn-oral-liquid": "4.5 mg", "ldn-sublingual-drops": "4.5 mg", "ldn-topical-cream": "0.25 mg"}
+
+
 @functools.cache
 def batch(formula: str, **options: Any) -> BatchResult:
+    if formula in DOSES:
+        options.setdefault("dose", DOSES[formula])
     return calculate_batch(formula, quantity=QUANTITIES[formula], date=DATE, **options)
 
 
@@ -459,7 +466,7 @@ def test_a_long_schedule_spreads_over_three_labels_numbered_n_of_3() -> None:
 
 
 def test_a_schedule_too_long_for_any_label_names_it() -> None:
-    steps = ", ".join(f"{d / 10:g} mg for 2 days" for d in range(1, 45)) + ", then 4.5 mg"
+    steps = ", ".join(f"{d / 10:g} mg for 1 day" for d in range(1, 35)) + ", then 4.5 mg"
     rx = prescription("ldn-oral-liquid", titration=parse_titration(steps))
     with pytest.raises(LabelFitError, match=r"^titration schedule must fit label stock roll-3x2in"):
         render(
@@ -668,3 +675,29 @@ def test_labels_are_importable_from_the_package() -> None:
 
     assert ldn_compound.render_labels is render_labels
     assert labels.__all__ == ["OPIOID_WARNING", "render_label_sheet", "render_labels"]
+
+
+def test_a_patient_label_needs_a_checked_dose_for_liquids_drops_and_creams() -> None:
+    undosed = calculate_batch("ldn-oral-liquid", quantity="100 mL", date=DATE)
+    with pytest.raises(InputError, match="^dose must be known for a patient label of oral liquid"):
+        render(undosed, prescriptions=[prescription("ldn-oral-liquid")], pharmacy=PHARMACY)
+    titrated = prescription("ldn-oral-liquid", titration=parse_titration("1.5 mg for 7 days, then 3 mg"))
+    assert render(undosed, prescriptions=[titrated], pharmacy=PHARMACY).startswith(b"%PDF")
+
+
+def test_refrigerated_storage_stays_on_the_first_label() -> None:
+    rx = prescription(
+        "ldn-oral-liquid",
+        titration=parse_titration("0.5 mg for 3 days, 1 mg for 3 days, 1.5 mg for 3 days, then 4.5 mg"),
+    )
+    data = render(batch("ldn-oral-liquid"), prescriptions=[rx], pharmacy=PHARMACY, stock="roll-3x2in")
+    assert pages(data) > 1  # the schedule moved to a continuation label
+    first = " ".join(text for text, _size, _y in runs(data, 0))
+    assert "refrigerator" in first
+
+
+def test_dose_per_drop_prints_rounded_on_the_label(tmp_path: Path) -> None:
+    drops = calculate_batch("ldn-sublingual-drops", quantity="30 mL", drops_per_ml=30, dose="3 mg", date=DATE)
+    text = text_of(render(drops, prescriptions=[prescription("ldn-sublingual-drops")], pharmacy=PHARMACY), tmp_path)
+    assert "(0.333 mg per drop)" in text
+    assert "0.3333333" not in text

@@ -621,4 +621,4 @@ def test_the_yield_range_on_the_record_follows_the_sites_setting() -> None:
 def test_an_excipient_below_the_minimum_weight_has_its_own_plan_on_the_record() -> None:
     text = " ".join(pages_text(render(batch("sublingual-drops"))))
     assert "Aliquot plan: Sodium benzoate NF (solution)" in text
-    assert "Weigh 90 mg of Sodium benzoate NF (3 × 30 mg)." in text
+    assert "Weigh 120 mg of Sodium benzoate NF (4 × 30 mg)." in text

@@ -6,7 +6,7 @@ import pytest
 
 from ldn_compound import DoseLimitError, InputError, TitrationStep, calculate_batch
 from ldn_compound.titration import parse_titration, titration_plan
-from ldn_compound.units import MASS, format_amount, parse_quantity
+from ldn_compound.units import MASS, VOLUME, format_amount, parse_quantity
 
 DAY = "2026-03-01"
 
@@ -72,8 +72,34 @@ def test_a_volume_the_syringe_cannot_measure_is_refused():
 
 def test_a_schedule_longer_than_the_batch_is_refused():
     batch = calculate_batch("ldn-oral-liquid", quantity="30 mL", date=DAY)
-    with pytest.raises(InputError, match="fit in the batch of 30 mL"):
+    with pytest.raises(InputError, match="fit in the 30 mL given to the patient"):
         titration_plan(batch, parse_titration("4.5 mg for 30 days"))
+
+
+def test_a_schedule_is_checked_against_what_is_dispensed_not_the_overage():
+    # 100 mL made with 10 % overage (110 mL), 30 mL dispensed: 1.5 mL × 14 + 3 mL × 14 = 63 mL > 30 mL
+    batch = calculate_batch("ldn-oral-liquid", quantity="100 mL", overage=10, date=DAY)
+    steps = parse_titration("1.5 mg for 14 days, 3 mg for 14 days")
+    assert format_amount(titration_plan(batch, steps).total) == "63 mL"
+    with pytest.raises(InputError, match="fit in the 30 mL given to the patient"):
+        titration_plan(batch, steps, quantity=parse_quantity("30 mL", "q", VOLUME))
+    with pytest.raises(InputError, match="fit in the 100 mL given"):
+        titration_plan(batch, parse_titration("4.5 mg for 23 days"))  # 103.5 mL: more than asked for, less than made
+
+
+def test_a_schedule_must_end_by_the_beyond_use_date():
+    batch = calculate_batch("ldn-oral-liquid", quantity="200 mL", date=DAY)  # BUD 35 days
+    with pytest.raises(InputError, match="end by the beyond-use date, 35 days after compounding"):
+        titration_plan(batch, parse_titration("1 mg for 20 days, 2 mg for 20 days, then 3 mg"))
+    plan = titration_plan(batch, parse_titration("1 mg for 7 days, then 3 mg"))
+    assert plan.days_remaining == 28  # the volume would last longer; the BUD does not
+
+
+def test_whole_drops_are_counted_exactly_with_a_dropper_of_30_drops_per_ml():
+    # 10 mg/mL at 30 drops/mL = 1/3 mg per drop: 1 mg = 3 drops, 2 mg = 6 drops
+    batch = calculate_batch("ldn-sublingual-drops", quantity="30 mL", drops_per_ml=30, date=DAY)
+    plan = titration_plan(batch, parse_titration("1 mg for 7 days, 2 mg for 7 days, then 3 mg"))
+    assert [r.measure_text for r in plan.rows] == ["3 drops", "6 drops", "9 drops"]
 
 
 def test_titration_doses_are_held_to_the_dose_limit():

@@ -80,6 +80,7 @@ def test_megalitre_is_not_a_unit_we_know():
         ("", MASS, "strength must be a mass"),
         ("1e400 mg", MASS, "strength must be a number of sensible size"),
         ("5 mg/0 mL", CONCENTRATION, "strength must not divide by zero"),
+        ("1,000 mg", MASS, "strength must be written without a thousands separator"),
         ("4.5 furlongs", MASS, "strength must use units ldn_compound knows"),
         (None, MASS, "strength must be a mass"),
         (True, MASS, "strength must be a mass"),
@@ -144,3 +145,8 @@ def test_printed_volumes_read_back_to_the_same_quantity(ml):
 def test_mass_unit_round_trip_is_exact(mg):
     quantity = Q_(mg, "mg")
     assert quantity.to("g").to("mcg").to("mg") == quantity
+
+
+def test_rounding_that_reaches_the_next_unit_prints_in_it():
+    assert format_amount(Q_(Decimal("999.99995"), "mg"), significant=6) == "1 g"
+    assert format_amount(Q_(Decimal("0.09999999"), "mg"), significant=4) == "0.1 mg"

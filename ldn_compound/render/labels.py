@@ -216,7 +216,7 @@ def _strength(result: BatchResult) -> str:
         return f"{text} per capsule"
     for unit in ("drop", "click"):
         if unit in result.dose_per_unit:
-            return f"{text} ({format_amount(result.dose_per_unit[unit])} per {unit})"
+            return f"{text} ({format_amount(result.dose_per_unit[unit], significant=3)} per {unit})"
     return text
 
 
@@ -230,7 +230,7 @@ def _drug(result: BatchResult) -> str:
     amount = format_amount(result.strength.amount)
     form = result.formula.dosage_form.display_name
     per_unit = "".join(
-        f" ({format_amount(result.dose_per_unit[unit])} per {unit})"
+        f" ({format_amount(result.dose_per_unit[unit], significant=3)} per {unit})"
         for unit in ("drop", "click")
         if unit in result.dose_per_unit
     )
@@ -241,7 +241,7 @@ def _titration(result: BatchResult, prescription: Prescription) -> str | None:
     """The titration schedule as amounts the patient measures, with the total it needs."""
     if not prescription.titration:
         return None
-    plan = titration_plan(result, prescription.titration)
+    plan = titration_plan(result, prescription.titration, quantity=prescription.quantity)
     lines = ["Dosing schedule:", *(row.text for row in plan.rows)]
     timed = [row for row in plan.rows if row.days is not None]
     if timed:
@@ -302,7 +302,12 @@ def _patient_items(result: BatchResult, prescription: Prescription) -> list[_Ite
         ),
         _Item(_DISCARD.block("beyond-use date", f"Discard after {result.beyond_use.date.isoformat()}")),
         _Item(_WARNINGS.block("warnings", _sentences(warnings))),
-        _Item(_DETAILS.block("storage", result.beyond_use.storage), required=False, priority=2),
+        # storage other than room temperature is required text (USP <795>): it stays on the first label
+        _Item(
+            _DETAILS.block("storage", result.beyond_use.storage),
+            required="refrigerat" in result.beyond_use.storage.casefold(),
+            priority=2,
+        ),
     ]
     items += [
         _Item(_AUXILIARY.block("auxiliary statement", _sentences([text])), required=False, priority=3 + n)
@@ -641,7 +646,9 @@ def render_label_sheet(
 
     Everything is laid out and checked before anything is written: text that
     does not fit raises LabelFitError, a character the font lacks RenderError,
-    and a patient label without ``pharmacy`` InputError.  The same inputs give
+    and a patient label without ``pharmacy``, or for a liquid, drops or cream
+    whose dose was never checked (no ``dose`` in the batch, no titration),
+    InputError.  The same inputs give
     byte-identical PDFs; the document date is the latest fill date (or
     compounding date) among the jobs.
     """
@@ -662,6 +669,14 @@ def render_label_sheet(
                 "pharmacy",
                 None,
                 "be given for patient labels (a dispensed prescription's label shows the pharmacy's name and address)",
+            )
+        if result.dose is None and not prescription.titration:
+            raise InputError(
+                "dose",
+                None,
+                f"be known for a patient label of {result.formula.dosage_form.display_name}: calculate the batch with "
+                "dose= (the dose per administration) or give the prescription a titration, so the dose limits are "
+                "checked before the label is printed",
             )
         patient = True
         labels.extend(_patient_labels(result, prescription, pharmacy, label_stock))

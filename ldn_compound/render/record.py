@@ -278,7 +278,13 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
         ["Preparation", formula.name],
         ["Strength", _strength_text(form, result.strength.describe())],
         ["Dosage form", _dosage_form_text(formula, result.capsule.size if result.capsule else None)],
-        ["Quantity made", format_amount(result.quantity)],
+        [
+            "Quantity made",
+            format_amount(result.quantity)
+            if not result.overage
+            else f"{format_amount(result.quantity)} asked for; made with {format_number(result.overage * 100)} % "
+            f"overage ({format_amount(result.theoretical_yield or result.quantity)} theoretical yield)",
+        ],
     ]
     if result.overage:
         rows.append(["Overage", f"{_percent(result.overage)}: every component is scaled by the same overage"])
