@@ -482,7 +482,8 @@ def calculate_batch(
     ``residual_solvent``) are given in percent: ``potency=97.71``.
     ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
     average weight.  ``dose`` (one administration) is checked against the dose
-    limits for liquids, drops and creams; a capsule's dose is its strength.
+    limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
+    for 3 capsules of 4.5 mg at bedtime) is checked.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
     the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
     same inputs always get the same lot.
@@ -525,12 +526,13 @@ def calculate_batch(
     )
 
     # ---- dose and co-medication checks come before any arithmetic is printed
-    if form is DosageForm.CAPSULES:
-        dose_obj: Strength | None = strength_obj
-    elif dose is not None:
-        dose_obj = Strength(parse_quantity(dose, "dose", MASS), strength_obj.basis)
+    given_dose = None if dose is None else Strength(parse_quantity(dose, "dose", MASS), strength_obj.basis)
+    if form is DosageForm.CAPSULES:  # one capsule is the smallest dose; more a day when the dose says so
+        one = strength_obj.to_basis(NALTREXONE_HCL).amount
+        larger = given_dose is not None and given_dose.to_basis(NALTREXONE_HCL).amount > one
+        dose_obj: Strength | None = given_dose if larger else strength_obj
     else:
-        dose_obj = None
+        dose_obj = given_dose
     _check_dose(work, dose_obj, settings, high_dose_reason)
     _check_medicines(work, list(other_medicines), co_medication_reason)
 

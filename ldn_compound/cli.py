@@ -363,7 +363,7 @@ def build_parser() -> _Parser:
         "--lot-number", metavar="LOT", help="the batch's internal lot number (default: made from the date and the data)"
     )
     what.add_argument(
-        "--dose", metavar="Q", help="liquids, drops, creams: one dose (a mass), checked against the dose limits"
+        "--dose", metavar="Q", help="one dose (a mass, e.g. 13.5 mg for 3 capsules), checked against the dose limits"
     )
     formula_dir(what)
     source = sub.add_argument_group("the naltrexone source")
@@ -650,17 +650,13 @@ def _check_batch_options(args: argparse.Namespace, formula: MasterFormula) -> No
         "packing": {DosageForm.CAPSULES},
         "bulk_density": {DosageForm.CAPSULES},
         "drops_per_ml": {DosageForm.SUBLINGUAL_DROPS},
-        "dose": {DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS, DosageForm.TOPICAL_CREAM},
         "titration": {DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS},
     }
     for dest, forms in only_for.items():
         if getattr(args, dest) is not None and form not in forms:
             titles = [f.display_name for f in DosageForm if f in forms]
             allowed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
-            extra = "; a capsule's dose is its strength" if dest == "dose" else ""
-            raise _CommandError(
-                f"{_option(dest)}: applies only to {allowed}; {formula.id} is {form.display_name}{extra}"
-            )
+            raise _CommandError(f"{_option(dest)}: applies only to {allowed}; {formula.id} is {form.display_name}")
     if args.override_reason is not None and not args.other_medicine:
         raise _CommandError("--override-reason: goes with --other-medicine (the medicines whose check it overrides)")
     for dest in ("override_reason", "high_dose_reason"):

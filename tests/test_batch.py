@@ -680,3 +680,14 @@ def test_liquids_record_the_dose_they_were_checked_for():
     assert str(checked.dose) == "4.5 mg naltrexone HCl"
     assert checked.to_dict()["dose"] == {"amount": "4.5 mg", "basis": "hcl"}
     assert str(calculate_batch("ldn-capsules", quantity=10, date=DAY).dose) == "4.5 mg naltrexone HCl"
+
+
+def test_a_capsule_dose_of_several_capsules_is_checked():
+    # 3 × 4.5 mg at bedtime = 13.5 mg: above the 10 mg limit
+    with pytest.raises(DoseLimitError):
+        calculate_batch("ldn-capsules", quantity=90, dose="13.5 mg", date=DAY)
+    two = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="6 mg", date=DAY)
+    assert [w.code for w in two.warnings] == ["dose-above-usual"]
+    assert str(two.dose) == "6 mg naltrexone HCl"
+    one = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)
+    assert str(one.dose) == "3 mg naltrexone HCl"  # never less than one capsule

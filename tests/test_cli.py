@@ -576,7 +576,7 @@ ERRORS = [
     pytest.param([*BATCH, "--other-medicine", "tramadol", "--override-reason", " "], 'error: --override-reason "": must give the reason', id="override-blank"),
     # options that do not fit the formula or the output
     pytest.param([*LIQUID, "--capsule-size", "1"], "error: --capsule-size: applies only to capsules; ldn-oral-liquid is oral liquid", id="capsule-size-for-liquid"),
-    pytest.param([*BATCH, "--dose", "5 mg"], "error: --dose: applies only to oral liquid, sublingual drops and topical cream; ldn-capsules is capsules; a capsule's dose is its strength", id="dose-for-capsules"),
+    pytest.param([*BATCH, "--dose", "13.5 mg"], 'error: --dose "13.5 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason', id="dose-for-capsules"),
     pytest.param([*BATCH, "--drops-per-ml", "20"], "error: --drops-per-ml: applies only to sublingual drops", id="drops-for-capsules"),
     pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is for labels; add --labels FILE", id="prescription-without-labels"),
     pytest.param([*BATCH, "--page-size", "a4"], "error: --page-size: is for the record; add --record FILE", id="page-size-without-record"),
