@@ -841,22 +841,17 @@ def calculate_batch(
         dose=dose_obj,
     )
     if lot_number is None:
+        # what makes this batch: the amounts to measure, the dates and the lots (plain values, quick to hash)
         inputs = (
             formula.id,
             formula.version,
-            result.strength,
-            qty,
-            day,
-            over,
-            source,
-            lot_list,
-            scale,
-            capsule_size,
-            packing,
-            bulk_density,
-            drops_per_ml,
-            evidence,
-            settings,
+            str(result.strength.amount.magnitude),
+            result.strength.basis.id,
+            str(qty.magnitude),
+            day.isoformat(),
+            result.beyond_use.date.isoformat(),
+            [(line.id, str(line.amount.magnitude), str(line.amount.units)) for line in result.ingredients],
+            [(lot.component, lot.lot, lot.expiry) for lot in lot_list],
         )
         digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:4].upper()
         result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{digest}")
