@@ -850,7 +850,7 @@ def calculate_batch(
             str(qty.magnitude),
             day.isoformat(),
             result.beyond_use.date.isoformat(),
-            [(line.id, str(line.amount.magnitude), str(line.amount.units)) for line in result.ingredients],
+            [(line.id, str(line.amount.magnitude)) for line in result.ingredients],
             [(lot.component, lot.lot, lot.expiry) for lot in lot_list],
         )
         digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:4].upper()
