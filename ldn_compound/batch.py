@@ -423,6 +423,12 @@ def _plan_aliquots(
             if tablets is not None and isinstance(source, TabletSource):
                 # crush enough tablets for the weighing the plan asks for, not only for the dose
                 tablets = max(tablets, math.ceil(magnitude(plan.weigh, "mg") / magnitude(source.average_weight, "mg")))
+                if tablets != line.tablets:
+                    work.step(
+                        "Tablets",
+                        f"crush {tablets} tablets, not {line.tablets}: the aliquot weighs {format_amount(plan.weigh)} "
+                        f"of powder ({format_amount(source.average_weight)} per tablet)",
+                    )
             if line.overage.magnitude == 0:
                 theoretical = plan.holds
             else:  # the same share of the aliquot as of the amount, to 0.1 mcg
@@ -652,12 +658,8 @@ def calculate_batch(
                 f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
             )
             fill_weight = active_each + others_each + filler_each
-            low = Q_(
-                round_to_step(magnitude(fill_weight * (1 - settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg"
-            )
-            high = Q_(
-                round_to_step(magnitude(fill_weight * (1 + settings.fill_tolerance), "mg"), magnitude(d, "mg")), "mg"
-            )
+            low = weigh_round(fill_weight * (1 - settings.fill_tolerance))
+            high = weigh_round(fill_weight * (1 + settings.fill_tolerance))
             capsule = CapsuleFill(
                 size=size,
                 capacity=cap_mass,

@@ -644,6 +644,7 @@ def test_enough_tablets_are_crushed_for_the_aliquot_weighing():
     result = calculate_batch("ldn-capsules", quantity=30, strength="0.5 mg", tablet_weight="60 mg", date=DAY)
     assert format_amount(result.aliquot.weigh) == "100 mg"
     assert result.active.tablets == 2
+    assert any("crush 2 tablets, not 1" in s.text for s in result.trace)
 
 
 def test_crushed_tablets_are_never_a_stock_solution():
