@@ -33,7 +33,15 @@ __all__ = [
 
 
 class LDNError(Exception):
-    """Base class of every error raised by ldn_compound."""
+    """Base class of every error raised by ldn_compound.
+
+    ``code`` is a stable, machine-readable name of the fault (``"strength-out-of-range"``):
+    each class has its own, and a raise may give a more specific one.  Codes are listed
+    in the docs and carried into the JSON error documents; they never change meaning.
+    """
+
+    #: The class's code; an instance may carry a more specific one.
+    code: str = "ldn-error"
 
 
 class InputError(LDNError, ValueError):
@@ -43,19 +51,27 @@ class InputError(LDNError, ValueError):
     ``value`` is what was given and ``rule`` says what is accepted.
     """
 
-    def __init__(self, field: str, value: object, rule: str) -> None:
+    code = "invalid-input"
+
+    def __init__(self, field: str, value: object, rule: str, *, code: str | None = None) -> None:
         self.field = field
         self.value = value
         self.rule = rule
+        if code is not None:
+            self.code = code
         super().__init__(f"{field} must {rule} (got {value!r})")
 
 
 class QuantityError(InputError):
     """Text or a number that cannot be read as a quantity."""
 
+    code = "invalid-quantity"
+
 
 class DimensionError(QuantityError):
     """A quantity of the wrong kind, e.g. a volume where a mass is needed."""
+
+    code = "wrong-dimension"
 
     def __init__(self, field: str, value: object, expected: str, got: str) -> None:
         self.expected = expected
@@ -66,21 +82,31 @@ class DimensionError(QuantityError):
 class DoseLimitError(InputError):
     """A dose above the hard limit without an explicit override."""
 
+    code = "dose-above-limit"
+
 
 class CapsuleOverfillError(InputError):
     """The active ingredient needs more room than the capsule has."""
+
+    code = "capsule-overfill"
 
 
 class AliquotError(InputError):
     """No aliquot plan keeps every weighing at or above the balance's minimum weight."""
 
+    code = "no-aliquot-plan"
+
 
 class CoMedicationError(InputError):
     """An opioid among the patient's other medicines, without an override reason."""
 
+    code = "opioid-co-medication"
+
 
 class FormulaNotFoundError(LDNError, LookupError):
     """A formula id that is neither built in nor in the given directories."""
+
+    code = "unknown-formula"
 
     def __init__(self, formula: str, known: Sequence[str]) -> None:
         self.formula = formula
@@ -111,6 +137,8 @@ class DataFileError(LDNError, ValueError):
     be fixed at once.
     """
 
+    code = "invalid-data-file"
+
     #: What kind of file this is, as the message names it.
     kind = "data file"
 
@@ -126,11 +154,15 @@ class DataFileError(LDNError, ValueError):
 class FormulaFileError(DataFileError):
     """A formula file that cannot be read or does not describe a valid master formula."""
 
+    code = "invalid-formula-file"
+
     kind = "formula file"
 
 
 class PharmacyConfigError(DataFileError):
     """A pharmacy configuration file (``--pharmacy-config``) that cannot be read or is not valid."""
+
+    code = "invalid-pharmacy-config"
 
     kind = "pharmacy config"
 
@@ -138,12 +170,18 @@ class PharmacyConfigError(DataFileError):
 class LabelStockFileError(DataFileError):
     """A label stock file that cannot be read or does not describe valid label stocks."""
 
+    code = "invalid-label-stock-file"
+
     kind = "label stock file"
 
 
 class RenderError(LDNError, ValueError):
     """Data that cannot be printed faithfully (e.g. a character the font lacks)."""
 
+    code = "cannot-render"
+
 
 class LabelFitError(RenderError):
     """Label text that does not fit the chosen label stock at the minimum type sizes."""
+
+    code = "label-does-not-fit"
