@@ -599,9 +599,9 @@ def error_field(error: LDNError, request: BatchRequest | None = None) -> str | N
     if not isinstance(error, InputError):
         return None
     field = error.field
-    if field.startswith("lot "):  # "lot mcc=A1 expiry"
-        return "lots"
     found = _ERROR_FIELDS.get(field)
+    if found is None and field.startswith("lot "):  # "lot mcc=A1 expiry"
+        return "lots"
     if found == "dose" and request is not None and request.dose is None:
         found = "titration" if request.titration else ("strength" if request.strength is not None else None)
     return found
