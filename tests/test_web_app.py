@@ -111,7 +111,7 @@ def test_an_input_error_is_shown_next_to_its_field_with_the_command_lines_words(
     assert response.status_code == 422
     page = response.text
     message = "Strength &#34;1.5 mL&#34;: strength must be a mass per capsule, e.g. &#39;4.5 mg&#39;, not a volume"
-    field = re.search(r'<div class="field invalid">(.*?)</div>', page, re.S).group(1)
+    field = re.search(r'<div class="field invalid">(.*?)</div>', page, re.DOTALL).group(1)
     assert 'id="f-strength"' in field
     assert 'aria-invalid="true"' in field
     assert message in field
