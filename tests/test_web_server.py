@@ -63,8 +63,10 @@ def test_serve_prints_its_address_and_answers_until_stopped(tmp_path):
         (["--host", " "], 'error: --host " ": must be an address, e.g. 127.0.0.1'),
         (
             ["--host", "0.0.0.0"],
-            'error: --host "0.0.0.0": listening beyond this computer needs sign-in, which needs the register '
-            "(--register); serve on 127.0.0.1 behind a reverse proxy until then",
+            (
+                'error: --host "0.0.0.0": listening beyond this computer needs sign-in, which needs the register '
+                "(--register); serve on 127.0.0.1 behind a reverse proxy until then"
+            ),
         ),
         (
             ["--dir", "no-such-folder"],
