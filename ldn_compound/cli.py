@@ -678,7 +678,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         from ldn_compound.web.server import serve
     except ImportError as error:
         raise _CommandError(
-            f"serve needs the web extra ({error.name} is not installed): pip install 'ldn_compound[web]'", 1
+            f"serve needs the web extra ({(error.name or 'a package').split('.')[0]} is not installed): "
+            "pip install 'ldn_compound[web]'",
+            1,
         ) from None
     if not is_loopback(args.host):
         raise _CommandError(

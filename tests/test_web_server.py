@@ -92,3 +92,14 @@ def test_serve_refuses_a_bad_pharmacy_config_before_listening(tmp_path, capsys):
 )
 def test_address(host, url):
     assert address(host, 8765) == url
+
+
+def test_serve_without_the_web_extra_says_how_to_install_it(monkeypatch, capsys):
+    for name in list(sys.modules):
+        if name.split(".")[0] == "starlette" or name == "ldn_compound.web" or name.startswith("ldn_compound.web."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "starlette", None)
+    assert main(["serve"]) == 1
+    assert capsys.readouterr().err == (
+        "error: serve needs the web extra (starlette is not installed): pip install 'ldn_compound[web]'\n"
+    )
