@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -105,14 +106,29 @@ _FONT_FILES: Final = {
 }
 
 
-@functools.cache
+_FONTS_LOCK: Final = threading.Lock()
+_fonts_registered = False
+
+
 def register_fonts() -> None:
-    """Register the embedded DejaVu fonts with reportlab (once, on first use)."""
-    fonts = resources.files("ldn_compound.render").joinpath("fonts")
-    for name, filename in _FONT_FILES.items():
-        data = fonts.joinpath(filename).read_bytes()
-        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    """Register the embedded DejaVu fonts with reportlab (once, on first use; thread-safe).
+
+    reportlab's registry is global and ``registerFont`` resets a family's bold
+    mapping, so registration runs exactly once, under a lock, and no thread
+    renders until the whole family is in place.
+    """
+    global _fonts_registered  # noqa: PLW0603 - the one flag that makes registration happen once
+    if _fonts_registered:
+        return
+    with _FONTS_LOCK:
+        if _fonts_registered:
+            return
+        fonts = resources.files("ldn_compound.render").joinpath("fonts")
+        for name, filename in _FONT_FILES.items():
+            data = fonts.joinpath(filename).read_bytes()
+            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+        _fonts_registered = True
 
 
 @functools.cache
