@@ -107,7 +107,6 @@ _FONT_FILES: Final = {
 
 
 _FONTS_LOCK: Final = threading.Lock()
-_fonts_registered = False
 
 
 def register_fonts() -> None:
@@ -117,18 +116,17 @@ def register_fonts() -> None:
     mapping, so registration runs exactly once, under a lock, and no thread
     renders until the whole family is in place.
     """
-    global _fonts_registered  # noqa: PLW0603 - the one flag that makes registration happen once
-    if _fonts_registered:
-        return
     with _FONTS_LOCK:
-        if _fonts_registered:
-            return
-        fonts = resources.files("ldn_compound.render").joinpath("fonts")
-        for name, filename in _FONT_FILES.items():
-            data = fonts.joinpath(filename).read_bytes()
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-        _fonts_registered = True
+        _register_fonts_once()
+
+
+@functools.cache
+def _register_fonts_once() -> None:
+    fonts = resources.files("ldn_compound.render").joinpath("fonts")
+    for name, filename in _FONT_FILES.items():
+        data = fonts.joinpath(filename).read_bytes()
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
 
 
 @functools.cache
