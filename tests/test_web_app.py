@@ -101,6 +101,17 @@ def test_calculate_shows_the_result_beside_the_form(client):
     assert 'value="1.5 mg"' in page  # the form keeps what was typed
 
 
+def test_the_preview_ignores_the_label_fields_until_labels_are_printed(client):
+    page = submit(client, formula="ldn-capsules", quantity="30", rx="1", patient="P").text
+    assert "make the labels patient labels" in page
+    response = submit(client, "/batch/labels.pdf", formula="ldn-capsules", quantity="30", rx="1", patient="P")
+    assert response.status_code == 422
+    assert (
+        "a patient label needs Rx number, Patient, Prescriber, Directions; missing Prescriber, Directions"
+        in response.text
+    )
+
+
 def test_a_warning_shows_in_a_colour_and_a_word(client):
     page = submit(client, formula="ldn-capsules", quantity="100", strength="8 mg").text
     assert '<p class="warning"><strong>Warning:</strong> dose 8 mg naltrexone HCl is above the usual maximum' in page
@@ -128,7 +139,7 @@ def test_an_error_about_the_server_setting_is_shown_at_the_top():
             "prescriber": "D",
             "directions": "x",
         }
-        response = submit(bare, **fields)
+        response = submit(bare, "/batch/labels.pdf", **fields)
     assert response.status_code == 422
     assert "the pharmacy (the server&#39;s --pharmacy-config): is needed for a patient label" in response.text
 

@@ -107,7 +107,7 @@ def test_a_liquid_with_a_titration_label(page, base_url):
     page.get_by_label("Directions").fill("Take as directed by mouth at bedtime")
     page.get_by_label("Titration").fill("1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg")
     page.get_by_role("button", name="Calculate").click()
-    assert page.locator(".result-column").get_by_text("The labels are patient labels.").is_visible()
+    assert page.locator(".result-column").get_by_text("make the labels patient labels").is_visible()
 
     name, text = download_text(page, "Print labels (PDF)")
     assert name.startswith("labels-")

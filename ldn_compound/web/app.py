@@ -189,7 +189,7 @@ class App:
             return refused
         formula_id = values.get("formula")
         context = self.batch_context(formula_id if isinstance(formula_id, str) else None, values)
-        labels = document == "labels" or (document is None and forms.label_fields_given(values))
+        labels = document == "labels"
         batch: service.BatchRequest | None = None
         try:
             batch = forms.form_request(
@@ -215,7 +215,7 @@ class App:
         if document == "labels" and outcome.labels is not None:
             return pdf_response(outcome.labels, "labels", lot)
         context["result"] = outcome.result.to_dict()
-        context["patient_label"] = outcome.prescription is not None
+        context["label_fields"] = forms.label_fields_given(values)
         return self.page(request, "batch.html", context)
 
     async def batch_record(self, request: Request) -> Response:

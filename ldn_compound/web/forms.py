@@ -219,13 +219,15 @@ def form_request(
 ) -> service.BatchRequest:
     """The batch request of a submitted form; the server's formula folder and pharmacy go with it.
 
-    ``page_size`` counts only on a record, ``label_stock`` only on labels (the form always has them).
+    ``page_size`` counts only on a record, the prescription and ``label_stock`` only on labels (the form
+    always has them).
     """
     data = dict(values)
     if not record:
         data.pop("page_size", None)
-    if "quantity" not in data:
-        data.setdefault("quantity", None)
+    if not labels:  # the form always has the label fields: they count only when labels are printed
+        for name in _LABEL_FIELDS:
+            data.pop(name, None)
     request = service.request_from_mapping(data, record=record, labels=labels)
     return attrs.evolve(
         request, formula_dir=formula_dir, pharmacy_config=pharmacy_config if (record or labels) else None
