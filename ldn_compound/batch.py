@@ -1063,7 +1063,7 @@ def calculate_batch(
 ) -> BatchResult:
     """Calculate a batch of ``formula``: what to weigh and measure, why, and the beyond-use date.
 
-    ``formula`` is a :class:`MasterFormula`, a built-in id or a file path.
+    ``formula`` is a :class:`~ldn_compound.model.MasterFormula`, a built-in id or a file path.
     ``quantity`` is a count of capsules (``100``), a volume (``"120 mL"``) or a
     mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
     text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
@@ -1078,9 +1078,9 @@ def calculate_batch(
     same inputs always get the same lot.
 
     The calculation runs in named stages, each returning a frozen value:
-    :func:`read_inputs` → :func:`check_batch` (dose and co-medication, before
-    any arithmetic) → :func:`active_amount` → :func:`excipients` →
-    :func:`plan_weighings` → :func:`unit_doses` → :func:`dates` → :func:`assemble`.
+    ``read_inputs`` → ``check_batch`` (dose and co-medication, before
+    any arithmetic) → ``active_amount`` → ``excipients`` →
+    ``plan_weighings`` → ``unit_doses`` → ``dates`` → ``assemble``.
 
     Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
     value for any input that breaks a rule.
