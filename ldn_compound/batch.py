@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -69,6 +70,8 @@ from ldn_compound.units import (
 from ldn_compound.weighing import solution_plan, trituration_plan
 
 __all__ = ["calculate_batch", "parse_lot"]
+
+_log = logging.getLogger(__name__)
 
 
 def _exact(quantity: Quantity) -> bool:
@@ -1121,7 +1124,7 @@ def calculate_batch(
     active = active_amount(inputs)
     composition = excipients(inputs, active)
     weighings = plan_weighings(inputs, active, composition)
-    return assemble(
+    result = assemble(
         inputs,
         checks=checks,
         active=active,
@@ -1130,3 +1133,13 @@ def calculate_batch(
         units=unit_doses(inputs),
         when=dates(inputs),
     )
+    _log.debug(
+        "calculated %s v%s: %s at %s, lot %s, %d warning(s)",
+        formula.id,
+        formula.version,
+        result.quantity,
+        result.strength.describe(),
+        result.lot_number,
+        len(result.warnings),
+    )
+    return result
