@@ -28,8 +28,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = ROOT / "docs" / "performance.md"
-START, END = "<!-- bench:web -->", "<!-- /bench:web -->"
+sys.path.insert(0, str(ROOT / "bench"))
+from sections import write_section  # noqa: E402 - the benchmarks' one rule for docs/performance.md
 
 CLIENTS = 16
 BODY = {"formula": "ldn-capsules", "quantity": 100, "strength": "4.5 mg", "date": "2026-03-01"}
@@ -206,7 +206,6 @@ def main() -> None:
     )
     section = "\n".join(
         [
-            START,
             "## The HTTP API under load",
             "",
             (
@@ -228,17 +227,11 @@ def main() -> None:
                 "10 ms (p50) and 50 ms (p99) under this load are not met: they need the calculation several times "
                 "faster. On a machine shared with other work (the load average above) every figure is higher still."
             ),
-            END,
         ]
     )
     print(section)
     if not args.no_write:
-        text = PAGE.read_text(encoding="utf-8")
-        if START in text and END in text:
-            text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-        PAGE.write_text(text, encoding="utf-8")
+        write_section("web", section)
 
 
 if __name__ == "__main__":

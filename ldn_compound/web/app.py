@@ -260,14 +260,14 @@ class App:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != _JSON and not (media.startswith("application/") and media.endswith("+json")):
             return None, problem(
-                415, "unsupported-media-type", "the body must be application/json", instance=request.url.path
+                415, "the body must be application/json", code="unsupported-media-type", instance=request.url.path
             )
         body = await request.body()
         try:
             return json.loads(body.decode("utf-8")), None
         except (UnicodeDecodeError, ValueError, RecursionError):
             return None, problem(
-                400, "malformed-json", "the body must be a JSON object (UTF-8)", instance=request.url.path
+                400, "the body must be a JSON object (UTF-8)", code="malformed-json", instance=request.url.path
             )
 
     async def api_batch(self, request: Request, document: str | None = None) -> Response:
@@ -314,15 +314,15 @@ def _http_error(app: App) -> Callable[[Request, Exception], Awaitable[Response]]
         assert isinstance(exc, HTTPException)
         status = exc.status_code
         if request.url.path.startswith("/api/"):
-            codes = {404: "not-found", 405: "method-not-allowed"}
-            detail = {404: f"there is no {request.url.path}", 405: f"{request.method} is not allowed here"}
-            return problem(
-                status,
-                codes.get(status, "http-error"),
-                detail.get(status, str(exc.detail)),
-                instance=request.url.path,
-                headers=dict(exc.headers or {}),
-            )
+            code = "http-error"
+            detail = str(exc.detail)
+            if status == 404:
+                code = "not-found"
+                detail = f"there is no {request.url.path}"
+            elif status == 405:
+                code = "method-not-allowed"
+                detail = f"{request.method} is not allowed here"
+            return problem(status, detail, code=code, instance=request.url.path, headers=dict(exc.headers or {}))
         titles = {404: "Page not found", 405: "Method not allowed"}
         return app.error_page(request, status, titles.get(status, "Error"), str(exc.detail))
 
@@ -334,7 +334,9 @@ def _server_error(app: App) -> Callable[[Request, Exception], Awaitable[Response
         incident = secrets.token_hex(4)
         log.error("internal error %s on %s %s", incident, request.method, request.url.path, exc_info=exc)
         if request.url.path.startswith("/api/"):
-            return problem(500, "internal-error", f"internal error (incident {incident})", instance=request.url.path)
+            return problem(
+                500, f"internal error (incident {incident})", code="internal-error", instance=request.url.path
+            )
         return app.error_page(request, 500, "Internal error", f"Something went wrong (incident {incident}).")
 
     return handler

@@ -51,9 +51,9 @@ def api_field_name(field: str) -> str:
 
 def problem(
     status: int,
-    code: str,
     detail: str,
     *,
+    code: str,
     field: str | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
@@ -96,10 +96,11 @@ def problem_for_error(
     status: int | None = None,
 ) -> Response:
     """The problem details of a library error, with the field and code."""
-    code = status or status_for_error(error)
-    if code >= 500:
+    http_status = status or status_for_error(error)
+    if http_status >= 500:
         # the server's own files (formula folder, pharmacy configuration): name no path to the client
         detail = f"the server cannot answer this request ({error.code}); the server's log says why"
-        return problem(code, error.code, detail, instance=request.url.path)
+        return problem(http_status, detail, code=error.code, instance=request.url.path)
     detail = service.describe_error(error, name, batch)
-    return problem(code, error.code, detail, field=service.error_field(error, batch), instance=request.url.path)
+    field = service.error_field(error, batch)
+    return problem(http_status, detail, code=error.code, field=field, instance=request.url.path)

@@ -94,17 +94,18 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
+        code = "body-too-large"
         detail = f"the request body must be at most {self.limit} bytes"
         path = str(scope.get("path", ""))
         if path.startswith("/api/"):
             body = json.dumps(
                 {
-                    "type": "urn:ldn-compound:problem:body-too-large",
+                    "type": f"urn:ldn-compound:problem:{code}",
                     "title": "Request body too large",
                     "status": 413,
                     "detail": detail,
                     "field": None,
-                    "code": "body-too-large",
+                    "code": code,
                 },
                 sort_keys=True,
             ).encode()
