@@ -501,7 +501,7 @@ def calculate_batch(
 
     settings = settings or default_settings()
     if not isinstance(formula, MasterFormula):
-        formula = load_formula(formula, dirs=formula_dirs)
+        formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     form = formula.dosage_form
     arithmetic = forms.for_dosage_form(form)
     work = _Work()
