@@ -12,9 +12,9 @@ statements (its ``[translations.es]`` table), which come before the catalog.
 Numbers and dates follow the label's locale (:attr:`Settings.label_locale
 <ldn_compound.settings.Settings.label_locale>`, e.g. ``es_US``): the decimal
 mark from CLDR ("4.5 mg" in US Spanish, "4,5 mg" in Spain) and dates with the
-month as a word ("31 may 2027").  English labels keep the decimal point and
-ISO dates (``2027-05-31``).  Babel (CLDR data) is imported only when a label
-in another language is printed.
+month as a word ("31 may 2027"), from ``locale/locales.toml`` (CLDR data,
+written with Babel).  English labels keep the decimal point and ISO dates
+(``2027-05-31``).  Babel is a build tool here: nothing imports it at run time.
 
 >>> from ldn_compound.units import COUNT_CAPSULE, MASS, parse_quantity
 >>> words = label_words("es", "es_US")
@@ -86,8 +86,8 @@ def check_language(language: object, field: str = "language") -> str:
 def check_locale(locale: object, field: str = "label_locale") -> str:
     """``locale`` as ``ll_RR`` (``"es-us"`` → ``"es_US"``) if it is a locale of a label language, else InputError.
 
-    Only its form and language are checked here; that CLDR knows it is checked
-    when a label is printed in it.
+    The locales are those of ``locale/locales.toml`` (every CLDR locale of the
+    label languages).
     """
     match = _LOCALE_RE.match(str(locale).strip()) if isinstance(locale, str) else None
     if match is None or match["language"].lower() not in LANGUAGES or match["language"].lower() == "en":
@@ -98,7 +98,11 @@ def check_locale(locale: object, field: str = "label_locale") -> str:
             code="unsupported-locale",
         )
     region = match["region"]
-    return match["language"].lower() + (f"_{region.upper()}" if region else "")
+    code = match["language"].lower() + (f"_{region.upper()}" if region else "")
+    if code not in locale_data():
+        known = ", ".join(sorted(locale_data()))
+        raise InputError(field, locale, f"be a locale CLDR knows: {known}", code="unknown-locale")
+    return code
 
 
 @functools.cache
@@ -209,15 +213,15 @@ def _locale_words(language: str, locale: str) -> LabelWords:
             f"be a locale of the label's language, {language} (e.g. {language}_US)",
             code="unsupported-locale",
         )
-    import babel  # CLDR data: imported only for a label in another language than English
+    entry = locale_data()[locale]
+    return LabelWords(language=language, locale=locale, decimal=entry["decimal"], months=tuple(entry["months"]))
 
-    try:
-        cldr = babel.Locale.parse(locale)
-    except (ValueError, babel.UnknownLocaleError):
-        raise InputError("label_locale", locale, "be a locale CLDR knows, e.g. es_US", code="unknown-locale") from None
-    decimal = str(cldr.number_symbols["latn"]["decimal"])
-    months = tuple(str(cldr.months["format"]["abbreviated"][m]) for m in range(1, 13))
-    return LabelWords(language=language, locale=locale, decimal=decimal, months=months)
+
+@functools.cache
+def locale_data() -> dict[str, dict[str, Any]]:
+    """The decimal mark and abbreviated month names of each label locale (``locale/locales.toml``, from CLDR)."""
+    text = resources.files("ldn_compound").joinpath("locale", "locales.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text)["locale"])
 
 
 # --------------------------------------------------------------------------- message extraction (Babel)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ldn_compound import calculate_batch
-from ldn_compound import FormulaFileError
+from ldn_compound import FormulaFileError, calculate_batch
 from ldn_compound.loader import _TOP_KEYS, load_formula_file, parse_formula
 from ldn_compound.settings import Settings
 
