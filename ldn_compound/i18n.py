@@ -19,7 +19,7 @@ written with Babel).  English labels keep the decimal point and ISO dates
 >>> from ldn_compound.units import COUNT_CAPSULE, MASS, parse_quantity
 >>> words = label_words("es", "es_US")
 >>> words._("Discard after {date}").format(date=words.date(dt.date(2027, 5, 31)))
-'Desechar después del 31 may 2027'
+'Deseche después del 31 may 2027'
 >>> label_words("es", "es_ES").amount(parse_quantity("4.5 mg", "dose", MASS))
 '4,5 mg'
 >>> label_words("en").amount(parse_quantity("30 capsules", "quantity", COUNT_CAPSULE))
