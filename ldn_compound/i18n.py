@@ -206,13 +206,6 @@ def label_words(language: str = "en", locale: str = DEFAULT_LOCALE) -> LabelWord
 
 @functools.cache
 def _locale_words(language: str, locale: str) -> LabelWords:
-    if not locale.startswith(f"{language}_") and locale != language:
-        raise InputError(
-            "label_locale",
-            locale,
-            f"be a locale of the label's language, {language} (e.g. {language}_US)",
-            code="unsupported-locale",
-        )
     entry = locale_data()[locale]
     return LabelWords(language=language, locale=locale, decimal=entry["decimal"], months=tuple(entry["months"]))
 

@@ -642,7 +642,6 @@ def load_formula(
     known: dict[str, MasterFormula] = dict(_builtin())
     for directory in dirs:
         known.update(load_formulas(directory))
-    try:
-        return _checked(known[text], settings)
-    except KeyError:
-        raise FormulaNotFoundError(text, sorted(known)) from None
+    if text not in known:
+        raise FormulaNotFoundError(text, sorted(known))
+    return _checked(known[text], settings)
