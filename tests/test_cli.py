@@ -601,6 +601,10 @@ ERRORS = [
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
     pytest.param([*LABELS, "--label-stock", "roll-9x9in"], 'error: --label-stock "roll-9x9in": stock must be one of', id="unknown-stock"),
+    pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
+    pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
+    pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
+    pytest.param([*LABELS, *RX, "--language", "es"], 'error: --directions "Take 1 capsule by mouth at bedtime": is free text, printed only in English: a label in Spanish prints directions from a sig code', id="free-text-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),
@@ -650,7 +654,7 @@ def test_every_mistake_is_one_error_line_with_status_2_and_no_file(cli_run, tmp_
         ),
         (
             "[pharmacie]\nname = 'X'\n",
-            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy); $.pharmacy: is required",
+            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy, settings); $.pharmacy: is required",
         ),
     ],
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import attrs
 import pytest
 
 from ldn_compound import InputError, calculate_batch, service
@@ -48,3 +51,60 @@ def test_an_empty_formula_is_refused_with_a_code() -> None:
     with pytest.raises(RequestError) as caught:
         service.read_formula("  ")
     assert caught.value.code == "unknown-formula"
+
+
+# --------------------------------------------------------------------------- label language and site settings
+
+PHARMACY = '[pharmacy]\nname = "Riverside Compounding Pharmacy"\n'
+RX = {"rx": "104233", "patient": "Ana Ruiz", "prescriber": "Dr. A. Reyes"}
+
+
+def test_english_is_the_default_label_language_and_may_be_asked_for(tmp_path) -> None:
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY, encoding="utf-8")
+    common = {"formula": "ldn-capsules", "quantity": "30", "date": DAY, "labels": True, "pharmacy_config": str(config)}
+    rx = {**RX, "directions": "Take 1 capsule by mouth at bedtime"}
+    default = run_batch(BatchRequest(**common, **rx)).labels
+    assert default == run_batch(BatchRequest(**common, **rx, language="en")).labels
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"language": "fr", **RX, "directions": "x"}, "language", "unsupported-language"),
+        ({"language": "es"}, "language", "language-without-patient-label"),
+        (
+            {"language": "es", **RX, "directions": "Take 1 capsule by mouth"},
+            "directions",
+            "directions-not-translatable",
+        ),
+    ],
+)
+def test_label_language_rules(tmp_path, fields, field, code) -> None:
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY, encoding="utf-8")
+    pharmacy = {"pharmacy_config": str(config)} if "rx" in fields else {}
+    request = BatchRequest(formula="ldn-capsules", quantity="30", date=DAY, labels=True, **pharmacy, **fields)
+    with pytest.raises(RequestError) as caught:
+        run_batch(request)
+    assert (caught.value.field, caught.value.code) == (field, code)
+
+
+def test_the_pharmacy_configuration_settings_check_formulas_for_translations(tmp_path) -> None:
+    from ldn_compound import FormulaFileError
+
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY + '[settings]\nlabel_languages = ["en", "es"]\n', encoding="utf-8")
+    own = tmp_path / "formulas"
+    own.mkdir()
+    text = (Path(__file__).parents[1] / "formulas" / "ldn-capsules.toml").read_text(encoding="utf-8")
+    (own / "site.toml").write_text(text.replace('"Protect from light",\n]', '"Keep dry",\n]'), encoding="utf-8")
+    request = BatchRequest(
+        formula="ldn-capsules", quantity="30", date=DAY, formula_dir=str(own), labels=True, pharmacy_config=str(config)
+    )
+    with pytest.raises(FormulaFileError, match=r"auxiliary_labels\[2\]: must have a Spanish translation"):
+        run_batch(request)
+    # without documents the configuration is not read (and is refused on its own rule)
+    assert run_batch(attrs.evolve(request, labels=False, pharmacy_config=None)).result.formula.source.endswith(
+        "site.toml"
+    )
