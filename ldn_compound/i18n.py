@@ -19,7 +19,7 @@ written with Babel).  English labels keep the decimal point and ISO dates
 >>> from ldn_compound.units import COUNT_CAPSULE, MASS, parse_quantity
 >>> words = label_words("es", "es_US")
 >>> words._("Discard after {date}").format(date=words.date(dt.date(2027, 5, 31)))
-'Deseche después del 31 may 2027'
+'Deseche después del 31\xa0may\xa02027'
 >>> label_words("es", "es_ES").amount(parse_quantity("4.5 mg", "dose", MASS))
 '4,5 mg'
 >>> label_words("en").amount(parse_quantity("30 capsules", "quantity", COUNT_CAPSULE))
@@ -187,10 +187,13 @@ class LabelWords:
         return f"{self.number(number)} {unit}"
 
     def date(self, date: dt.date) -> str:
-        """A date as the label prints it: ``2027-05-31`` in English, ``31 may 2027`` in Spanish."""
+        """A date as the label prints it: ``2027-05-31`` in English, ``31 may 2027`` in Spanish.
+
+        The words are joined by no-break spaces: a date never splits across lines.
+        """
         if not self.months:
             return date.isoformat()
-        return f"{date.day} {self.months[date.month - 1]} {date.year}"
+        return "\N{NO-BREAK SPACE}".join((str(date.day), self.months[date.month - 1], str(date.year)))
 
 
 def label_words(language: str = "en", locale: str = DEFAULT_LOCALE) -> LabelWords:
