@@ -1,4 +1,4 @@
-"""Label languages: the gettext catalogs of the patient label's fixed phrases, and local numbers and dates.
+r"""Label languages: the gettext catalogs of the patient label's fixed phrases, and local numbers and dates.
 
 A patient label prints in English (the default) or in Spanish.  Its fixed
 phrases ("Discard after", "compounded", the opioid warning, the built-in
