@@ -51,7 +51,7 @@ SPANISH = {
     "ldn-capsules": "Tome 1 cápsula por vía oral al acostarse",
     "ldn-oral-liquid": "Tome 4.5 mL por vía oral al acostarse",
     "ldn-sublingual-drops": "Coloque 9 gotas debajo de la lengua al acostarse",
-    "ldn-topical-cream": "Aplique 1 clic en la parte interna de la muñeca al acostarse",
+    "ldn-topical-cream": "Aplique 1 pulsación en la parte interna de la muñeca al acostarse",
 }
 FORMULAS = sorted(QUANTITIES)
 STOCKS = sorted(load_stocks())
@@ -195,7 +195,7 @@ def test_a_spanish_titration_schedule(tmp_path: Path) -> None:
     )
     # 0.5 mg per drop: 3, 6 and 9 drops; the timed steps use 3 x 7 + 6 x 1 = 27 drops = 1.35 mL
     assert (
-        "Pauta de dosis: 1.5 mg (3 gotas) una vez al día durante 7 días "
+        "Calendario de dosis: 1.5 mg (3 gotas) una vez al día durante 7 días "
         "3 mg (6 gotas) una vez al día durante 1 día "
         "después, 4.5 mg (9 gotas) una vez al día "
         "Los primeros 8 días usan 27 gotas (1.35 mL)."
@@ -285,3 +285,15 @@ def test_every_built_in_formula_loads_with_spanish_as_a_label_language() -> None
     settings = Settings(label_languages=("en", "es"))
     for formula in FORMULAS:
         assert load_formula(formula, settings=settings).id == formula
+
+
+@needs_poppler
+def test_a_cream_with_a_calibrated_dispenser_says_the_dose_per_pulsacion(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[1] / "formulas" / "ldn-topical-cream.toml").read_text(encoding="utf-8")
+    path = tmp_path / "cream.toml"
+    path.write_text(text.replace('click_volume = "0.25 mL"', 'click_volume = "0.25 mL"\ndensity = "0.98 g/mL"'))
+    # 1 mg/g x 0.98 g/mL x 0.25 mL per click = 0.245 mg per click
+    result = calculate_batch(path, quantity="30 g", date=DATE, dose="0.245 mg")
+    rx = prescription("ldn-topical-cream")
+    data = render(result, prescriptions=[rx], pharmacy=PHARMACY, stock="roll-4x6in", language="es")
+    assert "Naltrexona HCl 1 mg/g, crema tópica (0.245 mg por pulsación), preparado magistral" in text_of(data, tmp_path)

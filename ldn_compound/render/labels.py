@@ -91,7 +91,7 @@ class _Style:
 #: The space between a number and its unit ("4.5 mg", "7 days", "25 °C", "30 cápsulas"): a line never breaks there.
 _AMOUNT_SPACE: Final = re.compile(
     r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|capsules?|tablets?|drops?|clicks?|days?|weeks?|°C"
-    r"|cápsulas?|tabletas?|gotas?|clics?|días?|semanas?)\b)"
+    r"|cápsulas?|tabletas?|gotas?|pulsaci(?:ón|ones)|días?|semanas?)\b)"
 )
 
 
