@@ -296,4 +296,6 @@ def test_a_cream_with_a_calibrated_dispenser_says_the_dose_per_pulsacion(tmp_pat
     result = calculate_batch(path, quantity="30 g", date=DATE, dose="0.245 mg")
     rx = prescription("ldn-topical-cream")
     data = render(result, prescriptions=[rx], pharmacy=PHARMACY, stock="roll-4x6in", language="es")
-    assert "Naltrexona HCl 1 mg/g, crema tópica (0.245 mg por pulsación), preparado magistral" in text_of(data, tmp_path)
+    assert "Naltrexona HCl 1 mg/g, crema tópica (0.245 mg por pulsación), preparado magistral" in text_of(
+        data, tmp_path
+    )
