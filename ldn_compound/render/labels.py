@@ -247,7 +247,7 @@ def _drug(result: BatchResult, words: LabelWords) -> str:
 
 
 def _titration_row(row: TitrationRow, index: int, words: LabelWords) -> str:
-    """One step of a schedule in the label's language (in English, the row's own text)."""
+    """One step of a schedule in the label's language (in English, the same as the row's own text)."""
     if row.days is None:
         text = words._("then {dose} ({measure}) once daily") if index else words._("{dose} ({measure}) once daily")
     elif row.days == 1:
