@@ -240,10 +240,10 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
 def parse_formula(
     data: Mapping[str, Any], source: str = "<data>", *, settings: Settings | None = None
 ) -> MasterFormula:
-    """Build a formula from parsed TOML (or equivalent) data; raise :class:`FormulaFileError` listing every problem.
+    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem.
 
     With ``settings``, every label statement must have a translation into each
-    of its ``label_languages`` (see :func:`missing_translations`).
+    of its ``label_languages`` (see :func:`~ldn_compound.loader.missing_translations`).
     """
     r = _Reader()
     if not isinstance(data, Mapping):
@@ -554,7 +554,7 @@ def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
 
 
 def load_formula_file(path: str | Path, *, settings: Settings | None = None) -> MasterFormula:
-    """Load one formula file; raise :class:`FormulaFileError` for an unreadable or invalid file.
+    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file.
 
     With ``settings`` that list label languages other than English, a label
     statement without a translation into one of them is a problem too.
@@ -642,7 +642,7 @@ def load_formula(
     """A formula by built-in id, by id from ``dirs``, or from a file path (``*.toml``).
 
     With ``settings``, the formula must have a translation of its label statements
-    into the settings' label languages (:class:`FormulaFileError` otherwise).
+    into the settings' label languages (:class:`~ldn_compound.exceptions.FormulaFileError` otherwise).
 
     >>> load_formula("ldn-oral-liquid").dosage_form.value
     'oral-liquid'
