@@ -9,8 +9,8 @@ kept with Babel (``pybabel extract`` / ``update`` / ``compile``, configured in
 :mod:`gettext` module.  A formula file may carry translations of its own
 statements (its ``[translations.es]`` table), which come before the catalog.
 
-Numbers and dates follow the label's locale (:attr:`Settings.label_locale
-<ldn_compound.settings.Settings.label_locale>`, e.g. ``es_US``): the decimal
+Numbers and dates follow the label's locale (the ``label_locale`` of
+:class:`~ldn_compound.settings.Settings`, e.g. ``es_US``): the decimal
 mark from CLDR ("4.5 mg" in US Spanish, "4,5 mg" in Spain) and dates with the
 month as a word ("31 may 2027"), from ``locale/locales.toml`` (CLDR data,
 written with Babel).  English labels keep the decimal point and ISO dates
