@@ -24,7 +24,6 @@ from ldn_compound import forms
 from ldn_compound.bud import beyond_use
 from ldn_compound.exceptions import (
     AliquotError,
-    CoMedicationError,
     DimensionError,
     DoseLimitError,
     InputError,
@@ -43,12 +42,13 @@ from ldn_compound.model import (
     MasterFormula,
     Override,
     PowderSource,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
     TabletSource,
 )
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
 from ldn_compound.units import (
@@ -330,20 +330,27 @@ def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dos
         )
 
 
-def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
-    opioids = find_opioids(medicines)
-    if not opioids:
-        return
-    names = ", ".join(opioids)
-    if not reason or not reason.strip():
-        raise CoMedicationError(
-            "other medicines",
-            names,
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(override only with a documented reason)",
-        )
-    work.overrides.append(Override("opioid-co-medication", reason.strip()))
-    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+def _check_medicines(
+    work: _Work,
+    medicines: Iterable[str] | str,
+    reason: str | None,
+    unclear_reason: str | None,
+    settings: Settings,
+) -> Screening:
+    screening = screen_medicines(
+        medicines, co_medication_reason=reason, unclear_medicine_reason=unclear_reason, settings=settings
+    )
+    for override in screening.overrides:
+        work.overrides.append(override)
+        if override.code == "opioid-co-medication":
+            names = ", ".join(screening.opioids)
+            work.warn(override.code, f"opioid co-medication ({names}) overridden: {override.reason}")
+        else:
+            names = ", ".join(m.describe() for m in screening.unclear)
+            work.warn(override.code, f"medicine name not recognised exactly ({names}) accepted: {override.reason}")
+    for note in screening.notes:
+        work.warn("co-medication-note", note)
+    return screening
 
 
 def _plan_aliquots(
@@ -471,8 +478,9 @@ def calculate_batch(
     drops_per_ml: object = None,
     dose: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings | None = None,
@@ -490,6 +498,12 @@ def calculate_batch(
     average weight.  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
+    ``other_medicines`` (the patient's other medicines: names as written,
+    ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
+    screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
+    opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
+    name close to an opioid's raises MedicineNameError unless
+    ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
     the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
     same inputs always get the same lot.
@@ -540,7 +554,7 @@ def calculate_batch(
     else:
         dose_obj = given_dose
     _check_dose(work, dose_obj, settings, high_dose_reason)
-    _check_medicines(work, list(other_medicines), co_medication_reason)
+    screening = _check_medicines(work, other_medicines, co_medication_reason, unclear_medicine_reason, settings)
 
     # ---- the active: basis, batch total, overage, potency or tablets, rounding
     active = formula.active
@@ -841,6 +855,7 @@ def calculate_batch(
         dose_per_unit=dose_per_unit,
         drops_per_ml=per_ml if form is DosageForm.SUBLINGUAL_DROPS else None,
         dose=dose_obj,
+        screening=screening,
     )
     if lot_number is None:
         # what makes this batch: the amounts to measure, the dates and the lots (plain values, quick to hash)

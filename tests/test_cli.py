@@ -570,7 +570,7 @@ ERRORS = [
     pytest.param([*BATCH, "--date", "01/03/2026"], 'error: --date "01/03/2026": date must be a date written YYYY-MM-DD', id="date-wrong-format"),
     pytest.param([*BATCH, "--date", "tomorrow"], 'error: --date "tomorrow": date must be a date written YYYY-MM-DD', id="date-a-word"),
     # safety
-    pytest.param([*BATCH, "--other-medicine", "OxyContin (oxycodone)"], 'error: --other-medicine "oxycodone": other medicines must not include opioids', id="opioid"),
+    pytest.param([*BATCH, "--other-medicine", "OxyContin (oxycodone)"], 'error: --other-medicine "OxyContin (oxycodone)": other medicines must not include opioids (OxyContin (oxycodone): oxycodone)', id="opioid"),
     pytest.param([*LIQUID, "--dose", "12 mg"], 'error: --dose "12 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason; to go ahead, give --high-dose-reason REASON', id="dose-above-limit"),
     pytest.param([*BATCH, "--override-reason", "ok"], "error: --override-reason: goes with --other-medicine", id="override-alone"),
     pytest.param([*BATCH, "--other-medicine", "tramadol", "--override-reason", " "], 'error: --override-reason "": must give the reason', id="override-blank"),
