@@ -572,7 +572,7 @@ class Screening:
         else:
             outcome = "no opioid"
         parts = [f"Co-medication screened: {listed}: {outcome}"]
-        parts += [f"note: {m.note} ({m.given})" for m in self.medicines if m.status is MedicineStatus.NOTE]
+        parts += [f"note: {note}" for note in self.notes]
         parts += [f"overridden ({o.code}): {o.reason}" for o in self.overrides]
         return "; ".join(parts)
 

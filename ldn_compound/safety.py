@@ -583,12 +583,14 @@ def opioid_rule(opioids: Sequence[ScreenedMedicine], how: str = "override only w
     return f"not include opioids ({found}): naltrexone blocks them and can precipitate withdrawal ({how})"
 
 
-def unclear_rule(medicine: ScreenedMedicine, how: str = "or accept it as given with a reason") -> str:
-    """The rule of a :class:`MedicineNameError`: what the name is close to, and how to go on."""
+def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
+    """The rule of a :class:`MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
     if medicine.matched:  # a code broader than an opioid group
-        return f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines; {how}"
-    return f"name each medicine exactly: it is close to {close} but not it (did you mean {close}?); correct it, {how}"
+        rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"
+    else:
+        rule = f"name each medicine exactly: it is close to {close} but not it (did you mean {close}?)"
+    return f"{rule}; {how}" if how else rule
 
 
 def find_opioids(medicines: Iterable[str]) -> tuple[str, ...]:
