@@ -542,7 +542,10 @@ def test_override_is_printed_on_the_container_label_only(tmp_path: Path) -> None
 
 def test_an_opioid_among_other_medicines_stops_the_labels_unless_the_batch_overrides_it(tmp_path: Path) -> None:
     target = tmp_path / "labels.pdf"
-    with pytest.raises(CoMedicationError, match=r"^other medicines must not include opioids \(OxyContin \(oxycodone\): oxycodone\): .* \(got 'OxyContin \(oxycodone\)'\)"):
+    with pytest.raises(
+        CoMedicationError,
+        match=r"^other medicines must not include opioids \(OxyContin \(oxycodone\): oxycodone\): .* \(got 'OxyContin \(oxycodone\)'\)",
+    ):
         render_labels(
             batch("ldn-capsules"),
             target,

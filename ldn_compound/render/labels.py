@@ -623,7 +623,9 @@ def _check_other_medicines(result: BatchResult, other_medicines: Sequence[str]) 
         raise MedicineNameError(
             "other medicines",
             unclear[0].given,
-            unclear_rule(unclear[0], "correct it, or calculate the batch with unclear_medicine_reason=... to accept it as given"),
+            unclear_rule(
+                unclear[0], "correct it, or calculate the batch with unclear_medicine_reason=... to accept it as given"
+            ),
             unclear[0].suggestions,
         )
     opioids = [m for m in read if m.status is MedicineStatus.OPIOID]
