@@ -20,6 +20,7 @@ from ldn_compound.safety import (
     OpioidListError,
     read_medicines,
 )
+from tests import strategies
 
 LIST = load_opioid_list()
 ENTRIES = {entry.ingredient: entry for entry in LIST.medicines}
@@ -435,7 +436,7 @@ def test_input_is_bounded_and_each_fault_has_a_code() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(max_size=MAX_MEDICINE_CHARS).filter(str.strip))
+@given(strategies.medicine_texts)
 def test_any_text_is_read_or_refused_with_an_input_error(text: str) -> None:
     try:
         (medicine,) = read_medicines([text])
@@ -449,8 +450,8 @@ def test_any_text_is_read_or_refused_with_an_input_error(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(
     st.sampled_from([n for e in LIST.medicines if e.effect == "block" for n in e.all_names]),
-    st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20),
-    st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20),
+    strategies.around_a_name,
+    strategies.around_a_name,
 )
 def test_an_opioid_name_with_anything_around_it_is_found(name: str, before: str, after: str) -> None:
     status, _ = read(f"{before} {name} {after}")
