@@ -578,13 +578,13 @@ def screen_medicines(
 
 
 def opioid_rule(opioids: Sequence[ScreenedMedicine], how: str = "override only with a documented reason") -> str:
-    """The rule of a :class:`CoMedicationError`: which opioids, why they stop the batch, how to go on."""
+    """The rule of a :class:`~ldn_compound.exceptions.CoMedicationError`: which opioids, why they stop the batch, how to go on."""
     found = "; ".join(f"{m.given}: {', '.join(m.ingredients)}" for m in opioids)
     return f"not include opioids ({found}): naltrexone blocks them and can precipitate withdrawal ({how})"
 
 
 def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
-    """The rule of a :class:`MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
+    """The rule of a :class:`~ldn_compound.exceptions.MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
     if medicine.matched:  # a code broader than an opioid group
         rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"
