@@ -63,6 +63,10 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
+      a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
+      the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
+      opioid (an override with a reason is needed).
     - ``label_languages``: the languages the pharmacy prints patient labels in
       (``("en",)``; add ``"es"`` for Spanish).  Every formula loaded with these
       settings must then have a translation of each statement its labels print.
@@ -88,6 +92,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    co_medication_notes_block: bool = False
     label_languages: tuple[str, ...] = attrs.field(default=("en",), converter=_languages)
     label_locale: str = attrs.field(default=DEFAULT_LOCALE, converter=check_locale)
 
