@@ -57,6 +57,7 @@ from ldn_compound.model import (
     StrengthRange,
     TabletSource,
     TitrationStep,
+    Weighing,
 )
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
@@ -106,6 +107,7 @@ __all__ = [
     "StrengthRange",
     "TabletSource",
     "TitrationStep",
+    "Weighing",
     "__version__",
     "calculate_batch",
     "convert_basis",
