@@ -71,6 +71,7 @@ from ldn_compound import (
     TitrationRow,
     TitrationStep,
     TopicalSpec,
+    Weighing,
     __version__,
     calculate_batch,
     convert_basis,
@@ -137,6 +138,7 @@ VALUE_TYPES: tuple[type, ...] = (
     TitrationPlan,
     TitrationRow,
     TopicalSpec,
+    Weighing,
 )
 
 
