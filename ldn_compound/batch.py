@@ -446,8 +446,8 @@ def _plan_aliquots(
                     raise
                 work.warn(
                     "aliquot-in-base",
-                    f"{line.name}: no stock solution in the {solvent.name} fits ({error.rule}); "
-                    f"triturated in the {lines[diluent_index].name if diluent_index is not None else 'base'} instead",
+                    f"{line.name} is triturated in the "
+                    f"{lines[diluent_index].name if diluent_index is not None else 'base'}: it cannot {error.rule}",
                 )
         if plan is not None:
             free_volume = free_volume - plan.take

@@ -167,8 +167,8 @@ def solution_plan(
 
     Weigh ``W`` of the substance, dissolve it and make up to the mark of an
     ``S`` mL volumetric flask (one of ``flasks``), and take ``V`` mL with a
-    volumetric pipette (one of ``pipettes``, the smallest that fits) or, under
-    1 mL, with a 1 mL graduated pipette read to ``pipette_resolution``.  ``W =
+    volumetric pipette (one of ``pipettes``, the smallest that fits) or, from
+    0.5 to 0.9 mL, with a 1 mL graduated pipette read to ``pipette_resolution``.  ``W =
     required × S ÷ V`` is at least the minimum weight; the stock is at most
     ``max_concentration`` (``limit_reason`` says why, for the message); ``V``
     fits in ``final_volume`` (what the batch still has free).  With
@@ -180,9 +180,10 @@ def solution_plan(
     final = magnitude(final_volume, "mL")
     limit = magnitude(max_concentration, "mg/mL")
     least = need / limit  # the smallest aliquot volume that keeps the stock at or below the limit
-    # the smallest volumetric pipette that keeps the stock within the limit, then a graduated one under 1 mL
+    # the smallest volumetric pipette that keeps the stock within the limit, then a graduated 1 mL
+    # pipette in whole 0.1 mL, used only over at least half its capacity (below that it is not accurate)
     volumes = [(v, f"{_volume(v)} volumetric pipette") for v in sorted(pipettes) if v >= least]
-    graduated = max(round_to_step(least, Decimal("0.1"), up=True), Decimal("0.1"))
+    graduated = max(round_to_step(least, Decimal("0.1"), up=True), Decimal("0.5"))
     if graduated < 1:
         volumes.append((graduated, GRADUATED_PIPETTE))
     for take, pipette in volumes:
@@ -223,17 +224,18 @@ def solution_plan(
                 equipment=(flask, pipette),
             )
     why = f" ({limit_reason})" if limit_reason else ""
+    of = "" if what == "the active" else f" of {what}"
     if not volumes or min(v for v, _ in volumes) > final:
         smallest = min((v for v, _ in volumes), default=least)
         rule = (
-            f"fit a stock solution of at most {format_amount(max_concentration)}{why}: its aliquot, at least "
-            f"{_volume(smallest)} with a standard pipette, must fit in the {format_amount(final_volume)} of "
+            f"be a stock solution{of} of at most {format_amount(max_concentration)}{why} whose portion, at least "
+            f"{_volume(smallest)} with a standard pipette, fits in the {format_amount(final_volume)} of "
             f"{vehicle} the batch has free (make a larger batch or use a finer balance)"
         )
-    else:  # pragma: no cover - with the standard glassware the largest flask always fits
+    else:
         rule = (
-            f"fit a stock solution of at most {format_amount(max_concentration)}{why} in the volumetric flasks "
-            "and pipettes of the site's glassware"
+            f"be a stock solution{of} whose portion holds it: the minimum weight {format_amount(minimum)} "
+            f"needs more than the largest flask, {_volume(max(flasks))} (use a finer balance)"
         )
     raise AliquotError("aliquot", format_amount(required), rule)
 

@@ -263,3 +263,27 @@ def test_the_weighings_make_the_batch_every_one_weighable_and_the_dose_right(req
     wanted = result.strength.to_basis(active.salt_form or NALTREXONE_HCL).amount
     strength = magnitude(wanted, "mg" if unit == "capsule" else f"mg/{unit}")
     assert abs(per_unit / strength - 1) <= Decimal("0.005"), (per_unit, strength)
+
+
+def test_a_stock_solution_too_dilute_for_the_largest_flask_says_so():
+    # 5 mL at 0.1 mg/mL on a 1 mg balance: 0.5 mg; 820 mg at least to weigh, so 0.5 mL of a stock
+    # of 820 mL or more: the site's largest flask here is 100 mL
+    settings = Settings(volumetric_flasks=(Decimal(10), Decimal(100)))
+    with pytest.raises(AliquotError, match=r"minimum weight 820 mg needs more than the largest flask, 100 mL"):
+        calculate_batch(
+            "ldn-oral-liquid",
+            quantity="5 mL",
+            strength="0.1 mg/mL",
+            balance_readability="1 mg",
+            date=DAY,
+            settings=settings,
+        )
+    # with the standard flasks: 1000 mg to 1 L, 0.5 mL taken with a graduated pipette (at least half of it)
+    result = calculate_batch(
+        "ldn-oral-liquid", quantity="5 mL", strength="0.1 mg/mL", balance_readability="1 mg", date=DAY
+    )
+    assert rows(result)[:3] == [
+        ("Naltrexone hydrochloride USP", "1 g", "balance", False),
+        ("Purified water USP to the mark", "1 L", "1 L volumetric flask", False),
+        ("Stock solution of Naltrexone hydrochloride USP (0.5 mL of 1 L)", "0.5 mL", "1 mL graduated pipette", True),
+    ]
