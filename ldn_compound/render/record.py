@@ -357,7 +357,10 @@ def _weighing_rows(result: BatchResult, widths: Sequence[float]) -> list[list[st
     for number, weighing in enumerate(result.weighings, 1):
         what = f"{weighing.what}\n{weighing.purpose}"
         amount = f"{format_amount(weighing.amount)}\n({weighing.rule})"
-        actual = "\n" + _blank(widths[3], suffix=f" {_unit_of(weighing.amount)}")
+        if "volumetric" in weighing.instrument:  # a fixed volume: checked, not read
+            actual = f"{_BOX} done"
+        else:
+            actual = "\n" + _blank(widths[3], suffix=f" {_unit_of(weighing.amount)}")
         instrument = weighing.instrument
         if instrument == "balance":
             instrument += "\n" + _blank(widths[4], "ID ")
