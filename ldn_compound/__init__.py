@@ -34,6 +34,7 @@ from ldn_compound.exceptions import (
     LabelFitError,
     LabelStockFileError,
     LDNError,
+    MedicineNameError,
     PharmacyConfigError,
     Problem,
     QuantityError,
@@ -57,6 +58,7 @@ from ldn_compound.model import (
     Ingredient,
     Lot,
     MasterFormula,
+    MedicineStatus,
     Override,
     Pharmacy,
     PowderSource,
@@ -64,6 +66,8 @@ from ldn_compound.model import (
     Prescription,
     QualityCheck,
     Reference,
+    ScreenedMedicine,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
@@ -73,6 +77,7 @@ from ldn_compound.model import (
     TopicalSpec,
     Weighing,
 )
+from ldn_compound.safety import OpioidListError, find_opioids, load_opioid_list, screen_medicines
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
 from ldn_compound.titration import TitrationPlan, TitrationRow, parse_titration, titration_plan
@@ -134,6 +139,9 @@ __all__ = [
     "LabelStockFileError",
     "Lot",
     "MasterFormula",
+    "MedicineNameError",
+    "MedicineStatus",
+    "OpioidListError",
     "Override",
     "Pharmacy",
     "PharmacyConfigError",
@@ -147,6 +155,8 @@ __all__ = [
     "Reference",
     "RenderError",
     "SaltForm",
+    "ScreenedMedicine",
+    "Screening",
     "Settings",
     "StabilityEvidence",
     "Step",
@@ -161,10 +171,12 @@ __all__ = [
     "__version__",
     "calculate_batch",
     "convert_basis",
+    "find_opioids",
     "format_amount",
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "load_opioid_list",
     "load_pharmacy_config",
     "parse_lot",
     "parse_quantity",
@@ -174,6 +186,7 @@ __all__ = [
     "render_label_sheet",
     "render_labels",
     "render_master_formula",
+    "screen_medicines",
     "titration_plan",
     "ureg",
 ]
