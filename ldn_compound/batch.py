@@ -919,17 +919,14 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             total, measure = inputs.arithmetic.excipient(component.amount, made)
             theory, _ = inputs.arithmetic.excipient(component.amount, qty)
             matter = substance(component.id)
-            if measure == "weigh" and matter.liquid and matter.density is not None:
-                # a liquid is measured by volume, never weighed in a trituration
+            by_volume = measure == "weigh" and matter.liquid and matter.density is not None
+            mass = total
+            if by_volume:  # a liquid is measured by volume, never weighed into a trituration
+                assert matter.density is not None
                 measure, total, theory = (
                     "measure",
                     _volume_of(total, matter.density),
                     _volume_of(theory, matter.density),
-                )
-                work.step(
-                    f"{component.name} by volume",
-                    f"{_amount(theory)} at {format_amount(matter.density, unit='g/mL')} ({matter.source}) "
-                    f"measured by volume: {_eq(total)}",
                 )
             if measure == "weigh":
                 amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
@@ -938,7 +935,15 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
                 line_theory = measured_volume(theory, settings.liquid_resolution, settings.pipette_resolution)[0]
             else:
                 amount, line_theory = total, theory
-            if measure != "q.s.":
+            if by_volume:
+                assert matter.density is not None
+                work.step(
+                    component.name,
+                    f"{component.amount.describe()} × {format_amount(made)} {_eq(mass)}; a liquid, measured by "
+                    f"volume: ÷ {format_amount(matter.density, unit='g/mL')} ({matter.source}) {_eq(total)} "
+                    f"→ {format_amount(amount)}",
+                )
+            elif measure != "q.s.":
                 work.step(
                     component.name,
                     f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}",
