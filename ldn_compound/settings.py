@@ -52,6 +52,11 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
+      liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
+      of these marks (default 0.1 mL).
+    - ``sig_code_file``: a TOML file of the pharmacy's own sig codes, added to the built-in
+      ones (same grammar as ``ldn_compound/sigcodes.toml``); ``None`` for the built-in only.
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -71,6 +76,8 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    sig_code_file: str | None = None
 
 
 _DEFAULT: Settings | None = None
