@@ -36,6 +36,7 @@ from ldn_compound.model import (
     Balance,
     BatchResult,
     BatchWarning,
+    BeyondUse,
     CapsuleFill,
     DosageForm,
     Ingredient,
@@ -47,7 +48,9 @@ from ldn_compound.model import (
     Step,
     Strength,
     TabletSource,
+    TitrationStep,
 )
+from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.safety import find_opioids
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
@@ -63,6 +66,7 @@ from ldn_compound.units import (
     round_to_step,
     to_decimal,
 )
+from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.weighing import solution_plan, trituration_plan
 
 __all__ = ["calculate_batch", "parse_lot"]
@@ -304,15 +308,27 @@ class _Work:
         self.warnings.append(BatchWarning(code, message))
 
 
-def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None) -> None:
+def _check_dose(  # noqa: PLR0913 - the dose, its source and how to show it
+    work: _Work,
+    dose: Strength | None,
+    settings: Settings,
+    high_dose_reason: str | None,
+    field: str = "dose",
+    shown: str | None = None,
+) -> None:
+    """Hold a dose to the limits: warn above the usual, refuse above the maximum without a reason.
+
+    ``field`` names where the dose came from (``"dose"`` or ``"directions"``); ``shown``
+    is how the dose is printed (default: the dose with its basis).
+    """
     if dose is None:
         return
     hcl = dose.to_basis(NALTREXONE_HCL).amount
-    shown = dose.describe(significant=6)
+    shown = shown or dose.describe(significant=6)
     if hcl > settings.dose_limit:
         if not high_dose_reason or not high_dose_reason.strip():
             raise DoseLimitError(
-                "dose",
+                field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
                 "unless overridden with a reason",
@@ -327,6 +343,144 @@ def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dos
         work.warn(
             "dose-above-usual",
             f"dose {shown} is above the usual maximum of {format_amount(settings.dose_warning)} naltrexone HCl",
+        )
+
+
+def _read_titration(titration: str | Sequence[TitrationStep] | None) -> tuple[TitrationStep, ...]:
+    if titration is None:
+        return ()
+    if isinstance(titration, str):
+        return parse_titration(titration)
+    steps = tuple(titration)
+    if not all(isinstance(step, TitrationStep) for step in steps):
+        raise InputError("titration", titration, "be text or TitrationStep values")
+    return steps
+
+
+def _read_drops_per_ml(formula: MasterFormula, drops_per_ml: object) -> Decimal | None:
+    """The calibrated dropper's drops per mL (sublingual drops), from the batch or the formula."""
+    if formula.dosage_form is not DosageForm.SUBLINGUAL_DROPS or formula.drops is None:
+        return None
+    per_ml = formula.drops.drops_per_ml if drops_per_ml is None else to_decimal(drops_per_ml, "drops per mL")
+    if not Decimal(5) <= per_ml <= Decimal(60):
+        raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
+    return per_ml
+
+
+#: Directions faults that ``directions_unchecked`` (a reason) lets through: text not read, or no dose stated.
+_UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
+
+
+def _check_prescribed(  # noqa: PLR0913 - the prescription's parts, each optional
+    work: _Work,
+    formula: MasterFormula,
+    strength: Strength,
+    quantity: Quantity,
+    *,
+    dose: object,
+    directions: Directions | str | None,
+    directions_unchecked: str | None,
+    titration: str | Sequence[TitrationStep] | None,
+    dispense: object,
+    drops_per_ml: object,
+    settings: Settings,
+) -> Prescribed:
+    """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
+
+    Directions that cannot be read, or that state no dose, go ahead only with
+    ``directions_unchecked`` (a reason), which is recorded as an override.
+    """
+    form = formula.dosage_form
+    topical = formula.topical
+    dosing = Dosing(
+        form=form,
+        strength=strength,
+        drops_per_ml=_read_drops_per_ml(formula, drops_per_ml),
+        click_volume=None if topical is None else topical.click_volume,
+        density=None if topical is None else topical.density,
+        graduation=settings.syringe_graduation,
+    )
+    steps = _read_titration(titration)
+    if steps and form not in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
+        raise InputError(
+            "titration", form.value, "be for an oral liquid or sublingual drops (a dose measured by the patient)"
+        )
+    reason = (directions_unchecked or "").strip()
+    if directions_unchecked is not None and not reason:
+        raise InputError("directions unchecked", directions_unchecked, "give the reason", code="reason-missing")
+    if reason and directions is None:
+        raise InputError("directions unchecked", reason, "go with directions", code="override-without-check")
+    read: Directions | None = None
+    if directions is not None:
+        try:
+            read = read_directions(directions, settings=settings)
+            if read.amount is None and dose is None and not steps:
+                check_prescribed(dosing, directions=read, dose=None, quantity=quantity)  # raises without a dose
+        except InputError as error:
+            if not reason or error.code not in _UNCHECKABLE:
+                raise
+            read = None
+            work.overrides.append(Override("directions-unchecked", reason))
+            work.warn(
+                "directions-unchecked",
+                f"directions {str(directions)!r} were not checked ({error.code}); overridden: {reason}",
+            )
+        else:
+            if reason:
+                raise InputError(
+                    "directions unchecked",
+                    reason,
+                    "be given only for directions that cannot be read or state no dose (these can be checked)",
+                    code="override-without-check",
+                )
+    given = None if dose is None else parse_quantity(dose, "dose", MASS)
+    dispensed = None
+    if dispense is not None:
+        arithmetic = forms.for_dosage_form(form)
+        try:
+            dispensed = arithmetic.read_quantity(dispense, settings)
+        except InputError as error:
+            raise InputError("dispensed quantity", dispense, error.rule, code=error.code) from None
+        if dispensed > quantity:
+            raise InputError(
+                "dispensed quantity",
+                dispense,
+                f"be at most the batch, {format_amount(quantity)}",
+                code="dispense-above-batch",
+            )
+    prescribed = check_prescribed(
+        dosing, directions=read, dose=given, titration=steps, dispensed=dispensed, quantity=quantity
+    )
+    for note in prescribed.notes:
+        work.step("Directions", note)
+    if prescribed.directions is not None:
+        work.step("Directions", prescribed.directions.text())
+        if prescribed.directions.per_day is None and prescribed.dose is not None:
+            work.warn(
+                "daily-dose-unchecked",
+                f"the directions ({prescribed.directions.timing.en}) state no number of doses a day: "
+                "only the dose per administration was checked",
+            )
+    if prescribed.daily_dose is not None and prescribed.dose is not None and prescribed.daily_dose != prescribed.dose:
+        work.step(
+            "Daily dose",
+            f"{prescribed.dose.describe(significant=6)} × {prescribed.directions.per_day if prescribed.directions else 1} "
+            f"= {prescribed.daily_dose.describe(significant=6)}",
+        )
+    return prescribed
+
+
+def _check_days_supply(work: _Work, prescribed: Prescribed, bud: BeyondUse) -> None:
+    """Warn when the dispensed quantity lasts longer than the beyond-use date allows."""
+    days = prescribed.days_supply
+    if days is None:
+        return
+    work.step("Days' supply", f"{days} day{'s' if days != 1 else ''}")
+    if days > bud.days:
+        work.warn(
+            "days-supply-beyond-bud",
+            f"the quantity lasts {days} days on these directions, longer than the {bud.days}-day beyond-use date "
+            f"({bud.date.isoformat()}): the patient would use it after that date; dispense less",
         )
 
 
@@ -470,6 +624,10 @@ def calculate_batch(
     bulk_density: object = None,
     drops_per_ml: object = None,
     dose: object = None,
+    directions: Directions | str | None = None,
+    directions_unchecked: str | None = None,
+    titration: str | Sequence[TitrationStep] | None = None,
+    dispense: object = None,
     high_dose_reason: str | None = None,
     other_medicines: Sequence[str] = (),
     co_medication_reason: str | None = None,
@@ -532,14 +690,26 @@ def calculate_batch(
     )
 
     # ---- dose and co-medication checks come before any arithmetic is printed
-    given_dose = None if dose is None else Strength(parse_quantity(dose, "dose", MASS), strength_obj.basis)
-    if form is DosageForm.CAPSULES:  # one capsule is the smallest dose; more a day when the dose says so
-        one = strength_obj.to_basis(NALTREXONE_HCL).amount
-        larger = given_dose is not None and given_dose.to_basis(NALTREXONE_HCL).amount > one
-        dose_obj: Strength | None = given_dose if larger else strength_obj
+    prescribed = _check_prescribed(
+        work,
+        formula,
+        strength_obj,
+        qty,
+        dose=dose,
+        directions=directions,
+        directions_unchecked=directions_unchecked,
+        titration=titration,
+        dispense=dispense,
+        drops_per_ml=drops_per_ml,
+        settings=settings,
+    )
+    dose_obj = prescribed.dose
+    daily = prescribed.daily_dose
+    if daily is not None and dose_obj is not None and daily != dose_obj and prescribed.directions is not None:
+        every = f"{dose_obj.describe(significant=6)} {prescribed.directions.timing.en}"
+        _check_dose(work, daily, settings, high_dose_reason, prescribed.dose_field, f"{daily.describe(significant=6)} a day ({every})")
     else:
-        dose_obj = given_dose
-    _check_dose(work, dose_obj, settings, high_dose_reason)
+        _check_dose(work, dose_obj, settings, high_dose_reason, prescribed.dose_field)
     _check_medicines(work, list(other_medicines), co_medication_reason)
 
     # ---- the active: basis, batch total, overage, potency or tablets, rounding
@@ -807,6 +977,7 @@ def calculate_batch(
 
     bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
     work.steps.extend(bud_steps)
+    _check_days_supply(work, prescribed, bud)
     if bud.limited_by:
         work.warn(
             "bud-shortened",
@@ -841,7 +1012,16 @@ def calculate_batch(
         dose_per_unit=dose_per_unit,
         drops_per_ml=per_ml if form is DosageForm.SUBLINGUAL_DROPS else None,
         dose=dose_obj,
+        directions=prescribed.directions,
+        daily_dose=prescribed.daily_dose,
+        dispensed=prescribed.dispensed,
+        days_supply=prescribed.days_supply,
     )
+    if prescribed.directions is not None and prescribed.directions.titration:
+        # every step measurable, within the limits, in the quantity given and ended by the BUD
+        titration_plan(result, prescribed.directions.titration, quantity=prescribed.dispensed, settings=settings)
+    elif titration:
+        titration_plan(result, _read_titration(titration), quantity=prescribed.dispensed, settings=settings)
     if lot_number is None:
         # what makes this batch: the amounts to measure, the dates and the lots (plain values, quick to hash)
         inputs = (

@@ -89,6 +89,13 @@ _FIELD_TO_DEST: Final = {
     "pharmacy": "pharmacy_config",
     "titration": "titration",
     "titration dose": "titration",
+    "directions": "directions",
+    "directions amount": "directions",
+    "directions site": "directions",
+    "directions unchecked": "directions_unchecked",
+    "sig": "sig",
+    "sig code": "sig",
+    "dispensed quantity": "dispense",
 }
 
 #: What to add to an error when an option lets the user go on.
@@ -106,7 +113,8 @@ _REQUEST_OPTIONS: Final = {
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
         "co_medication_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
-        "patient", "prescriber", "directions", "refills", "dispense", "titration",
+        "patient", "prescriber", "directions", "sig", "directions_unchecked", "sig_codes", "refills", "dispense",
+        "titration",
     )
 }  # fmt: skip
 
@@ -176,6 +184,8 @@ def _from_input_error(error: InputError, args: argparse.Namespace | None) -> str
             dest = "titration" if getattr(args, "titration", None) else "strength"
             if dest == "strength" and getattr(args, "strength", None) is None:
                 dest = None
+        if dest == "directions" and getattr(args, "directions", None) is None and getattr(args, "sig", None):
+            dest = "sig"  # the directions came from --sig
         if dest is not None and hasattr(args, dest):
             option = _option(dest)
             typed = getattr(args, dest)
@@ -456,7 +466,18 @@ def build_parser() -> _Parser:
     rx.add_argument("--rx", metavar="NUMBER", help="prescription number")
     rx.add_argument("--patient", metavar="NAME", help="patient name")
     rx.add_argument("--prescriber", metavar="NAME", help="prescriber name")
-    rx.add_argument("--directions", metavar="TEXT", help='directions, e.g. "Take 1 capsule by mouth at bedtime"')
+    rx.add_argument(
+        "--directions",
+        metavar="TEXT",
+        help='directions in English, read and checked, e.g. "Take 1 capsule by mouth at bedtime"',
+    )
+    rx.add_argument("--sig", metavar="CODES", help='directions as sig codes, e.g. "1 cap po qhs", "3 gtt sl qhs"')
+    rx.add_argument(
+        "--directions-unchecked",
+        metavar="REASON",
+        help="print --directions that cannot be read anyway, for this reason (kept on the record)",
+    )
+    rx.add_argument("--sig-codes", metavar="FILE", help="TOML file of the pharmacy's own sig codes")
     rx.add_argument("--refills", metavar="N", help="refills allowed (default 0)")
     rx.add_argument(
         "--dispense", metavar="Q", help="quantity dispensed on this prescription (default: the whole batch)"

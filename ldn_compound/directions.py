@@ -852,7 +852,7 @@ class Dosing:
             step = magnitude(self.graduation, "mL")
             if volume % step:
                 raise refuse(
-                    f"be a whole number of the dosing syringe's {format_amount(self.graduation)} graduations at "
+                    f"be a whole number of {format_amount(self.graduation)} graduations (the dosing syringe's) at "
                     f"{strength} (it is {format_number(volume, significant=4)} mL)"
                 )
             return volume, "mL"
@@ -912,3 +912,162 @@ def describe_dose(dosing: Dosing, directions: Directions) -> str:
     return f"{format_amount(quantity)} × {format_amount(per, significant=6)} = {dose.describe(significant=6)}"
 
 
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@attrs.frozen
+class Prescribed:
+    """What the directions, the dose and the titration say together, once checked.
+
+    ``dose`` is the dose per administration held to the dose limits (``dose_field``
+    says where it came from: ``"dose"`` or ``"directions"``); ``daily_dose`` the
+    dose a day where the timing states a count; ``days_supply`` the whole days the
+    ``dispensed`` quantity lasts, where that can be known.
+    """
+
+    directions: Directions | None
+    dose: Strength | None
+    dose_field: str
+    daily_dose: Strength | None
+    dispensed: Quantity | None
+    days_supply: int | None
+    notes: tuple[str, ...] = ()
+
+
+def check_prescribed(
+    dosing: Dosing,
+    *,
+    directions: Directions | None,
+    dose: Quantity | None,
+    titration: Sequence[TitrationStep] = (),
+    dispensed: Quantity | None = None,
+    quantity: Quantity,
+) -> Prescribed:
+    """Check the directions, the dose and the titration against each other and the batch.
+
+    - Directions fit the dosage form (unit and route) and, with a titration, are once a day.
+    - The dose (``dose``, a mass in the strength's basis) is measurable: whole capsules
+      (never below one), whole drops, whole syringe graduations, whole clicks.
+    - Where two of them state a dose, they state the same one; the error
+      (code ``dose-disagreement``) names both.
+    - Directions without an amount need a dose or a titration (code ``directions-without-dose``).
+    - ``dispensed`` (default: the batch ``quantity``) holds at least one dose
+      (code ``dispensed-below-one-dose``).
+
+    The dose limits themselves are checked by the batch, which records overrides.
+    """
+    basis = dosing.strength.basis
+    steps = tuple(titration)
+    notes: list[str] = []
+    if directions is not None and steps:
+        if directions.titration and directions.titration != steps:
+            raise InputError(
+                "directions", directions.text(), "carry the same titration as the one given", code="dose-disagreement"
+            )
+        directions = attrs.evolve(directions, titration=steps)
+    given = None if dose is None else Strength(dose, basis)
+    if given is not None:
+        dosing.measure(given.amount, "dose")
+    highest = Strength(max(step.dose for step in steps), basis) if steps else None
+    stated: Strength | None = None
+    if directions is not None:
+        dosing.check_unit(directions)
+        if steps and directions.per_day != 1:
+            raise InputError(
+                "directions",
+                directions.text(),
+                f"give one dose a day with a titration schedule (each step is a daily dose), not {directions.timing.en}",
+                code="dose-disagreement",
+            )
+        if directions.amount is not None and directions.unit is not None:
+            stated = dosing.dose(directions)
+            if directions.unit.key == "mg":
+                assert stated is not None
+                dosing.measure(stated.amount, "directions")
+            elif directions.unit.key == "mL":
+                step = magnitude(dosing.graduation, "mL")
+                if directions.amount % step:
+                    raise InputError(
+                        "directions",
+                        directions.text(),
+                        f"give a volume on the dosing syringe's {format_amount(dosing.graduation)} graduations",
+                        code="dose-not-measurable",
+                    )
+            assert stated is not None
+            notes.append(f"directions: {describe_dose(dosing, directions)}")
+        elif given is None and highest is None:
+            raise InputError(
+                "directions",
+                directions.text(),
+                "state the amount per administration (e.g. 'Take 1 capsule by mouth at bedtime'), or come with a "
+                "dose or a titration schedule",
+                code="directions-without-dose",
+            )
+    if stated is not None and directions is not None:
+        says = f"the directions say {stated.describe(significant=6)} ({describe_dose(dosing, directions)})"
+        if given is not None and stated.amount != given.amount:
+            raise InputError(
+                "directions",
+                directions.text(),
+                f"agree with the dose: {says}, the dose says {given.describe(significant=6)}",
+                code="dose-disagreement",
+            )
+        if steps and any(step.dose != stated.amount for step in steps):
+            raise InputError(
+                "directions",
+                directions.text(),
+                f"agree with the titration: {says}, the titration's doses run from "
+                f"{format_amount(min(s.dose for s in steps))} to {format_amount(max(s.dose for s in steps))}; "
+                "leave the amount out (e.g. 'Take by mouth at bedtime following the dosing schedule')",
+                code="dose-disagreement",
+            )
+    if given is not None and highest is not None and given.amount != highest.amount:
+        raise InputError(
+            "dose",
+            given.describe(significant=6),
+            f"agree with the titration: the dose says {given.describe(significant=6)}, the titration's highest "
+            f"dose is {highest.describe(significant=6)}",
+            code="dose-disagreement",
+        )
+    per_dose: Strength | None
+    field = "dose"
+    if stated is not None:
+        per_dose, field = stated, "directions"
+    elif given is not None:
+        per_dose = given
+    elif highest is not None:
+        per_dose = highest
+    elif dosing.form is DosageForm.CAPSULES:
+        per_dose = dosing.strength  # one capsule: the smallest dose
+    else:
+        per_dose = None
+    daily: Strength | None = None
+    if directions is not None and directions.per_day is not None and per_dose is not None:
+        daily = Strength(per_dose.amount * directions.per_day, basis)
+    supply_of = dispensed if dispensed is not None else quantity
+    first = Strength(steps[0].dose, basis) if steps else per_dose
+    if first is not None:
+        one = dosing.used_per_dose(first.amount)
+        have = magnitude(supply_of, _FORM_UNIT[dosing.form])
+        if have < one:
+            raise InputError(
+                "dispensed quantity",
+                format_amount(supply_of),
+                f"hold at least one dose of {first.describe(significant=6)}, "
+                f"{format_amount(form_quantity(dosing.form, one), significant=6)}",
+                code="dispensed-below-one-dose",
+            )
+    days = None
+    if directions is not None and (directions.amount is not None or steps):
+        days = dosing.days_supply(directions, supply_of)
+    return Prescribed(
+        directions=directions,
+        dose=per_dose,
+        dose_field=field,
+        daily_dose=daily,
+        dispensed=dispensed,
+        days_supply=days,
+        notes=tuple(notes),
+    )

@@ -299,7 +299,7 @@ def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cl
     status, out, _ = cli_run(
         "batch", "ldn-oral-liquid", "--quantity", "120 mL", "--date", DAY, "--labels", "rx.pdf", "--json",
         "--pharmacy-config", "pharmacy.toml",
-        "--rx", "7", "--patient", "P. Patient", "--prescriber", "Dr. B", "--directions", "Take as directed",
+        "--rx", "7", "--patient", "P. Patient", "--prescriber", "Dr. B", "--directions", "Take by mouth at bedtime following the dosing schedule",
         "--titration", "1.5 mg for 7 days, 3 mg for 7 days, then 6 mg",
     )  # fmt: skip
     assert status == 0
@@ -526,6 +526,7 @@ BATCH = ["batch", "ldn-capsules", "--quantity", "100"]
 LIQUID = ["batch", "ldn-oral-liquid", "--quantity", "120 mL"]
 LABELS = [*BATCH, "--labels", "labels.pdf"]
 RX = [*PRESCRIPTION, "--pharmacy-config", "a-file"]  # a-file: a valid pharmacy config made by the test
+LIQUID_RX = [*PRESCRIPTION[:-1], "Take by mouth at bedtime as on the dosing schedule", "--pharmacy-config", "a-file"]
 
 ERRORS = [
     # usage
@@ -592,14 +593,14 @@ ERRORS = [
     pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
     pytest.param([*LABELS, "--refills", "2"], "error: --rx: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
     pytest.param([*LABELS, *RX, "--refills", "two"], 'error: --refills "two": must be a whole number from 0 to 99', id="refills-not-a-number"),
-    pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
+    pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": dispensed quantity must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
     pytest.param([*LABELS, *RX, "--dispense", "30 mL"], 'error: --dispense "30 mL": dispensed quantity must be a number of capsules', id="dispense-volume"),
     pytest.param([*LABELS, *PRESCRIPTION[:-1], "  "], 'error: --directions "  ": must not be empty', id="blank-directions"),
     pytest.param([*LABELS, *PRESCRIPTION], "error: --pharmacy-config: is needed for a patient label", id="patient-label-without-pharmacy"),
     pytest.param([*LABELS, *RX, "--titration", "1 mg for 7 days"], "error: --titration: applies only to oral liquid and sublingual drops", id="titration-for-capsules"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1 mg, 2 mg"], 'error: --titration "1 mg, 2 mg": titration must give a number of days', id="titration-syntax"),
-    pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
-    pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
+    pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
+    pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
     pytest.param([*LABELS, "--label-stock", "roll-9x9in"], 'error: --label-stock "roll-9x9in": stock must be one of', id="unknown-stock"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
@@ -779,6 +780,7 @@ def test_directions_too_long_for_the_stock_leave_no_record_behind(cli_run, tmp_p
     status, out, err = cli_run(
         *BATCH, "--record", "record.pdf", "--labels", "labels.pdf", "--label-stock", "roll-3x2in",
         *PRESCRIPTION[:-1], directions, "--pharmacy-config", "pharmacy.toml",
+        "--directions-unchecked", "long directions, to test the fit",
     )  # fmt: skip
     line = assert_one_error_line(err)
     assert line.startswith('error: --labels "labels.pdf": directions must fit label stock roll-3x2in')
@@ -812,25 +814,32 @@ def test_documented_output_is_what_the_command_prints(cli_run, args, output):
 def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     args = ["batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--labels", "labels.pdf",
-            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION]  # fmt: skip
+            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-1], "Take by mouth at bedtime"]  # fmt: skip
     status, out, err = cli_run(*args)
     line = assert_one_error_line(err)
-    assert line.startswith("error: --dose: is needed for a patient label for oral liquid")
+    assert line.startswith('error: --directions "Take by mouth at bedtime": directions must state the amount')
     assert (status, out) == (2, "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]
     status, _, err = cli_run(*args, "--dose", "12 mg")
     assert status == 2
     assert "dose must be at most 10 mg" in assert_one_error_line(err)
     status, _, err = cli_run(*args, "--dose", "1 mg", "--titration", "1 mg for 7 days, then 6 mg")
+    assert status == 2
+    assert "the dose says 1 mg naltrexone HCl, the titration's highest dose is 6 mg" in assert_one_error_line(err)
+    status, _, err = cli_run(*args, "--titration", "1 mg for 7 days, then 6 mg")
     assert (status, err) == (0, "")
+    unreadable = [*args[:-1], "Take a spoonful at night", "--directions-unchecked", "prescriber's wording"]
+    status, _, err = cli_run(*unreadable)
+    assert status == 2
+    assert assert_one_error_line(err).startswith("error: --dose: is needed for a patient label for oral liquid")
 
 
 def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     status, out, err = cli_run(
-        "batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--json", "--dose", "1 mg",
+        "batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--json", "--dose", "6 mg",
         "--titration", "1 mg for 7 days, then 6 mg", "--labels", "labels.pdf", "--pharmacy-config", "pharmacy.toml",
-        *PRESCRIPTION,
+        *PRESCRIPTION[:-1], "Take by mouth at bedtime following the dosing schedule",
     )  # fmt: skip
     assert (status, err) == (0, "")
     document = json.loads(out[: out.rindex("}") + 1])
