@@ -16,6 +16,7 @@ from typing import Any
 
 from ldn_compound._version import __version__
 from ldn_compound.batch import calculate_batch, parse_lot
+from ldn_compound.directions import Directions, parse_directions, parse_sig
 from ldn_compound.exceptions import (
     AliquotError,
     CapsuleOverfillError,
@@ -33,6 +34,7 @@ from ldn_compound.exceptions import (
     Problem,
     QuantityError,
     RenderError,
+    SigCodeFileError,
 )
 from ldn_compound.loader import load_formula, load_formula_file, load_formulas
 from ldn_compound.model import (
@@ -79,6 +81,7 @@ __all__ = [
     "Component",
     "DataFileError",
     "DimensionError",
+    "Directions",
     "DosageForm",
     "DoseLimitError",
     "FormulaFileError",
@@ -101,6 +104,7 @@ __all__ = [
     "RenderError",
     "SaltForm",
     "Settings",
+    "SigCodeFileError",
     "Step",
     "Strength",
     "StrengthRange",
@@ -113,8 +117,10 @@ __all__ = [
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "parse_directions",
     "parse_lot",
     "parse_quantity",
+    "parse_sig",
     "render_batch_record",
     "render_labels",
     "render_master_formula",

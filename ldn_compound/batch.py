@@ -22,6 +22,7 @@ import attrs
 
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use
+from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.exceptions import (
     AliquotError,
     CoMedicationError,
@@ -50,10 +51,10 @@ from ldn_compound.model import (
     TabletSource,
     TitrationStep,
 )
-from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.safety import find_opioids
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
+from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -66,7 +67,6 @@ from ldn_compound.units import (
     round_to_step,
     to_decimal,
 )
-from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.weighing import solution_plan, trituration_plan
 
 __all__ = ["calculate_batch", "parse_lot"]
@@ -308,11 +308,12 @@ class _Work:
         self.warnings.append(BatchWarning(code, message))
 
 
-def _check_dose(  # noqa: PLR0913 - the dose, its source and how to show it
+def _check_dose(
     work: _Work,
     dose: Strength | None,
     settings: Settings,
     high_dose_reason: str | None,
+    *,
     field: str = "dose",
     shown: str | None = None,
 ) -> None:
@@ -371,7 +372,7 @@ def _read_drops_per_ml(formula: MasterFormula, drops_per_ml: object) -> Decimal 
 _UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
 
 
-def _check_prescribed(  # noqa: PLR0913 - the prescription's parts, each optional
+def _check_prescribed(
     work: _Work,
     formula: MasterFormula,
     strength: Strength,
@@ -453,6 +454,8 @@ def _check_prescribed(  # noqa: PLR0913 - the prescription's parts, each optiona
     )
     for note in prescribed.notes:
         work.step("Directions", note)
+    for code, message in prescribed.warnings:
+        work.warn(code, message)
     if prescribed.directions is not None:
         work.step("Directions", prescribed.directions.text())
         if prescribed.directions.per_day is None and prescribed.dose is not None:
@@ -707,9 +710,16 @@ def calculate_batch(
     daily = prescribed.daily_dose
     if daily is not None and dose_obj is not None and daily != dose_obj and prescribed.directions is not None:
         every = f"{dose_obj.describe(significant=6)} {prescribed.directions.timing.en}"
-        _check_dose(work, daily, settings, high_dose_reason, prescribed.dose_field, f"{daily.describe(significant=6)} a day ({every})")
+        _check_dose(
+            work,
+            daily,
+            settings,
+            high_dose_reason,
+            field=prescribed.dose_field,
+            shown=f"{daily.describe(significant=6)} a day ({every})",
+        )
     else:
-        _check_dose(work, dose_obj, settings, high_dose_reason, prescribed.dose_field)
+        _check_dose(work, dose_obj, settings, high_dose_reason, field=prescribed.dose_field)
     _check_medicines(work, list(other_medicines), co_medication_reason)
 
     # ---- the active: basis, batch total, overage, potency or tablets, rounding

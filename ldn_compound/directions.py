@@ -45,7 +45,7 @@ from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import InputError, Problem, SigCodeFileError
 from ldn_compound.model import DosageForm, Strength, TitrationStep
 from ldn_compound.settings import Settings, default_settings
-from ldn_compound.units import MASS, Q_, Quantity, format_amount, format_number, magnitude, parse_quantity, to_decimal
+from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude, to_decimal
 
 if TYPE_CHECKING:
     from ldn_compound.model import BatchResult
@@ -256,7 +256,9 @@ class _Reader:
         found: set[DosageForm] = set()
         for value in self.words(table, "forms", path):
             if value not in known:
-                self.problems.append(Problem(f"{path}.forms", f"must list dosage forms ({', '.join(known)}); got {value!r}"))
+                self.problems.append(
+                    Problem(f"{path}.forms", f"must list dosage forms ({', '.join(known)}); got {value!r}")
+                )
             else:
                 found.add(DosageForm(value))
         return frozenset(found)
@@ -281,7 +283,9 @@ class _Reader:
         schedule: dict[str, Any] = dict(base.schedule) if base else {}
         for top in data:
             if top not in (*_SCHEMA, "schedule"):
-                self.problems.append(Problem(f"$.{top}", "is not a known table (known: unit, route, site, timing, schedule)"))
+                self.problems.append(
+                    Problem(f"$.{top}", "is not a known table (known: unit, route, site, timing, schedule)")
+                )
         if "schedule" in data:
             if base is not None:
                 self.problems.append(Problem("$.schedule", "is built in and may not be redefined"))
@@ -305,7 +309,13 @@ class _Reader:
                 if not isinstance(table, Mapping):
                     self.problems.append(Problem(path, "must be a table"))
                     continue
-                existing = {"unit": units, "route": routes, "site": sites, "timing": timings}[kind]
+                groups: dict[str, Mapping[str, object]] = {
+                    "unit": units,
+                    "route": routes,
+                    "site": sites,
+                    "timing": timings,
+                }
+                existing = groups[kind]
                 if key in existing:
                     self.problems.append(Problem(path, f"is already defined (a built-in {kind} may not be redefined)"))
                     continue
@@ -315,14 +325,19 @@ class _Reader:
                     if name not in keys
                 )
                 self.problems.extend(
-                    Problem(f"{path}.{name}", "is required") for name, required in keys.items() if required and name not in table
+                    Problem(f"{path}.{name}", "is required")
+                    for name, required in keys.items()
+                    if required and name not in table
                 )
-                self._one(kind, key, table, path, units, routes, sites, timings)
+                self._one(
+                    kind, key=key, table=table, path=path, units=units, routes=routes, sites=sites, timings=timings
+                )
         return SigCodes(units=units, routes=routes, sites=sites, timings=timings, schedule=schedule)
 
-    def _one(  # noqa: PLR0913 - one builder per kind, sharing the tables
+    def _one(
         self,
         kind: str,
+        *,
         key: str,
         table: Mapping[str, Any],
         path: str,
@@ -363,12 +378,20 @@ class _Reader:
         elif kind == "site":
             route = table.get("route")
             if route not in routes:
-                self.problems.append(Problem(f"{path}.route", f"must name a route ({', '.join(routes)}); got {route!r}"))
-            sites[key] = Site(key=key, route=str(route), en=en, es=es, phrases=self.words(table, "phrases", path, (en,)))
+                self.problems.append(
+                    Problem(f"{path}.route", f"must name a route ({', '.join(routes)}); got {route!r}")
+                )
+            sites[key] = Site(
+                key=key, route=str(route), en=en, es=es, phrases=self.words(table, "phrases", path, (en,))
+            )
         else:
             per_day = table.get("per_day")
-            if per_day is not None and (not isinstance(per_day, int) or isinstance(per_day, bool) or not 1 <= per_day <= 24):
-                self.problems.append(Problem(f"{path}.per_day", f"must be a whole number from 1 to 24 (got {per_day!r})"))
+            if per_day is not None and (
+                not isinstance(per_day, int) or isinstance(per_day, bool) or not 1 <= per_day <= 24
+            ):
+                self.problems.append(
+                    Problem(f"{path}.per_day", f"must be a whole number from 1 to 24 (got {per_day!r})")
+                )
                 per_day = None
             timings[key] = Timing(
                 key=key,
@@ -426,13 +449,20 @@ def _amount(value: object) -> Decimal | None:
     return to_decimal(value, "directions amount")
 
 
-def _meaning(kind: str) -> Any:
-    def convert(value: object) -> Any:
-        if value is None or not isinstance(value, str):
-            return value
-        return builtin_sig_codes().lookup(kind, value)
+def _to_unit(value: SigUnit | str | None) -> SigUnit | None:
+    return builtin_sig_codes().lookup("unit", value) if isinstance(value, str) else value
 
-    return convert
+
+def _to_route(value: Route | str) -> Route:
+    return builtin_sig_codes().lookup("route", value) if isinstance(value, str) else value
+
+
+def _to_timing(value: Timing | str) -> Timing:
+    return builtin_sig_codes().lookup("timing", value) if isinstance(value, str) else value
+
+
+def _to_site(value: Site | str | None) -> Site | None:
+    return builtin_sig_codes().lookup("site", value) if isinstance(value, str) else value
 
 
 def _steps(value: Iterable[TitrationStep]) -> tuple[TitrationStep, ...]:
@@ -454,10 +484,10 @@ class Directions:
     """
 
     amount: Decimal | None = attrs.field(converter=_amount)
-    unit: SigUnit | None = attrs.field(converter=_meaning("unit"))
-    route: Route = attrs.field(converter=_meaning("route"))
-    timing: Timing = attrs.field(converter=_meaning("timing"))
-    site: Site | None = attrs.field(default=None, converter=_meaning("site"))
+    unit: SigUnit | None = attrs.field(converter=_to_unit)
+    route: Route = attrs.field(converter=_to_route)
+    timing: Timing = attrs.field(converter=_to_timing)
+    site: Site | None = attrs.field(default=None, converter=_to_site)
     titration: tuple[TitrationStep, ...] = attrs.field(default=(), converter=_steps)
 
     def __attrs_post_init__(self) -> None:
@@ -465,7 +495,9 @@ class Directions:
             raise InputError("directions", self.amount, "give an amount and its unit together, or neither")
         if self.amount is not None and self.unit is not None:
             if not Decimal(0) < self.amount <= MAX_AMOUNT:
-                raise InputError("directions amount", format_number(self.amount), f"be more than 0 and at most {MAX_AMOUNT}")
+                raise InputError(
+                    "directions amount", format_number(self.amount), f"be more than 0 and at most {MAX_AMOUNT}"
+                )
             if self.unit.key in _COUNTED and self.amount != self.amount.to_integral_value():
                 raise InputError(
                     "directions amount",
@@ -597,9 +629,9 @@ def _phrase(text: str, position: int, phrases: Iterable[tuple[str, Any]]) -> tup
     best: tuple[Any, int] | None = None
     for phrase, meaning in phrases:
         end = position + len(phrase)
-        if text.startswith(phrase, position) and (end == len(text) or text[end] == " "):
-            if best is None or end > best[1]:
-                best = (meaning, end)
+        ends_word = end == len(text) or text[end : end + 1] == " "
+        if text.startswith(phrase, position) and ends_word and (best is None or end > best[1]):
+            best = (meaning, end)
     return best
 
 
@@ -747,7 +779,7 @@ class Dosing:
 
     @property
     def _per_unit(self) -> Decimal:
-        """mg per capsule, per mL or per g of the form, in the strength's basis."""
+        """Mg per capsule, per mL or per g of the form, in the strength's basis."""
         return magnitude(self.strength.amount, _STRENGTH_UNIT[self.form])
 
     @property
@@ -788,23 +820,21 @@ class Dosing:
                 f"give {form.display_name} by a route it is given by, not {directions.route.en}",
                 code="directions-wrong-route",
             )
-        if directions.unit is not None and directions.unit.key == "click" and self.click_grams is None:
-            raise InputError(
-                "directions",
-                directions.text(),
-                "count clicks only with a calibrated dispenser: the formula gives no click volume and density",
-                code="directions-wrong-unit",
-            )
 
     def dose(self, directions: Directions) -> Strength | None:
-        """The dose per administration, or the highest of the titration when the amount is on the schedule."""
+        """The dose per administration, or the highest of the titration when the amount is on the schedule.
+
+        None when the directions state no amount, or count clicks of a dispenser whose
+        cream density is not known (a click's volume is not a mass without it).
+        """
         if directions.amount is None or directions.unit is None:
             if directions.titration:
                 return Strength(max(step.dose for step in directions.titration), self.strength.basis)
             return None
         self.check_unit(directions)
         supply = self.supply(directions.unit.key)
-        assert supply is not None  # check_unit refused every unit without one
+        if supply is None:
+            return None
         return Strength(Q_(directions.amount * supply * self._per_unit, "mg"), self.strength.basis)
 
     def daily_dose(self, directions: Directions) -> Strength | None:
@@ -912,8 +942,6 @@ def describe_dose(dosing: Dosing, directions: Directions) -> str:
     return f"{format_amount(quantity)} × {format_amount(per, significant=6)} = {dose.describe(significant=6)}"
 
 
-
-
 # --------------------------------------------------------------------------- checks
 
 
@@ -934,6 +962,7 @@ class Prescribed:
     dispensed: Quantity | None
     days_supply: int | None
     notes: tuple[str, ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 def check_prescribed(
@@ -961,6 +990,7 @@ def check_prescribed(
     basis = dosing.strength.basis
     steps = tuple(titration)
     notes: list[str] = []
+    warnings: list[tuple[str, str]] = []
     if directions is not None and steps:
         if directions.titration and directions.titration != steps:
             raise InputError(
@@ -981,7 +1011,27 @@ def check_prescribed(
                 f"give one dose a day with a titration schedule (each step is a daily dose), not {directions.timing.en}",
                 code="dose-disagreement",
             )
-        if directions.amount is not None and directions.unit is not None:
+        if directions.amount is not None and directions.unit is not None and dosing.dose(directions) is None:
+            # clicks of a dispenser whose cream density is unknown: the dose must come from elsewhere
+            if given is None:
+                raise InputError(
+                    "directions",
+                    directions.text(),
+                    "come with the dose per administration: the formula gives no cream density, so the dose of a "
+                    "click cannot be worked out (measure the density and set [topical] density in the formula)",
+                    code="directions-without-dose",
+                )
+            warnings.append(
+                (
+                    "dose-per-click-unknown",
+                    (
+                        f"the dose of {format_amount(Q_(directions.amount, 'click'))} cannot be worked out without "
+                        f"the cream's density: the dose given, {given.describe(significant=6)}, was checked instead; "
+                        "measure the density and set [topical] density in the formula"
+                    ),
+                )
+            )
+        elif directions.amount is not None and directions.unit is not None:
             stated = dosing.dose(directions)
             if directions.unit.key == "mg":
                 assert stated is not None
@@ -1070,4 +1120,5 @@ def check_prescribed(
         dispensed=dispensed,
         days_supply=days,
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )

@@ -29,6 +29,9 @@ def test_public_names():
         "FormulaFileError",
         "FormulaNotFoundError",
         "__version__",
+        "Directions",
+        "parse_directions",
+        "parse_sig",
     }
 
 
@@ -46,3 +49,4 @@ def test_package_is_typed():
     from importlib import resources
 
     assert resources.files("ldn_compound").joinpath("py.typed").is_file()
+
