@@ -415,7 +415,7 @@ def _check_prescribed(
     if directions is not None:
         try:
             read = read_directions(directions, settings=settings)
-            if read.amount is None and dose is None and not steps:
+            if read.amount is None and dose is None and not (steps or read.titration):
                 check_prescribed(dosing, directions=read, dose=None, quantity=quantity)  # raises without a dose
         except InputError as error:
             if not reason or error.code not in _UNCHECKABLE:

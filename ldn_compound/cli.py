@@ -52,6 +52,7 @@ from ldn_compound.exceptions import (
     InputError,
     LDNError,
     Problem,
+    SigCodeFileError,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
 from ldn_compound.render.text import batch_text, formula_text, formulas_table
@@ -228,8 +229,13 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
         )
     if isinstance(error, FormulaFileError):
         return _from_problems("formula file", error.source, error.problems)
-    if isinstance(error, PharmacyConfigError):
-        return "--pharmacy-config: " + _from_problems("pharmacy config", error.source, error.problems)
+    for cls, option, what in (
+        (PharmacyConfigError, "--pharmacy-config", "pharmacy config"),
+        (SigCodeFileError, "--sig-codes", "sig code file"),
+    ):
+        if isinstance(error, cls):
+            assert isinstance(error, PharmacyConfigError | SigCodeFileError)
+            return f"{option}: " + _from_problems(what, error.source, error.problems)
     if isinstance(error, service.RequestError):
         return _from_request_error(error, args)
     if isinstance(error, InputError):

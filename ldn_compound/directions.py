@@ -191,7 +191,8 @@ class SigCodes:
         group: Mapping[str, Any] = getattr(self, kind + "s")
         wanted = " ".join(str(text).split()).lower()
         for key, meaning in group.items():
-            names = {key.lower(), meaning.en.lower(), *(c.lower() for c in getattr(meaning, "codes", ()))}
+            names = {key.lower(), key.lower().replace("-", " "), meaning.en.lower()}
+            names.update(c.lower() for c in getattr(meaning, "codes", ()))
             names.update(p.lower() for p in meaning.phrases)
             if wanted in names:
                 return meaning
@@ -988,7 +989,7 @@ def check_prescribed(
     The dose limits themselves are checked by the batch, which records overrides.
     """
     basis = dosing.strength.basis
-    steps = tuple(titration)
+    steps = tuple(titration) or (() if directions is None else directions.titration)
     notes: list[str] = []
     warnings: list[tuple[str, str]] = []
     if directions is not None and steps:

@@ -25,3 +25,22 @@ overages = decimals("0", "20", 1)
 capsule_sizes = st.sampled_from(["000", "00", "0", "1", "2", "3", "4"])
 bases = st.sampled_from(["base", "hcl", "hcl-dihydrate"])
 masses_mg = decimals("0.001", "100000", 3).filter(lambda d: d > 0)
+
+
+@st.composite
+def directions(draw: st.DrawFn) -> object:
+    """Any :class:`ldn_compound.Directions` the built-in vocabulary can say (without a titration)."""
+    from ldn_compound import Directions
+    from ldn_compound.directions import builtin_sig_codes
+
+    codes = builtin_sig_codes()
+    route = draw(st.sampled_from(sorted(codes.routes.values(), key=lambda r: r.key)))
+    sites = [None, *sorted((s for s in codes.sites.values() if s.route == route.key), key=lambda s: s.key)]
+    site = draw(st.sampled_from(sites))
+    timing = draw(st.sampled_from(sorted(codes.timings.values(), key=lambda t: t.key)))
+    unit = draw(st.sampled_from([None, *sorted(codes.units.values(), key=lambda u: u.key)]))
+    amount = None
+    if unit is not None:
+        counted = unit.key in {"capsule", "drop", "click"}
+        amount = Decimal(draw(st.integers(1, 50))) if counted else draw(decimals("0.01", "100", 2).filter(bool))
+    return Directions(amount=amount, unit=unit, route=route, timing=timing, site=site)

@@ -49,4 +49,3 @@ def test_package_is_typed():
     from importlib import resources
 
     assert resources.files("ldn_compound").joinpath("py.typed").is_file()
-
