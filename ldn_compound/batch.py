@@ -332,7 +332,8 @@ def _check_dose(
                 field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
-                "unless overridden with a reason",
+                + ("" if field == "dose" else f"but they give {shown}, ")
+                + "unless overridden with a reason",
             )
         work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
         work.warn(

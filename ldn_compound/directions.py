@@ -940,7 +940,8 @@ def describe_dose(dosing: Dosing, directions: Directions) -> str:
     supply = dosing.supply(directions.unit.key)
     assert supply is not None
     per = Q_(supply * dosing._per_unit, "mg")  # noqa: SLF001 - the same module's arithmetic
-    return f"{format_amount(quantity)} × {format_amount(per, significant=6)} = {dose.describe(significant=6)}"
+    each = f"{format_amount(per, significant=6)} per {directions.unit.en}"
+    return f"{format_amount(quantity)} × {each} = {dose.describe(significant=6)}"
 
 
 # --------------------------------------------------------------------------- checks

@@ -859,7 +859,7 @@ def test_the_issue_capsule_label_is_refused_without_a_high_dose_reason(cli_run, 
     assert line.startswith(
         'error: --directions "Take 3 capsules by mouth at bedtime": directions must be at most 10 mg'
     )
-    assert "(got 13.5 mg naltrexone HCl)" in line or "13.5 mg naltrexone HCl" in line
+    assert "but they give 13.5 mg naltrexone HCl" in line
     assert line.endswith("to go ahead, give --high-dose-reason REASON")
     assert (status, out) == (2, "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]

@@ -336,7 +336,7 @@ def test_the_issue_liquid_example_is_a_disagreement():
         )
     assert caught.value.code == "dose-disagreement"
     message = str(caught.value)
-    assert "the directions say 10 mg naltrexone HCl (10 mL × 1 mg = 10 mg naltrexone HCl)" in message
+    assert "the directions say 10 mg naltrexone HCl (10 mL × 1 mg per mL = 10 mg naltrexone HCl)" in message
     assert "the dose says 4.5 mg naltrexone HCl" in message
 
 
