@@ -53,15 +53,20 @@ if TYPE_CHECKING:
 __all__ = [
     "Directions",
     "Dosing",
+    "Prescribed",
     "Route",
     "SigCodes",
     "SigUnit",
     "Site",
     "Timing",
+    "builtin_sig_codes",
+    "check_prescribed",
+    "is_sig",
     "load_sig_codes",
     "parse_directions",
     "parse_sig",
     "read_directions",
+    "read_sig_codes",
 ]
 
 #: The languages :meth:`Directions.text` renders.
@@ -475,7 +480,9 @@ class Directions:
     """Directions for use: ``amount`` of ``unit`` per administration, given by ``route`` at ``timing``.
 
     ``unit``, ``route``, ``timing`` and ``site`` may be given as text (a key,
-    a sig code or an English phrase: ``Directions(1, "capsule", "po", "qhs")``).
+    a sig code or an English phrase of the built-in vocabulary:
+    ``Directions(1, "capsule", "po", "qhs")``), or as the values of a vocabulary
+    (:func:`load_sig_codes`, for a pharmacy's own codes).
     ``amount`` and ``unit`` are None together when the dose comes from the
     titration schedule (or, with an "as directed" timing, from elsewhere).
     Counted units (capsule, drop, click) take whole amounts.

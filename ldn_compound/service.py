@@ -418,6 +418,10 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
             "goes with {directions} (English directions that cannot be read)",
             code="override-without-check",
         )
+    if request.sig_codes is not None and request.sig is None and request.directions is None:
+        raise RequestError(
+            "sig_codes", None, "goes with {sig} or {directions} (the directions it reads)", code="option-not-used"
+        )
     if request.sig is not None and not request.sig.strip():
         raise RequestError("sig", request.sig, "must not be empty", code="empty-value")
     given = request.given(*_PRESCRIPTION_FIELDS, "sig")

@@ -933,6 +933,7 @@ SIG_ERRORS = [
     pytest.param([*LABELS, *RX[:7], "Take 3 capsules by mouth at bedtime", *RX[8:], "--strength", "1.5 mg", "--dispense", "2"], 'error: --dispense "2": dispensed quantity must hold at least one dose of 4.5 mg naltrexone HCl, 3 capsules', "", id="dispense-below-one-dose"),
     pytest.param([*LABELS, *RX[:7], "Take 2 capsules by mouth at bedtime", *RX[8:], "--dose", "4.5 mg"], 'error: --directions "Take 2 capsules by mouth at bedtime": directions must agree with the dose', "the directions say 9 mg naltrexone HCl", id="directions-and-dose"),
     pytest.param([*LABELS, *RX, "--dose", "1 mg"], 'error: --dose "1 mg": dose must be at least one capsule\'s strength, 4.5 mg', "", id="dose-below-a-capsule"),
+    pytest.param([*LABELS, "--sig-codes", "none.toml"], "error: --sig-codes: goes with --sig or --directions", "", id="sig-codes-alone"),
     pytest.param([*LABELS, *RX[:6], "--sig", "1 cap po qhs", *RX[8:], "--sig-codes", "none.toml"], "error: --sig-codes: sig code file none.toml cannot be read", "", id="sig-codes-missing"),
 ]  # fmt: skip
 

@@ -11,11 +11,13 @@ import attrs
 import pypdf
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from ldn_compound import (
     Directions,
     DoseLimitError,
     InputError,
+    LDNError,
     Prescription,
     Settings,
     SigCodeFileError,
@@ -638,3 +640,37 @@ def test_the_patient_label_prints_the_sentence_rendered_from_the_directions():
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(out.getvalue())).pages)
     assert "Take 1 capsule by mouth at bedtime" in " ".join(text.split())
     assert "qhs" not in text
+
+
+# ---------------------------------------------------------------- any input: a value or one of the package's errors
+
+WORDS = st.sampled_from(
+    ["take", "place", "apply", "1", "0.5", ".5", "3", "cap", "capsules", "ml", "gtt", "drops", "click", "mg",
+     "by", "mouth", "po", "sl", "top", "under", "the", "tongue", "to", "skin", "inner", "wrist", "at", "bedtime",
+     "qhs", "bid", "prn", "ud", "once", "daily", "following", "dosing", "schedule", "é", "", "1e9", "-1", "0"]
+)  # fmt: skip
+TEXTS = st.one_of(st.text(max_size=250), st.lists(WORDS, max_size=12).map(" ".join))
+
+
+@given(TEXTS)
+def test_any_text_reads_as_directions_or_raises_an_ldn_error(text):
+    for read in (parse_directions, parse_sig, read_directions):
+        try:
+            value = read(text)
+        except LDNError:
+            continue
+        assert parse_directions(value.text()) == value
+
+
+@given(
+    st.sampled_from(["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]),
+    TEXTS,
+    st.one_of(st.none(), st.sampled_from(["1", "5 mL", "0", "-1", "2 g", "1000 L", "x"])),
+    st.one_of(st.none(), st.sampled_from(["1 mg", "4.5 mg", "0.25 mg", "13 mg", "1 mL"])),
+)
+def test_calculate_batch_with_any_directions_raises_only_its_own_errors(formula, text, dispense, dose):
+    quantity = {"ldn-capsules": 100}.get(formula, "30 g" if "cream" in formula else "30 mL")
+    try:
+        calculate_batch(formula, quantity=quantity, directions=text, dispense=dispense, dose=dose, date=DAY)
+    except LDNError:
+        pass
