@@ -227,7 +227,7 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
 
 
 def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterFormula:
-    """Build a formula from parsed TOML (or equivalent) data; raise :class:`FormulaFileError` listing every problem."""
+    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem."""
     r = _Reader()
     if not isinstance(data, Mapping):
         raise FormulaFileError(source, [Problem("$", "must be a table")])
@@ -473,7 +473,7 @@ def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
 
 
 def load_formula_file(path: str | Path) -> MasterFormula:
-    """Load one formula file; raise :class:`FormulaFileError` for an unreadable or invalid file."""
+    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file."""
     source = str(path)
     return parse_formula(parse_toml(read_text(path, FormulaFileError), source, FormulaFileError), source)
 
