@@ -533,8 +533,7 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     )
     for note in prescribed.notes:
         work.step("Directions", note)
-    for code, message in prescribed.warnings:
-        work.warn(code, message)
+    work.warnings.extend(prescribed.warnings)
     if prescribed.directions is not None:
         work.step("Directions", prescribed.directions.text())
         if prescribed.directions.per_day is None and prescribed.dose is not None:

@@ -43,7 +43,7 @@ import attrs
 
 from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import InputError, Problem, SigCodeFileError
-from ldn_compound.model import DosageForm, Strength, TitrationStep
+from ldn_compound.model import BatchWarning, DosageForm, Strength, TitrationStep
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude, to_decimal
 
@@ -971,7 +971,7 @@ class Prescribed:
     dispensed: Quantity | None
     days_supply: int | None
     notes: tuple[str, ...] = ()
-    warnings: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[BatchWarning, ...] = ()
 
 
 def check_prescribed(
@@ -999,7 +999,7 @@ def check_prescribed(
     basis = dosing.strength.basis
     steps = tuple(titration) or (() if directions is None else directions.titration)
     notes: list[str] = []
-    warnings: list[tuple[str, str]] = []
+    warnings: list[BatchWarning] = []
     if directions is not None and steps:
         if directions.titration and directions.titration != steps:
             raise InputError(
@@ -1031,7 +1031,7 @@ def check_prescribed(
                     code="directions-without-dose",
                 )
             warnings.append(
-                (
+                BatchWarning(
                     "dose-per-click-unknown",
                     (
                         f"the dose of {format_amount(Q_(directions.amount, 'click'))} cannot be worked out without "
