@@ -35,6 +35,7 @@ from ldn_compound.exceptions import (
     LabelFitError,
     LabelStockFileError,
     LDNError,
+    MedicineNameError,
     PharmacyConfigError,
     Problem,
     QuantityError,
@@ -59,6 +60,7 @@ from ldn_compound.model import (
     Ingredient,
     Lot,
     MasterFormula,
+    MedicineStatus,
     Override,
     Pharmacy,
     PowderSource,
@@ -66,6 +68,8 @@ from ldn_compound.model import (
     Prescription,
     QualityCheck,
     Reference,
+    ScreenedMedicine,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
@@ -74,6 +78,7 @@ from ldn_compound.model import (
     TitrationStep,
     TopicalSpec,
 )
+from ldn_compound.safety import OpioidListError, find_opioids, load_opioid_list, screen_medicines
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
 from ldn_compound.titration import TitrationPlan, TitrationRow, parse_titration, titration_plan
@@ -136,6 +141,9 @@ __all__ = [
     "LabelStockFileError",
     "Lot",
     "MasterFormula",
+    "MedicineNameError",
+    "MedicineStatus",
+    "OpioidListError",
     "Override",
     "Pharmacy",
     "PharmacyConfigError",
@@ -149,6 +157,8 @@ __all__ = [
     "Reference",
     "RenderError",
     "SaltForm",
+    "ScreenedMedicine",
+    "Screening",
     "Settings",
     "SigCodeFileError",
     "StabilityEvidence",
@@ -163,10 +173,12 @@ __all__ = [
     "__version__",
     "calculate_batch",
     "convert_basis",
+    "find_opioids",
     "format_amount",
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "load_opioid_list",
     "load_pharmacy_config",
     "parse_directions",
     "parse_lot",
@@ -178,6 +190,7 @@ __all__ = [
     "render_label_sheet",
     "render_labels",
     "render_master_formula",
+    "screen_medicines",
     "titration_plan",
     "ureg",
 ]

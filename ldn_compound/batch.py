@@ -27,7 +27,6 @@ from ldn_compound.bud import beyond_use
 from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.exceptions import (
     AliquotError,
-    CoMedicationError,
     DimensionError,
     DoseLimitError,
     InputError,
@@ -48,13 +47,14 @@ from ldn_compound.model import (
     MasterFormula,
     Override,
     PowderSource,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
     TabletSource,
     TitrationStep,
 )
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
 from ldn_compound.titration import parse_titration, titration_plan
@@ -353,20 +353,27 @@ def _check_dose(
         )
 
 
-def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
-    opioids = find_opioids(medicines)
-    if not opioids:
-        return
-    names = ", ".join(opioids)
-    if not reason or not reason.strip():
-        raise CoMedicationError(
-            "other medicines",
-            names,
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(override only with a documented reason)",
-        )
-    work.overrides.append(Override("opioid-co-medication", reason.strip()))
-    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+def _check_medicines(
+    work: _Work,
+    medicines: Iterable[str],
+    reason: str | None,
+    unclear_reason: str | None,
+    settings: Settings,
+) -> Screening:
+    screening = screen_medicines(
+        medicines, co_medication_reason=reason, unclear_medicine_reason=unclear_reason, settings=settings
+    )
+    for override in screening.overrides:
+        work.overrides.append(override)
+        if override.code == "opioid-co-medication":
+            names = ", ".join(screening.opioids)
+            work.warn(override.code, f"opioid co-medication ({names}) overridden: {override.reason}")
+        else:
+            names = ", ".join(m.describe() for m in screening.unclear)
+            work.warn(override.code, f"medicine name not recognised exactly ({names}) accepted: {override.reason}")
+    for note in screening.notes:
+        work.warn("co-medication-note", note)
+    return screening
 
 
 def _plan_aliquots(
@@ -596,6 +603,7 @@ class BatchInputs:
     high_dose_reason: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     lot_number: str | None = None
 
     @property
@@ -624,6 +632,7 @@ class Checks:
     overrides: tuple[Override, ...] = ()
     prescribed: Prescribed | None = None  # the directions, daily dose, dispensed quantity and days' supply
     steps: tuple[Step, ...] = ()
+    screening: Screening = attrs.field(factory=Screening)
 
 
 @attrs.frozen
@@ -703,8 +712,9 @@ def read_inputs(
     titration: str | Sequence[TitrationStep] | None = None,
     dispense: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings,
@@ -776,8 +786,9 @@ def read_inputs(
         titration=steps,
         dispensed=dispensed,
         high_dose_reason=high_dose_reason,
-        other_medicines=tuple(other_medicines),
+        other_medicines=(other_medicines,) if isinstance(other_medicines, str) else tuple(other_medicines),
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         lot_number=lot_number,
     )
 
@@ -817,13 +828,16 @@ def check_batch(inputs: BatchInputs) -> Checks:
         _check_dose(work, daily, settings, reason, field=field, shown=shown)
     else:
         _check_dose(work, dose, settings, reason, field=field)
-    _check_medicines(work, list(inputs.other_medicines), inputs.co_medication_reason)
+    screening = _check_medicines(
+        work, inputs.other_medicines, inputs.co_medication_reason, inputs.unclear_medicine_reason, inputs.settings
+    )
     return Checks(
         dose=dose,
         warnings=tuple(work.warnings),
         overrides=tuple(work.overrides),
         prescribed=prescribed,
         steps=tuple(work.steps),
+        screening=screening,
     )
 
 
@@ -1200,6 +1214,7 @@ def assemble(
         daily_dose=None if prescribed is None else prescribed.daily_dose,
         dispensed=inputs.dispensed,
         days_supply=None if prescribed is None else prescribed.days_supply,
+        screening=checks.screening,
     )
     steps = inputs.titration or (() if result.directions is None else result.directions.titration)
     if steps:  # every step measurable, within the limits, in the quantity given and ended by the BUD
@@ -1236,8 +1251,9 @@ def calculate_batch(
     titration: str | Sequence[TitrationStep] | None = None,
     dispense: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings | None = None,
@@ -1271,6 +1287,12 @@ def calculate_batch(
     is a warning (``days-supply-beyond-bud``).  ``directions_unchecked`` (a
     reason) lets directions that cannot be read, or that state no dose, through
     unchecked, recorded as an override.
+    ``other_medicines`` (the patient's other medicines: names as written,
+    ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
+    screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
+    opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
+    name close to an opioid's raises MedicineNameError unless
+    ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
     the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
     same inputs always get the same lot.
@@ -1315,6 +1337,7 @@ def calculate_batch(
         high_dose_reason=high_dose_reason,
         other_medicines=other_medicines,
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         stability=stability,
         lot_number=lot_number,
         settings=settings or default_settings(),

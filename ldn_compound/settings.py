@@ -52,6 +52,10 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
+      a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
+      the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
+      opioid (an override with a reason is needed).
     - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
       liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
       of these marks (default 0.1 mL).
@@ -76,6 +80,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    co_medication_notes_block: bool = False
     syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
     sig_code_file: str | None = None
 

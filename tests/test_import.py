@@ -32,6 +32,15 @@ def test_public_names():
         "Directions",
         "parse_directions",
         "parse_sig",
+        "screen_medicines",
+        "find_opioids",
+        "load_opioid_list",
+        "Screening",
+        "ScreenedMedicine",
+        "MedicineStatus",
+        "MedicineNameError",
+        "OpioidListError",
+        "CoMedicationError",
     }
 
 
