@@ -1271,11 +1271,11 @@ def calculate_batch(
     average weight.
 
     ``directions`` are the directions for use: a
-    :class:`~ldn_compound.Directions`, or text read as English when it starts with
+    :class:`~ldn_compound.directions.Directions`, or text read as English when it starts with
     a verb the vocabulary knows (``"Take 3 capsules by mouth at bedtime"``) and
     as sig codes otherwise (``"3 cap po qhs"``).  ``dose`` is the dose per
     administration (a mass in the strength's basis), ``titration`` a schedule
-    (text or :class:`~ldn_compound.TitrationStep` values; liquids and drops) and
+    (text or :class:`~ldn_compound.model.TitrationStep` values; liquids and drops) and
     ``dispense`` the quantity given to the patient (default: the batch).  Before
     any arithmetic they are checked against each other (where two state a dose,
     it is the same: code ``dose-disagreement``), for what the patient can measure

@@ -25,7 +25,7 @@ strength's salt basis), the daily dose and the days' supply of a quantity:
 
 The codes and phrases are data (``sigcodes.toml`` beside this module, whose
 header gives its sources and grammar); a pharmacy adds its own codes with a file
-of the same grammar named by :attr:`Settings.sig_code_file`.
+of the same grammar named by ``Settings.sig_code_file``.
 """
 
 from __future__ import annotations
@@ -410,7 +410,7 @@ class _Reader:
 
 
 def read_sig_codes(text: str, source: str = "<text>", *, base: SigCodes | None = None) -> SigCodes:
-    """The vocabulary in TOML ``text`` (added to ``base``); raise :class:`SigCodeFileError` listing every problem."""
+    """The vocabulary in TOML ``text`` (added to ``base``); raise :class:`~ldn_compound.exceptions.SigCodeFileError` listing every problem."""
     data = parse_toml(text, source, SigCodeFileError)
     reader = _Reader(base)
     codes = reader.read(data)
@@ -586,7 +586,7 @@ def parse_sig(text: str, *, settings: Settings | None = None) -> Directions:
     """Read sig codes: ``AMOUNT UNIT ROUTE TIMING`` (``"1 cap po qhs"``), or ``ROUTE TIMING`` for a schedule.
 
     Codes are read case-insensitively; an unknown code raises an
-    :class:`InputError` with code ``unknown-sig-code`` naming it, with a
+    :class:`~ldn_compound.exceptions.InputError` with code ``unknown-sig-code`` naming it, with a
     did-you-mean.
 
     >>> parse_sig("0.5 mL sl qam").text()
@@ -663,7 +663,7 @@ def parse_directions(text: str, *, settings: Settings | None = None) -> Directio
 
     Case and spacing do not matter, a final full stop is allowed, and amounts
     are digits (or one to ten in words).  Text that cannot be read raises one
-    :class:`InputError` (code ``unreadable-directions``) that names the part not
+    :class:`~ldn_compound.exceptions.InputError` (code ``unreadable-directions``) that names the part not
     understood, lists the phrases that are, and suggests a sig code.
 
     >>> parse_directions("Apply 1 click to the inner wrist once daily").text()
@@ -855,7 +855,7 @@ class Dosing:
     def measure(self, dose: Quantity, field: str) -> tuple[Decimal, str]:
         """What the patient measures for ``dose`` (a mass): whole capsules, drops, clicks, or syringe marks.
 
-        Raises :class:`InputError` (code ``dose-not-measurable``) for a dose the patient cannot measure.
+        Raises :class:`~ldn_compound.exceptions.InputError` (code ``dose-not-measurable``) for a dose the patient cannot measure.
         """
         mg = magnitude(dose, "mg")
         per = self._per_unit

@@ -608,7 +608,7 @@ class Prescription:
 
     ``quantity`` defaults to the whole batch; ``titration`` (liquids and drops)
     turns a dose schedule into amounts the patient measures.  ``directions`` is
-    the English sentence printed; ``sig`` the checked :class:`~ldn_compound.Directions`
+    the English sentence printed; ``sig`` the checked :class:`~ldn_compound.directions.Directions`
     it was rendered from (None for directions printed unchecked), from which a
     label in another language renders its own sentence (``sig.text("es")``).
     """
