@@ -181,15 +181,16 @@ class SigCodes:
     schedule: Mapping[str, Any]
     source: str = ""
 
-    @functools.cached_property
-    def by_code(self) -> dict[str, SigUnit | Route | Timing]:
-        """Every sig code (lower case) and its meaning."""
+    #: Every sig code (lower case) and its meaning.
+    by_code: Mapping[str, SigUnit | Route | Timing] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
         table: dict[str, SigUnit | Route | Timing] = {}
         for group in (self.units, self.routes, self.timings):
             for meaning in group.values():
                 for code in meaning.codes:
                     table[code.lower()] = meaning
-        return table
+        object.__setattr__(self, "by_code", table)  # a frozen value's derived field, set once
 
     def lookup(self, kind: str, text: str) -> Any:
         """The meaning of ``kind`` (``unit``, ``route``, ``site``, ``timing``) named by key, code or phrase."""
