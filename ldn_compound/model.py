@@ -609,8 +609,9 @@ class Prescription:
     ``quantity`` defaults to the whole batch; ``titration`` (liquids and drops)
     turns a dose schedule into amounts the patient measures.  ``directions`` is
     the English sentence printed; ``sig`` the checked :class:`~ldn_compound.directions.Directions`
-    it was rendered from (None for directions printed unchecked), from which a
-    label in another language renders its own sentence (``sig.text("es")``).
+    it was rendered from (None for directions printed unchecked); the patient label
+    prints ``sig.text()`` when it is given, and a label in another language
+    renders its own sentence from it (``sig.text("es")``).
     """
 
     number: str = attrs.field(validator=_non_empty)
