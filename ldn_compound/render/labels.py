@@ -296,7 +296,13 @@ def _pharmacy_text(pharmacy: Pharmacy, words: LabelWords) -> str:
 
 
 def _directions(prescription: Prescription, words: LabelWords) -> str:
-    """The directions in the label's language: only English free text is printed as given."""
+    """The directions in the label's language, rendered from the checked directions where there are some.
+
+    Never an abbreviation; directions printed unchecked (no ``sig``) are English
+    text, printed only on an English label.
+    """
+    if prescription.sig is not None:
+        return prescription.sig.text(words.language)
     if words.english:
         return prescription.directions
     raise InputError(
