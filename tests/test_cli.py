@@ -387,6 +387,21 @@ def test_real_record_and_container_label_for_every_builtin_formula(cli_run, tmp_
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_a_real_patient_label_in_spanish(cli_run, tmp_path):
+    import pypdf
+
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--labels", "l.pdf",
+        "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-2], "--sig", "1 cap po qhs", "--language", "es",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "Patient label written to l.pdf" in out
+    text = " ".join(pypdf.PdfReader(tmp_path / "l.pdf").pages[0].extract_text().split())
+    assert text.startswith("Tome 1 cápsula por vía oral a la hora de acostarse Zoë Łukasiewicz-Núñez")
+    assert "Deseche después del 28 ago 2026" in text
+
+
 def test_real_mfr_as_a_subprocess(tmp_path):
     pytest.importorskip("ldn_compound.render.record")
     result = run("mfr", "ldn-capsules", "--strength", "1.5 mg", "-o", "mfr.pdf", cwd=tmp_path)
@@ -609,7 +624,7 @@ ERRORS = [
     pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
     pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
     pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
-    pytest.param([*LABELS, *RX, "--language", "es"], 'error: --directions "Take 1 capsule by mouth at bedtime": is free text, printed only in English: a label in Spanish prints directions from a sig code', id="free-text-directions-in-spanish"),
+    pytest.param([*LABELS, *RX[:-3], "Take one at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),

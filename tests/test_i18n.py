@@ -209,8 +209,8 @@ from ldn_compound.render import labels
 from ldn_compound.settings import Settings
 settings = Settings(label_languages=("en", "es"), label_locale="es_ES")
 b = l.calculate_batch("ldn-capsules", quantity=30, date="2026-03-01", settings=settings)
-rx = l.Prescription(number="1", patient="P", prescriber="D", directions="Take 1 capsule by mouth")
-labels._directions = lambda rx, words: "Tome 1 cápsula"
+sig = l.parse_sig("1 cap po qhs")
+rx = l.Prescription(number="1", patient="P", prescriber="D", directions=sig.text(), sig=sig)
 for language in ("en", "es"):
     labels.render_labels(b, io.BytesIO(), prescriptions=[rx], pharmacy=l.Pharmacy(name="X"), language=language,
                          settings=settings)

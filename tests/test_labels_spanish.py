@@ -18,6 +18,7 @@ import attrs
 import pytest
 
 from ldn_compound import BatchResult, InputError, LabelFitError, Pharmacy, Prescription, calculate_batch
+from ldn_compound.directions import parse_sig
 from ldn_compound.loader import load_formula
 from ldn_compound.render import labels
 from ldn_compound.render.labels import render_labels
@@ -41,17 +42,24 @@ QUANTITIES = {
     "ldn-topical-cream": "30 g",
 }
 DOSES = {"ldn-oral-liquid": "4.5 mg", "ldn-sublingual-drops": "4.5 mg", "ldn-topical-cream": "0.25 mg"}
-ENGLISH = {
-    "ldn-capsules": "Take 1 capsule by mouth at bedtime",
-    "ldn-oral-liquid": "Take 4.5 mL by mouth at bedtime",
-    "ldn-sublingual-drops": "Place 9 drops under the tongue at bedtime",
-    "ldn-topical-cream": "Apply 1 click to the inner wrist at bedtime",
+#: The directions as sig codes, and the Spanish sentences the sig-code data renders from them.
+SIGS = {
+    "ldn-capsules": "1 cap po qhs",
+    "ldn-oral-liquid": "4.5 mL po qhs",
+    "ldn-sublingual-drops": "9 gtt sl qhs",
+    "ldn-topical-cream": "1 click top qhs",
 }
 SPANISH = {
-    "ldn-capsules": "Tome 1 cápsula por vía oral al acostarse",
-    "ldn-oral-liquid": "Tome 4.5 mL por vía oral al acostarse",
-    "ldn-sublingual-drops": "Coloque 9 gotas debajo de la lengua al acostarse",
-    "ldn-topical-cream": "Aplique 1 pulsación en la parte interna de la muñeca al acostarse",
+    "ldn-capsules": "Tome 1 cápsula por vía oral a la hora de acostarse",
+    "ldn-oral-liquid": "Tome 4.5 mL por vía oral a la hora de acostarse",
+    "ldn-sublingual-drops": "Coloque 9 gotas debajo de la lengua a la hora de acostarse",
+    "ldn-topical-cream": "Aplique 1 pulsación en la piel a la hora de acostarse",
+}
+#: Directions without an amount, for a titration schedule, and their Spanish.
+SCHEDULED = {"ldn-oral-liquid": "po qhs", "ldn-sublingual-drops": "sl qhs"}
+SPANISH_SCHEDULED = {
+    "ldn-oral-liquid": "Tome por vía oral a la hora de acostarse según el calendario de dosis",
+    "ldn-sublingual-drops": "Coloque debajo de la lengua a la hora de acostarse según el calendario de dosis",
 }
 FORMULAS = sorted(QUANTITIES)
 STOCKS = sorted(load_stocks())
@@ -101,20 +109,6 @@ ENGLISH_PHRASES = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def spanish_directions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Directions in Spanish as a sig code would give them (the sig codes are tested with the directions)."""
-    by_english = {ENGLISH[f]: SPANISH[f] for f in FORMULAS}
-    original = labels._directions
-
-    def directions(prescription: Prescription, words: Any) -> str:
-        if not words.english and prescription.directions in by_english:
-            return by_english[prescription.directions]
-        return original(prescription, words)
-
-    monkeypatch.setattr(labels, "_directions", directions)
-
-
 @functools.cache
 def batch(formula: str, **options: Any) -> BatchResult:
     if formula in DOSES:
@@ -122,12 +116,15 @@ def batch(formula: str, **options: Any) -> BatchResult:
     return calculate_batch(formula, quantity=QUANTITIES[formula], date=DATE, **options)
 
 
-def prescription(formula: str = "ldn-capsules", /, **changes: Any) -> Prescription:
+def prescription(formula: str = "ldn-capsules", /, *, sig: str | None = None, **changes: Any) -> Prescription:
+    """A prescription whose directions are the checked sig codes (``SIGS``, or ``sig``)."""
+    directions = parse_sig(sig or SIGS[formula])
     rx = Prescription(
         number="1234567",
         patient="Zoë Łukasiewicz-Núñez",
         prescriber="Dr Ana Ruiz",
-        directions=ENGLISH[formula],
+        directions=directions.text(),
+        sig=directions,
         refills=2,
         date_filled=dt.date(2026, 3, 2),
     )
@@ -161,39 +158,49 @@ def test_every_built_in_formula_prints_a_whole_spanish_label(formula: str, tmp_p
     assert ENGLISH_PHRASES.findall(text) == []
 
 
+#: The stocks too small for some whole patient labels (docs/labels.md): there a Spanish label, a few
+#: characters longer, may be refused where the English one fits.  On every other stock it fits.
+SMALL_STOCKS = {"roll-3x2in", "a4-2x7"}
+
+
 @needs_poppler
 @pytest.mark.parametrize("stock", STOCKS)
 @pytest.mark.parametrize("formula", FORMULAS)
-def test_spanish_labels_fit_every_stock_the_english_ones_fit(formula: str, stock: str, tmp_path: Path) -> None:
+def test_spanish_labels_on_every_stock_are_whole_or_refused(formula: str, stock: str, tmp_path: Path) -> None:
     rx = prescription(formula)
-    if formula in ("ldn-oral-liquid", "ldn-sublingual-drops"):
-        rx = attrs.evolve(rx, titration=parse_titration("1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg"))
-    options = {"prescriptions": [rx], "pharmacy": PHARMACY, "stock": stock}
+    if formula in SCHEDULED:
+        steps = parse_titration("1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg")
+        rx = prescription(formula, sig=SCHEDULED[formula], titration=steps)
+    out = tmp_path / "labels.pdf"
     try:
-        render(batch(formula), **options)
-    except LabelFitError:
-        with pytest.raises(LabelFitError):  # the fit check refuses it, never a cut or an overflow
-            render(batch(formula), language="es", **options)
+        render_labels(batch(formula), out, prescriptions=[rx], pharmacy=PHARMACY, stock=stock, language="es")
+    except LabelFitError as error:  # the fit check refuses it, naming what does not fit: nothing cut, no file
+        assert stock in SMALL_STOCKS, error
+        assert re.match(rf"^[\w -]+ must fit label stock {stock} ", str(error))
+        assert not out.exists()
         return
-    text = text_of(render(batch(formula), language="es", **options), tmp_path)
+    text = text_of(out.read_bytes(), tmp_path)
+    assert text.startswith(SPANISH_SCHEDULED[formula] if formula in SCHEDULED else SPANISH[formula])
     assert all(line in text for line in EXPECTED[formula])
     assert ENGLISH_PHRASES.findall(text) == []
 
 
-def test_the_spanish_label_fits_where_the_english_one_does_on_the_small_sheet() -> None:
-    # a4-2x7 (38.1 mm high) takes a whole capsule label in English: it must in Spanish too
-    render(batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="a4-2x7", language="es")
+def test_a_short_spanish_label_fits_the_small_sheet() -> None:
+    # a4-2x7 (38.1 mm high) takes a patient label whose directions and drug line take a line each
+    rx = prescription(sig="1 cap po qd")  # "Tome 1 cápsula por vía oral una vez al día"
+    pharmacy = Pharmacy(name="Riverside Compounding Pharmacy")
+    render(batch("ldn-capsules"), prescriptions=[rx], pharmacy=pharmacy, stock="a4-2x7", language="es")
 
 
 @needs_poppler
 def test_a_spanish_titration_schedule(tmp_path: Path) -> None:
-    rx = prescription(
-        "ldn-sublingual-drops", titration=parse_titration("1.5 mg for 7 days, 3 mg for 1 day, then 4.5 mg")
-    )
+    steps = parse_titration("1.5 mg for 7 days, 3 mg for 1 day, then 4.5 mg")
+    rx = prescription("ldn-sublingual-drops", sig="sl qhs", titration=steps)
     text = text_of(
         render(batch("ldn-sublingual-drops"), prescriptions=[rx], pharmacy=PHARMACY, language="es"), tmp_path
     )
     # 0.5 mg per drop: 3, 6 and 9 drops; the timed steps use 3 x 7 + 6 x 1 = 27 drops = 1.35 mL
+    assert text.startswith(SPANISH_SCHEDULED["ldn-sublingual-drops"])
     assert (
         "Calendario de dosis: 1.5 mg (3 gotas) una vez al día durante 7 días "
         "3 mg (6 gotas) una vez al día durante 1 día "
@@ -217,9 +224,12 @@ def test_english_schedule_rows_are_the_titration_plans_own_text() -> None:
 @needs_poppler
 def test_the_locale_sets_the_decimal_mark_and_the_dates_stay_words(tmp_path: Path) -> None:
     spain = Settings(label_locale="es_ES")
-    rx = prescription("ldn-oral-liquid", titration=parse_titration("1.5 mg for 7 days, then 4.5 mg"))
+    rx = prescription("ldn-oral-liquid", sig="po qhs", titration=parse_titration("1.5 mg for 7 days, then 4.5 mg"))
     data = render(batch("ldn-oral-liquid"), prescriptions=[rx], pharmacy=PHARMACY, language="es", settings=spain)
     text = text_of(data, tmp_path)
+    liquid = prescription("ldn-oral-liquid")
+    data = render(batch("ldn-oral-liquid"), prescriptions=[liquid], pharmacy=PHARMACY, language="es", settings=spain)
+    assert text_of(data, tmp_path).startswith("Tome 4,5 mL por vía oral")  # the directions too
     assert "1,5 mg (1,5 mL) una vez al día durante 7 días" in text
     assert "Los primeros 7 días usan 10,5 mL." in text
     assert "Deseche después del 5 abr 2026" in text
@@ -237,8 +247,8 @@ def test_english_labels_are_unchanged_by_the_language_option() -> None:
     assert render(batch("ldn-capsules"), language="en", **options) == render(batch("ldn-capsules"), **options)
 
 
-def test_free_text_directions_are_never_printed_in_spanish(tmp_path: Path) -> None:
-    rx = prescription(directions="Take one capsule at night with water")
+def test_directions_printed_unchecked_are_never_printed_in_spanish(tmp_path: Path) -> None:
+    rx = attrs.evolve(prescription(), directions="Take one capsule at night with water", sig=None)
     out = tmp_path / "labels.pdf"
     with pytest.raises(InputError, match=r"^directions must come from a sig code or a Directions value") as error:
         render_labels(batch("ldn-capsules"), out, prescriptions=[rx], pharmacy=PHARMACY, language="es")

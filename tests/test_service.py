@@ -98,7 +98,7 @@ def test_english_is_the_default_label_language_and_may_be_asked_for(tmp_path) ->
         ({"language": "fr", **RX, "directions": "x"}, "language", "unsupported-language"),
         ({"language": "es"}, "language", "language-without-patient-label"),
         (
-            {"language": "es", **RX, "directions": "Take 1 capsule by mouth"},
+            {"language": "es", **RX, "directions": "Take one at night", "directions_unchecked": "as prescribed"},
             "directions",
             "directions-not-translatable",
         ),
@@ -112,6 +112,23 @@ def test_label_language_rules(tmp_path, fields, field, code) -> None:
     with pytest.raises(RequestError) as caught:
         run_batch(request)
     assert (caught.value.field, caught.value.code) == (field, code)
+
+
+def test_a_spanish_label_from_sig_codes_or_english_directions_the_library_reads(tmp_path) -> None:
+    import io
+
+    import pypdf
+
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY + '[settings]\nlabel_locale = "es_ES"\n', encoding="utf-8")
+    common = {"formula": "ldn-oral-liquid", "quantity": "120 mL", "date": DAY, "labels": True, "language": "es"}
+    for directions in ({"sig": "4.5 mL po qhs"}, {"directions": "Take 4.5 mL by mouth at bedtime"}):
+        outcome = run_batch(BatchRequest(**common, **RX, **directions, pharmacy_config=str(config)))
+        assert outcome.labels is not None
+        text = " ".join(pypdf.PdfReader(io.BytesIO(outcome.labels)).pages[0].extract_text().split())
+        # the pharmacy's locale (es_ES) writes decimal commas, in the directions too
+        assert text.startswith("Tome 4,5 mL por vía oral a la hora de acostarse")
+        assert "Naltrexona HCl 1 mg/mL, líquido oral, preparado magistral" in text
 
 
 def test_the_pharmacy_configuration_settings_check_formulas_for_translations(tmp_path) -> None:

@@ -302,7 +302,7 @@ def _directions(prescription: Prescription, words: LabelWords) -> str:
     text, printed only on an English label.
     """
     if prescription.sig is not None:
-        return prescription.sig.text(words.language)
+        return prescription.sig.text(words.language, decimal=words.decimal)
     if words.english:
         return prescription.directions
     raise InputError(
