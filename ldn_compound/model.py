@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ldn_compound.exceptions import InputError
+from ldn_compound.i18n import N_
 from ldn_compound.substances import NALTREXONE_HCL, SaltForm, convert_basis
 from ldn_compound.units import (
     CONCENTRATION,
@@ -113,10 +114,10 @@ class DosageForm(enum.StrEnum):
     def display_name(self) -> str:
         """The dosage form as printed on records and labels."""
         return {
-            DosageForm.CAPSULES: "capsules",
-            DosageForm.ORAL_LIQUID: "oral liquid",
-            DosageForm.SUBLINGUAL_DROPS: "sublingual drops",
-            DosageForm.TOPICAL_CREAM: "topical cream",
+            DosageForm.CAPSULES: N_("capsules"),
+            DosageForm.ORAL_LIQUID: N_("oral liquid"),
+            DosageForm.SUBLINGUAL_DROPS: N_("sublingual drops"),
+            DosageForm.TOPICAL_CREAM: N_("topical cream"),
         }[self]
 
     @property
@@ -352,6 +353,8 @@ class MasterFormula:
     auxiliary_labels: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     source: str = ""
+    #: The formula's own translations of its label statements: language → English → translation.
+    translations: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
     @property
     def active(self) -> Component:
