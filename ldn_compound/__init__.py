@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ldn_compound._version import __version__
 from ldn_compound.batch import calculate_batch, parse_lot
 from ldn_compound.config import load_pharmacy_config, read_pharmacy_config
+from ldn_compound.directions import Directions, parse_directions, parse_sig
 from ldn_compound.exceptions import (
     AliquotError,
     CapsuleOverfillError,
@@ -34,10 +35,12 @@ from ldn_compound.exceptions import (
     LabelFitError,
     LabelStockFileError,
     LDNError,
+    MedicineNameError,
     PharmacyConfigError,
     Problem,
     QuantityError,
     RenderError,
+    SigCodeFileError,
 )
 from ldn_compound.loader import load_formula, load_formula_file, load_formulas
 from ldn_compound.model import (
@@ -57,6 +60,7 @@ from ldn_compound.model import (
     Ingredient,
     Lot,
     MasterFormula,
+    MedicineStatus,
     Override,
     Pharmacy,
     PowderSource,
@@ -64,6 +68,8 @@ from ldn_compound.model import (
     Prescription,
     QualityCheck,
     Reference,
+    ScreenedMedicine,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
@@ -71,7 +77,9 @@ from ldn_compound.model import (
     TabletSource,
     TitrationStep,
     TopicalSpec,
+    Weighing,
 )
+from ldn_compound.safety import OpioidListError, find_opioids, load_opioid_list, screen_medicines
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
 from ldn_compound.titration import TitrationPlan, TitrationRow, parse_titration, titration_plan
@@ -120,6 +128,7 @@ __all__ = [
     "Component",
     "DataFileError",
     "DimensionError",
+    "Directions",
     "DosageForm",
     "DoseLimitError",
     "DropsSpec",
@@ -133,6 +142,9 @@ __all__ = [
     "LabelStockFileError",
     "Lot",
     "MasterFormula",
+    "MedicineNameError",
+    "MedicineStatus",
+    "OpioidListError",
     "Override",
     "Pharmacy",
     "PharmacyConfigError",
@@ -146,7 +158,10 @@ __all__ = [
     "Reference",
     "RenderError",
     "SaltForm",
+    "ScreenedMedicine",
+    "Screening",
     "Settings",
+    "SigCodeFileError",
     "StabilityEvidence",
     "Step",
     "Strength",
@@ -156,22 +171,28 @@ __all__ = [
     "TitrationRow",
     "TitrationStep",
     "TopicalSpec",
+    "Weighing",
     "__version__",
     "calculate_batch",
     "convert_basis",
+    "find_opioids",
     "format_amount",
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "load_opioid_list",
     "load_pharmacy_config",
+    "parse_directions",
     "parse_lot",
     "parse_quantity",
+    "parse_sig",
     "parse_titration",
     "read_pharmacy_config",
     "render_batch_record",
     "render_label_sheet",
     "render_labels",
     "render_master_formula",
+    "screen_medicines",
     "titration_plan",
     "ureg",
 ]

@@ -24,9 +24,9 @@ import attrs
 
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use
+from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.exceptions import (
     AliquotError,
-    CoMedicationError,
     DimensionError,
     DoseLimitError,
     InputError,
@@ -47,14 +47,18 @@ from ldn_compound.model import (
     MasterFormula,
     Override,
     PowderSource,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
     TabletSource,
+    TitrationStep,
+    Weighing,
 )
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
-from ldn_compound.substances import NALTREXONE_HCL, salt_form
+from ldn_compound.substances import NALTREXONE_HCL, salt_form, substance
+from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -67,7 +71,13 @@ from ldn_compound.units import (
     round_to_step,
     to_decimal,
 )
-from ldn_compound.weighing import solution_plan, trituration_plan
+from ldn_compound.weighing import (
+    batch_weighings,
+    measured_volume,
+    procedure_steps,
+    solution_plan,
+    trituration_plan,
+)
 
 __all__ = ["calculate_batch", "parse_lot"]
 
@@ -310,18 +320,32 @@ class _Work:
         self.warnings.append(BatchWarning(code, message))
 
 
-def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None) -> None:
+def _check_dose(
+    work: _Work,
+    dose: Strength | None,
+    settings: Settings,
+    high_dose_reason: str | None,
+    *,
+    field: str = "dose",
+    shown: str | None = None,
+) -> None:
+    """Hold a dose to the limits: warn above the usual, refuse above the maximum without a reason.
+
+    ``field`` names where the dose came from (``"dose"`` or ``"directions"``); ``shown``
+    is how the dose is printed (default: the dose with its basis).
+    """
     if dose is None:
         return
     hcl = dose.to_basis(NALTREXONE_HCL).amount
-    shown = dose.describe(significant=6)
+    shown = shown or dose.describe(significant=6)
     if hcl > settings.dose_limit:
         if not high_dose_reason or not high_dose_reason.strip():
             raise DoseLimitError(
-                "dose",
+                field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
-                "unless overridden with a reason",
+                + ("" if field == "dose" else f"but they give {shown}, ")
+                + "unless overridden with a reason",
             )
         work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
         work.warn(
@@ -336,20 +360,37 @@ def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dos
         )
 
 
-def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
-    opioids = find_opioids(medicines)
-    if not opioids:
-        return
-    names = ", ".join(opioids)
-    if not reason or not reason.strip():
-        raise CoMedicationError(
-            "other medicines",
-            names,
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(override only with a documented reason)",
-        )
-    work.overrides.append(Override("opioid-co-medication", reason.strip()))
-    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+def _check_medicines(
+    work: _Work,
+    medicines: Iterable[str],
+    reason: str | None,
+    unclear_reason: str | None,
+    settings: Settings,
+) -> Screening:
+    screening = screen_medicines(
+        medicines, co_medication_reason=reason, unclear_medicine_reason=unclear_reason, settings=settings
+    )
+    for override in screening.overrides:
+        work.overrides.append(override)
+        if override.code == "opioid-co-medication":
+            names = ", ".join(screening.opioids)
+            work.warn(override.code, f"opioid co-medication ({names}) overridden: {override.reason}")
+        else:
+            names = ", ".join(m.describe() for m in screening.unclear)
+            work.warn(override.code, f"medicine name not recognised exactly ({names}) accepted: {override.reason}")
+    for note in screening.notes:
+        work.warn("co-medication-note", note)
+    return screening
+
+
+def _stock_limit(line: Ingredient, settings: Settings) -> tuple[Quantity, str]:
+    """The strongest stock solution of ``line``'s substance, and why."""
+    data = substance(line.id)
+    if data.solubility is None:
+        return settings.max_stock_concentration, "the site's limit for a substance of unknown solubility"
+    limit: Quantity = data.solubility * settings.stock_solubility_fraction
+    share = format_number(settings.stock_solubility_fraction * 100)
+    return limit, f"{share} % of its solubility in water, {format_amount(data.solubility)} ({data.source})"
 
 
 def _plan_aliquots(
@@ -363,11 +404,14 @@ def _plan_aliquots(
     made: Quantity,
     readability: Quantity,
     settings: Settings,
+    aqueous_phase: str = "",
 ) -> list[Ingredient]:
     """Give every weighed line below the minimum weight an aliquot plan (the active first).
 
     Solids in capsules and creams are triturated with the filler or base; those in
-    liquids are dissolved in the vehicle.  Each plan takes from what the earlier ones
+    liquids are dissolved in the vehicle, and in a cream whose formula names an
+    ``aqueous_phase`` in that (a stock solution whose aliquot fits in it), else
+    triturated in the base with a warning.  Liquids are measured, never triturated.  Each plan takes from what the earlier ones
     left: the diluent still to add, or the volume still free (after the liquids
     measured by volume).  The active is planned from the exact amount needed, not
     the amount rounded for direct weighing, so the aliquot holds the dose.
@@ -377,6 +421,9 @@ def _plan_aliquots(
     vehicle = next((line for line in lines if line.qs), None)
     measured: Quantity = sum((line.amount for line in lines if line.measure == "measure"), Q_(Decimal(0), "mL"))
     free_volume: Quantity = made - measured if liquid else Q_(Decimal(0), "mL")
+    aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
+    if aqueous is not None and not liquid:
+        free_volume = aqueous.amount if aqueous.measure == "measure" else Q_(Decimal(0), "mL")
     diluent_left = None if diluent_index is None else lines[diluent_index].amount
     out = list(lines)
     for index, line in enumerate(lines):
@@ -391,24 +438,42 @@ def _plan_aliquots(
         is_active = line.role == "active"
         what = "the active" if is_active else line.name
         needed = active_exact if is_active else line.amount
-        if liquid:
-            if is_active and isinstance(source, TabletSource):
-                raise AliquotError(
-                    "aliquot",
-                    format_amount(needed),
-                    "not be a stock 'solution' of crushed tablets: the tablet excipients do not dissolve; "
-                    "make a larger batch, use a finer balance, or use naltrexone HCl powder",
-                )
-            plan = solution_plan(
-                needed,
-                minimum,
-                vehicle.name if vehicle else "the vehicle",
-                what=what,
-                final_volume=free_volume,
-                max_concentration=settings.max_stock_concentration,
-                resolution=settings.liquid_resolution,
-                readability=readability,
+        solvent = vehicle if liquid else aqueous
+        in_solution = solvent is not None and not (is_active and isinstance(source, TabletSource))
+        if liquid and not in_solution:
+            raise AliquotError(
+                "aliquot",
+                format_amount(needed),
+                "not be a stock 'solution' of crushed tablets: the tablet excipients do not dissolve; "
+                "make a larger batch, use a finer balance, or use naltrexone HCl powder",
             )
+        plan: AliquotPlan | None = None
+        if in_solution:
+            assert solvent is not None
+            limit, reason = _stock_limit(line, settings)
+            try:
+                plan = solution_plan(
+                    needed,
+                    minimum,
+                    solvent.name,
+                    what=what,
+                    final_volume=free_volume,
+                    max_concentration=limit,
+                    flasks=settings.volumetric_flasks,
+                    pipettes=settings.volumetric_pipettes,
+                    pipette_resolution=settings.pipette_resolution,
+                    readability=readability,
+                    limit_reason=reason,
+                )
+            except AliquotError as error:
+                if liquid:
+                    raise
+                work.warn(
+                    "aliquot-in-base",
+                    f"{line.name} is triturated in the "
+                    f"{lines[diluent_index].name if diluent_index is not None else 'base'}: it cannot {error.rule}",
+                )
+        if plan is not None:
             free_volume = free_volume - plan.take
         else:
             if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
@@ -444,17 +509,118 @@ def _plan_aliquots(
                 planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
             )
         out[index] = planned
+        if plan.method == "solution":
+            limit, reason = _stock_limit(line, settings)
+            taken = f"take {format_amount(plan.take)} with a {plan.equipment[1]}"
+            made_up = (
+                f"make up to {format_amount(plan.dilute_to)} in a {plan.equipment[0]} "
+                f"(at most {format_amount(limit)}: {reason})"
+            )
+        else:
+            taken = f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)})"
+            made_up = f"dilute to {format_amount(plan.dilute_to)}"
         work.step(
             "Aliquot",
             f"{line.name}: {_amount(needed)} is below the minimum weight {format_amount(minimum)}: "
-            f"weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
-            f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)}), "
-            f"which holds {format_amount(plan.holds)}",
+            f"weigh {format_amount(plan.weigh)}, {made_up}, {taken}, which holds {format_amount(plan.holds)}",
         )
     return out
 
 
 # ---------------------------------------------------------------------------
+def _read_titration(titration: str | Sequence[TitrationStep] | None) -> tuple[TitrationStep, ...]:
+    if titration is None:
+        return ()
+    if isinstance(titration, str):
+        return parse_titration(titration)
+    steps = tuple(titration)
+    if not all(isinstance(step, TitrationStep) for step in steps):
+        raise InputError("titration", titration, "be text or TitrationStep values")
+    return steps
+
+
+#: Directions faults that ``directions_unchecked`` (a reason) lets through: text not read, or no dose stated.
+_UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
+
+
+def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
+    """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
+
+    Directions that cannot be read, or that state no dose, go ahead only with
+    ``directions_unchecked`` (a reason), which is recorded as an override.
+    """
+    formula, settings, steps = inputs.formula, inputs.settings, inputs.titration
+    topical = formula.topical
+    dosing = Dosing(
+        form=inputs.form,
+        strength=inputs.strength,
+        drops_per_ml=inputs.drops_per_ml,
+        click_volume=None if topical is None else topical.click_volume,
+        density=None if topical is None else topical.density,
+        graduation=settings.syringe_graduation,
+    )
+    directions, reason = inputs.directions, inputs.directions_unchecked or ""
+    dose = None if inputs.dose is None else inputs.dose.amount
+    read: Directions | None = None
+    if directions is not None:
+        try:
+            read = read_directions(directions, settings=settings)
+            if read.amount is None and dose is None and not (steps or read.titration):
+                check_prescribed(dosing, directions=read, dose=None, quantity=inputs.quantity)  # raises: no dose
+        except InputError as error:
+            if not reason or error.code not in _UNCHECKABLE:
+                raise
+            read = None
+            work.overrides.append(Override("directions-unchecked", reason))
+            work.warn(
+                "directions-unchecked",
+                f"directions {str(directions)!r} were not checked ({error.code}); overridden: {reason}",
+            )
+        else:
+            if reason:
+                raise InputError(
+                    "directions unchecked",
+                    reason,
+                    "be given only for directions that cannot be read or state no dose (these can be checked)",
+                    code="override-without-check",
+                )
+    prescribed = check_prescribed(
+        dosing, directions=read, dose=dose, titration=steps, dispensed=inputs.dispensed, quantity=inputs.quantity
+    )
+    for note in prescribed.notes:
+        work.step("Directions", note)
+    work.warnings.extend(prescribed.warnings)
+    if prescribed.directions is not None:
+        work.step("Directions", prescribed.directions.text())
+        if prescribed.directions.per_day is None and prescribed.dose is not None:
+            work.warn(
+                "daily-dose-unchecked",
+                f"the directions ({prescribed.directions.timing.en}) state no number of doses a day: "
+                "only the dose per administration was checked",
+            )
+    daily, per_dose = prescribed.daily_dose, prescribed.dose
+    if daily is not None and per_dose is not None and daily != per_dose and prescribed.directions is not None:
+        timing = prescribed.directions.timing.en
+        work.step("Daily dose", f"{per_dose.describe(significant=6)} {timing} = {daily.describe(significant=6)} a day")
+    return prescribed
+
+
+def _days_supply(prescribed: Prescribed, bud: BeyondUse) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
+    """The days' supply as a trace step, and a warning when it outlasts the beyond-use date."""
+    days = prescribed.days_supply
+    if days is None:
+        return (), ()
+    step = Step("Days' supply", f"{days} day{'s' if days != 1 else ''}")
+    if days <= bud.days:
+        return (step,), ()
+    warning = BatchWarning(
+        "days-supply-beyond-bud",
+        f"the quantity lasts {days} days on these directions, longer than the {bud.days}-day beyond-use date "
+        f"({bud.date.isoformat()}): the patient would use it after that date; dispense less",
+    )
+    return (step,), (warning,)
+
+
 # The stages of a batch.  Each reads what the earlier ones made and returns a
 # frozen value; :func:`calculate_batch` runs them in order.
 
@@ -479,9 +645,14 @@ class BatchInputs:
     bulk_density: Quantity | None = None
     drops_per_ml: Decimal | None = None  # sublingual drops only
     dose: Strength | None = None  # one administration, as given
+    directions: Directions | str | None = None  # as given: a value, sig codes or English
+    directions_unchecked: str | None = None  # the reason to go ahead with directions that cannot be checked
+    titration: tuple[TitrationStep, ...] = ()
+    dispensed: Quantity | None = None  # given to the patient; None: the batch
     high_dose_reason: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     lot_number: str | None = None
 
     @property
@@ -499,11 +670,18 @@ class BatchInputs:
 
 @attrs.frozen
 class Checks:
-    """The dose and co-medication checks: the dose checked, and what they warned and overrode."""
+    """The dose and co-medication checks: the dose checked, and what they warned and overrode.
+
+    ``prescribed`` holds what the directions, dose, titration and dispensed quantity say
+    together (:class:`~ldn_compound.directions.Prescribed`).
+    """
 
     dose: Strength | None
     warnings: tuple[BatchWarning, ...] = ()
     overrides: tuple[Override, ...] = ()
+    prescribed: Prescribed | None = None  # the directions, daily dose, dispensed quantity and days' supply
+    steps: tuple[Step, ...] = ()
+    screening: Screening = attrs.field(factory=Screening)
 
 
 @attrs.frozen
@@ -533,6 +711,8 @@ class Weighings:
 
     lines: tuple[Ingredient, ...]
     aliquot: AliquotPlan | None
+    weighings: tuple[Weighing, ...] = ()  # every weighing and measurement, in the order it is done
+    equipment: tuple[str, ...] = ()  # measuring equipment the weighings need beyond the formula's list
     steps: tuple[Step, ...] = ()
     warnings: tuple[BatchWarning, ...] = ()
 
@@ -578,9 +758,14 @@ def read_inputs(
     bulk_density: object = None,
     drops_per_ml: object = None,
     dose: object = None,
+    directions: Directions | str | None = None,
+    directions_unchecked: str | None = None,
+    titration: str | Sequence[TitrationStep] | None = None,
+    dispense: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings,
@@ -605,6 +790,29 @@ def read_inputs(
             raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
     if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
         raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
+    steps = _read_titration(titration)
+    if steps and form not in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
+        raise InputError(
+            "titration", form.value, "be for an oral liquid or sublingual drops (a dose measured by the patient)"
+        )
+    reason = None if directions_unchecked is None else directions_unchecked.strip()
+    if directions_unchecked is not None and not reason:
+        raise InputError("directions unchecked", directions_unchecked, "give the reason", code="reason-missing")
+    if reason and directions is None:
+        raise InputError("directions unchecked", reason, "go with directions", code="override-without-check")
+    dispensed: Quantity | None = None
+    if dispense is not None:
+        try:
+            dispensed = forms.for_dosage_form(form).read_quantity(dispense, settings)
+        except InputError as error:
+            raise InputError("dispensed quantity", dispense, error.rule, code=error.code) from None
+        if dispensed > qty:
+            raise InputError(
+                "dispensed quantity",
+                dispense,
+                f"be at most the batch, {format_amount(qty)}",
+                code="dispense-above-batch",
+            )
     return BatchInputs(
         formula=formula,
         strength=strength_obj,
@@ -624,9 +832,14 @@ def read_inputs(
         else parse_quantity(bulk_density, "bulk density", CONCENTRATION),
         drops_per_ml=per_ml,
         dose=given_dose,
+        directions=directions,
+        directions_unchecked=reason,
+        titration=steps,
+        dispensed=dispensed,
         high_dose_reason=high_dose_reason,
-        other_medicines=tuple(other_medicines),
+        other_medicines=(other_medicines,) if isinstance(other_medicines, str) else tuple(other_medicines),
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         lot_number=lot_number,
     )
 
@@ -651,21 +864,32 @@ def _request_steps(inputs: BatchInputs) -> tuple[Step, ...]:
 def check_batch(inputs: BatchInputs) -> Checks:
     """The dose and co-medication checks (before any arithmetic: a refused batch gets none).
 
-    For capsules one capsule is the smallest dose; a larger ``dose`` (several
-    capsules) is checked instead when given.
+    The directions, ``dose`` and titration are read and checked against each other and
+    the batch (:func:`~ldn_compound.directions.check_prescribed`); the dose per
+    administration and, where the directions give one, the daily dose are held to the
+    dose limits.  For capsules without directions or a dose, one capsule is the dose.
     """
     work = _Work()
-    strength = inputs.strength
-    if inputs.form is DosageForm.CAPSULES:
-        one = strength.to_basis(NALTREXONE_HCL).amount
-        given = inputs.dose
-        larger = given is not None and given.to_basis(NALTREXONE_HCL).amount > one
-        dose: Strength | None = given if larger else strength
+    prescribed = _check_prescribed(work, inputs)
+    dose, daily = prescribed.dose, prescribed.daily_dose
+    settings, reason, field = inputs.settings, inputs.high_dose_reason, prescribed.dose_field
+    if daily is not None and dose is not None and daily != dose and prescribed.directions is not None:
+        every = f"{dose.describe(significant=6)} {prescribed.directions.timing.en}"
+        shown = f"{daily.describe(significant=6)} a day ({every})"
+        _check_dose(work, daily, settings, reason, field=field, shown=shown)
     else:
-        dose = inputs.dose
-    _check_dose(work, dose, inputs.settings, inputs.high_dose_reason)
-    _check_medicines(work, list(inputs.other_medicines), inputs.co_medication_reason)
-    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides))
+        _check_dose(work, dose, settings, reason, field=field)
+    screening = _check_medicines(
+        work, inputs.other_medicines, inputs.co_medication_reason, inputs.unclear_medicine_reason, inputs.settings
+    )
+    return Checks(
+        dose=dose,
+        warnings=tuple(work.warnings),
+        overrides=tuple(work.overrides),
+        prescribed=prescribed,
+        steps=tuple(work.steps),
+        screening=screening,
+    )
 
 
 def active_amount(inputs: BatchInputs) -> Active:
@@ -707,10 +931,15 @@ def active_amount(inputs: BatchInputs) -> Active:
             f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
             f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
         )
-        if form is not DosageForm.CAPSULES:
+        if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
             work.warn(
                 "tablet-excipients",
                 "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'",
+            )
+        elif form is DosageForm.TOPICAL_CREAM:
+            work.warn(
+                "tablet-excipients-in-cream",
+                "the tablet excipients do not dissolve: mill the cream until no particles are felt",
             )
         basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
     else:
@@ -756,6 +985,19 @@ def active_amount(inputs: BatchInputs) -> Active:
         steps=tuple(work.steps),
         warnings=tuple(work.warnings),
     )
+
+
+def _volume_of(mass: Quantity, density: Quantity) -> Quantity:
+    return Q_(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
+
+
+def _mass_of(component: str, amount: Quantity) -> Quantity:
+    """A weighed amount, or a measured liquid's mass by its density (for the q.s. of a cream)."""
+    if amount.dimensionality == MASS.dimensionality:
+        return amount
+    density = substance(component).density
+    assert density is not None  # only liquids with a density are measured in a cream
+    return Q_(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
 
 
 def _lot_of(inputs: BatchInputs, component: str) -> Lot | None:
@@ -836,15 +1078,32 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
         else:
             total, measure = inputs.arithmetic.excipient(component.amount, made)
             theory, _ = inputs.arithmetic.excipient(component.amount, qty)
+            matter = substance(component.id)
+            by_volume = measure == "weigh" and matter.liquid and matter.density is not None
+            mass = total
+            if by_volume:  # a liquid is measured by volume, never weighed into a trituration
+                assert matter.density is not None
+                measure, total, theory = (
+                    "measure",
+                    _volume_of(total, matter.density),
+                    _volume_of(theory, matter.density),
+                )
             if measure == "weigh":
                 amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
             elif measure == "measure":
-                step = magnitude(settings.liquid_resolution, "mL")
-                amount = Q_(round_to_step(magnitude(total, "mL"), step), "mL")
-                line_theory = Q_(round_to_step(magnitude(theory, "mL"), step), "mL")
+                amount = measured_volume(total, settings.liquid_resolution, settings.pipette_resolution)[0]
+                line_theory = measured_volume(theory, settings.liquid_resolution, settings.pipette_resolution)[0]
             else:
                 amount, line_theory = total, theory
-            if measure != "q.s.":
+            if by_volume:
+                assert matter.density is not None
+                work.step(
+                    component.name,
+                    f"{component.amount.describe()} × {format_amount(made)} {_eq(mass)}; a liquid, measured by "
+                    f"volume: ÷ {format_amount(matter.density, unit='g/mL')} ({matter.source}) {_eq(total)} "
+                    f"→ {format_amount(amount)}",
+                )
+            elif measure != "q.s.":
                 work.step(
                     component.name,
                     f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}",
@@ -868,8 +1127,12 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
 
     if qs_index is not None:
         base = lines[qs_index]
-        others = sum((line.amount for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
-        others_theory = sum((line.theoretical for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
+        others = sum(
+            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        )
+        others_theory = sum(
+            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        )
         base_amount = inputs.weigh_round(made - others)
         base_theory = inputs.weigh_round(qty - others_theory)
         if base_amount.magnitude <= 0:
@@ -913,9 +1176,33 @@ def plan_weighings(inputs: BatchInputs, active: Active, composition: Excipients)
         made=inputs.made,
         readability=scale.readability,
         settings=inputs.settings,
+        aqueous_phase=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
     )
+    settings = inputs.settings
+    diluent = next((line.id for line in lines if line.role in {"filler", "base"}), None)
+    vehicle = next((line.id for line in lines if line.qs), None)
+    aqueous = inputs.formula.topical.aqueous_phase if inputs.formula.topical else ""
+    weighings = batch_weighings(
+        lines,
+        readability=scale.readability,
+        diluent=diluent,
+        vehicle=aqueous or vehicle,
+        resolution=settings.liquid_resolution,
+        pipette_resolution=settings.pipette_resolution,
+    )
+    listed = " ".join(inputs.formula.equipment).lower()
+    equipment: list[str] = []
+    for weighing in weighings:
+        name = weighing.instrument
+        if name not in {"balance", "calibrated container"} and name.lower() not in listed and name not in equipment:
+            equipment.append(name)
     return Weighings(
-        lines=tuple(lines), aliquot=lines[0].aliquot, steps=tuple(work.steps), warnings=tuple(work.warnings)
+        lines=tuple(lines),
+        aliquot=lines[0].aliquot,
+        weighings=weighings,
+        equipment=tuple(equipment),
+        steps=tuple(work.steps),
+        warnings=tuple(work.warnings),
     )
 
 
@@ -1003,6 +1290,8 @@ def assemble(
 ) -> BatchResult:
     """The batch result: the stages' values, their trace and warnings in the order they arose."""
     settings, theoretical_yield = inputs.settings, units.theoretical_yield
+    prescribed = checks.prescribed
+    supply_steps, supply_warnings = ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use)
     result = BatchResult(
         formula=inputs.formula,
         strength=inputs.strength,
@@ -1014,8 +1303,15 @@ def assemble(
         balance=inputs.balance,
         source=inputs.source,
         overage=inputs.overage,
-        warnings=checks.warnings + active.warnings + weighings.warnings + when.warnings,
-        trace=_request_steps(inputs) + active.steps + composition.steps + weighings.steps + units.steps + when.steps,
+        warnings=checks.warnings + active.warnings + weighings.warnings + when.warnings + supply_warnings,
+        trace=_request_steps(inputs)
+        + checks.steps
+        + active.steps
+        + composition.steps
+        + weighings.steps
+        + units.steps
+        + when.steps
+        + supply_steps,
         lots=inputs.lots,
         aliquot=weighings.aliquot,
         capsule=composition.capsule,
@@ -1028,7 +1324,23 @@ def assemble(
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
+        directions=None if prescribed is None else prescribed.directions,
+        daily_dose=None if prescribed is None else prescribed.daily_dose,
+        dispensed=inputs.dispensed,
+        days_supply=None if prescribed is None else prescribed.days_supply,
+        screening=checks.screening,
+        weighings=weighings.weighings,
+        equipment=weighings.equipment,
+        procedure=procedure_steps(
+            inputs.formula.procedure,
+            weighings.weighings,
+            weighings.lines,
+            dissolve_in=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
+        ),
     )
+    steps = inputs.titration or (() if result.directions is None else result.directions.titration)
+    if steps:  # every step measurable, within the limits, in the quantity given and ended by the BUD
+        titration_plan(result, steps, quantity=inputs.dispensed, settings=settings)
     if inputs.lot_number is None:
         result = attrs.evolve(result, lot_number=_default_lot_number(inputs, result))
     return result
@@ -1056,9 +1368,14 @@ def calculate_batch(
     bulk_density: object = None,
     drops_per_ml: object = None,
     dose: object = None,
+    directions: Directions | str | None = None,
+    directions_unchecked: str | None = None,
+    titration: str | Sequence[TitrationStep] | None = None,
+    dispense: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings | None = None,
@@ -1073,9 +1390,31 @@ def calculate_batch(
     ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
     ``residual_solvent``) are given in percent: ``potency=97.71``.
     ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
-    average weight.  ``dose`` (one administration) is checked against the dose
-    limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
-    for 3 capsules of 4.5 mg at bedtime) is checked.
+    average weight.
+
+    ``directions`` are the directions for use: a
+    :class:`~ldn_compound.directions.Directions`, or text read as English when it starts with
+    a verb the vocabulary knows (``"Take 3 capsules by mouth at bedtime"``) and
+    as sig codes otherwise (``"3 cap po qhs"``).  ``dose`` is the dose per
+    administration (a mass in the strength's basis), ``titration`` a schedule
+    (text or :class:`~ldn_compound.model.TitrationStep` values; liquids and drops) and
+    ``dispense`` the quantity given to the patient (default: the batch).  Before
+    any arithmetic they are checked against each other (where two state a dose,
+    it is the same: code ``dose-disagreement``), for what the patient can measure
+    (whole capsules, never below one; whole drops; the syringe's graduation;
+    whole clicks), and the dose per administration and the daily dose are held to
+    the dose limits (above ``Settings.dose_limit`` only with ``high_dose_reason``).
+    Without directions or a dose, a capsule's strength is its dose.  A dispensed
+    quantity below one dose is refused; a days' supply beyond the beyond-use date
+    is a warning (``days-supply-beyond-bud``).  ``directions_unchecked`` (a
+    reason) lets directions that cannot be read, or that state no dose, through
+    unchecked, recorded as an override.
+    ``other_medicines`` (the patient's other medicines: names as written,
+    ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
+    screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
+    opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
+    name close to an opioid's raises MedicineNameError unless
+    ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
     the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
     same inputs always get the same lot.
@@ -1091,7 +1430,7 @@ def calculate_batch(
     from ldn_compound.loader import load_formula
 
     if not isinstance(formula, MasterFormula):
-        formula = load_formula(formula, dirs=formula_dirs)
+        formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     inputs = read_inputs(
         formula,
         quantity=quantity,
@@ -1113,9 +1452,14 @@ def calculate_batch(
         bulk_density=bulk_density,
         drops_per_ml=drops_per_ml,
         dose=dose,
+        directions=directions,
+        directions_unchecked=directions_unchecked,
+        titration=titration,
+        dispense=dispense,
         high_dose_reason=high_dose_reason,
         other_medicines=other_medicines,
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         stability=stability,
         lot_number=lot_number,
         settings=settings or default_settings(),

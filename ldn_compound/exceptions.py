@@ -25,10 +25,12 @@ __all__ = [
     "LDNError",
     "LabelFitError",
     "LabelStockFileError",
+    "MedicineNameError",
     "PharmacyConfigError",
     "Problem",
     "QuantityError",
     "RenderError",
+    "SigCodeFileError",
 ]
 
 
@@ -103,6 +105,19 @@ class CoMedicationError(InputError):
     code = "opioid-co-medication"
 
 
+class MedicineNameError(InputError):
+    """A medicine name close to an opioid's but not it (``"oxycodon"``), without a reason to accept it.
+
+    ``suggestions`` holds the listed names it is close to (the did-you-mean).
+    """
+
+    code = "medicine-name-unclear"
+
+    def __init__(self, field: str, value: object, rule: str, suggestions: Sequence[str]) -> None:
+        self.suggestions = tuple(suggestions)
+        super().__init__(field, value, rule)
+
+
 class FormulaNotFoundError(LDNError, LookupError):
     """A formula id that is neither built in nor in the given directories."""
 
@@ -173,6 +188,14 @@ class LabelStockFileError(DataFileError):
     code = "invalid-label-stock-file"
 
     kind = "label stock file"
+
+
+class SigCodeFileError(DataFileError):
+    """A sig code file (the built-in one or a pharmacy's own) that cannot be read or is not valid."""
+
+    code = "invalid-sig-code-file"
+
+    kind = "sig code file"
 
 
 class RenderError(LDNError, ValueError):

@@ -21,6 +21,7 @@ from ldn_compound.model import (
     Ingredient,
     MasterFormula,
     PowderSource,
+    Screening,
 )
 from ldn_compound.units import Quantity, format_amount, format_number, is_quantity
 
@@ -89,6 +90,44 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
     }
 
 
+def _directions(result: BatchResult) -> dict[str, Any] | None:
+    """The checked directions: the sentence printed and its parts."""
+    directions = result.directions
+    if directions is None:
+        return None
+    return {
+        "text": directions.text(),
+        "amount": _q(directions.quantity),
+        "route": directions.route.key,
+        "site": None if directions.site is None else directions.site.key,
+        "timing": directions.timing.key,
+        "per_day": directions.per_day,
+        "titration": [{"dose": _q(step.dose), "days": step.days} for step in directions.titration],
+    }
+
+
+def _screening(screening: Screening) -> dict[str, Any]:
+    return {
+        "result": screening.result,
+        "summary": screening.summary(),
+        "medicines": [
+            {
+                "given": m.given,
+                "status": m.status.value,
+                "ingredients": list(m.ingredients),
+                "matched": list(m.matched),
+                "suggestions": list(m.suggestions),
+                "note": m.note or None,
+            }
+            for m in screening.medicines
+        ],
+        "opioids": list(screening.opioids),
+        "notes": list(screening.notes),
+        "overrides": [{"code": o.code, "reason": o.reason} for o in screening.overrides],
+        "list_version": screening.list_version or None,
+    }
+
+
 def _body(result: BatchResult) -> dict[str, Any]:
     formula = result.formula
     source = result.source
@@ -145,6 +184,12 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "dose": None if result.dose is None else {"amount": _q(result.dose.amount), "basis": result.dose.basis.id},
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
+        "directions": _directions(result),
+        "daily_dose": None
+        if result.daily_dose is None
+        else {"amount": format_amount(result.daily_dose.amount, significant=6), "basis": result.daily_dose.basis.id},
+        "dispensed": _q(result.dispensed),
+        "days_supply": result.days_supply,
         "theoretical_yield": _q(result.theoretical_yield),
         "yield_range": None
         if result.yield_range is None
@@ -158,7 +203,24 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "overrides": [{"code": o.code, "reason": o.reason} for o in result.overrides],
+        "screening": _screening(result.screening),
         "trace": [{"step": s.title, "text": s.text} for s in result.trace],
+        "weighings": [
+            {
+                "what": w.what,
+                "line": w.line,
+                "amount": _q(w.amount),
+                "instrument": w.instrument,
+                "rule": w.rule,
+                "purpose": w.purpose,
+                "into_batch": w.into_batch,
+                "holds": {line: _q(amount) for line, amount in w.holds},
+                "aliquot": w.aliquot,
+            }
+            for w in result.weighings
+        ],
+        "equipment": list(result.equipment),
+        "procedure": list(result.procedure),
     }
 
 
@@ -260,6 +322,8 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
         "references": [{"citation": r.citation, "supports": r.supports} for r in formula.references],
         "source": formula.source,
     }
+    if formula.translations:  # a pharmacy formula's own translations of its label statements
+        data["translations"] = {language: dict(table) for language, table in sorted(formula.translations.items())}
     if reference is not None:
         batch = batch_to_dict(reference)
         data["reference_batch"] = {

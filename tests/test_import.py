@@ -29,6 +29,18 @@ def test_public_names():
         "FormulaFileError",
         "FormulaNotFoundError",
         "__version__",
+        "Directions",
+        "parse_directions",
+        "parse_sig",
+        "screen_medicines",
+        "find_opioids",
+        "load_opioid_list",
+        "Screening",
+        "ScreenedMedicine",
+        "MedicineStatus",
+        "MedicineNameError",
+        "OpioidListError",
+        "CoMedicationError",
     }
 
 

@@ -35,6 +35,7 @@ from ldn_compound import (
     Component,
     DataFileError,
     DimensionError,
+    Directions,
     DosageForm,
     DoseLimitError,
     DropsSpec,
@@ -48,6 +49,9 @@ from ldn_compound import (
     LDNError,
     Lot,
     MasterFormula,
+    MedicineNameError,
+    MedicineStatus,
+    OpioidListError,
     Override,
     Pharmacy,
     PharmacyConfigError,
@@ -61,7 +65,10 @@ from ldn_compound import (
     Reference,
     RenderError,
     SaltForm,
+    ScreenedMedicine,
+    Screening,
     Settings,
+    SigCodeFileError,
     StabilityEvidence,
     Step,
     Strength,
@@ -71,22 +78,28 @@ from ldn_compound import (
     TitrationRow,
     TitrationStep,
     TopicalSpec,
+    Weighing,
     __version__,
     calculate_batch,
     convert_basis,
+    find_opioids,
     format_amount,
     load_formula,
     load_formula_file,
     load_formulas,
+    load_opioid_list,
     load_pharmacy_config,
+    parse_directions,
     parse_lot,
     parse_quantity,
+    parse_sig,
     parse_titration,
     read_pharmacy_config,
     render_batch_record,
     render_label_sheet,
     render_labels,
     render_master_formula,
+    screen_medicines,
     titration_plan,
     ureg,
 )
@@ -105,9 +118,12 @@ ERRORS: tuple[type[LDNError], ...] = (
     InputError,
     LabelFitError,
     LabelStockFileError,
+    MedicineNameError,
+    OpioidListError,
     PharmacyConfigError,
     QuantityError,
     RenderError,
+    SigCodeFileError,
 )
 VALUE_TYPES: tuple[type, ...] = (
     ActiveSource.__class__,
@@ -137,6 +153,7 @@ VALUE_TYPES: tuple[type, ...] = (
     TitrationPlan,
     TitrationRow,
     TopicalSpec,
+    Weighing,
 )
 
 
@@ -150,6 +167,9 @@ def main() -> str:
     settings = Settings()
     dose: Quantity = parse_quantity("4.5 mg", "dose", MASS)
     strength = Strength(dose, NALTREXONE_HCL)
+    sig: Directions = parse_sig("1 cap po qhs")
+    assert parse_directions(sig.text()) == sig
+    assert sig.text("es").startswith("Tome 1 cápsula")
     base = convert_basis(dose, NALTREXONE_HCL, NALTREXONE_BASE)
     batch: BatchResult = calculate_batch(
         formula,
@@ -158,15 +178,18 @@ def main() -> str:
         potency=Decimal("99.1"),
         date="2026-03-01",
         lots=[parse_lot("naltrexone-hcl=NX2291:2027-06-30")],
+        directions=sig,
         settings=settings,
     )
+    assert batch.days_supply == 30
     pharmacy: Pharmacy = read_pharmacy_config('[pharmacy]\nname = "Riverside Compounding Pharmacy"\n')
     prescription = Prescription(
         number="104233",
         patient="Ann Example",
         prescriber="Dr. A. Reyes",
-        directions="Take 1 capsule by mouth at bedtime",
+        directions=sig.text(),
         date_filled=batch.compounding_date,
+        sig=batch.directions,
     )
     record, labels, sheet, mfr = io.BytesIO(), io.BytesIO(), io.BytesIO(), io.BytesIO()
     render_batch_record(batch, record, pharmacy=pharmacy)
@@ -183,6 +206,14 @@ def main() -> str:
     assert SALTS
     assert ERRORS
     assert VALUE_TYPES
+    screening: Screening = screen_medicines(
+        ["metformin", "Percocet 5/325 mg"], co_medication_reason="stopped", opioid_list=load_opioid_list()
+    )
+    first: ScreenedMedicine = screening.medicines[1]
+    assert first.status is MedicineStatus.OPIOID
+    assert find_opioids(["rxcui:7804"]) == ("oxycodone",)
+    screened: BatchResult = calculate_batch(formula, quantity=30, other_medicines=["metformin"])
+    assert screened.screening.result == "no-opioid"
     return " ".join(
         (
             format_amount(base, significant=4),
