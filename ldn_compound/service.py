@@ -664,6 +664,7 @@ _ERROR_HINTS: Final = {
     "dose-above-limit": "to go ahead, give {high_dose_reason}",
     "opioid-co-medication": "to go ahead, give {co_medication_reason}",
     "capsule-overfill": "use a larger {capsule_size}",
+    "medicine-name-unclear": "correct it, or give {unclear_medicine_reason} to accept it as written",
 }
 
 
@@ -745,7 +746,18 @@ def formula_ids(formula_dir: str | None = None) -> list[str]:
 _MAPPING_TEXT_FIELDS: Final = tuple(
     field.name
     for field in attrs.fields(BatchRequest)
-    if field.name not in {"formula", "formula_dir", "pharmacy_config", "record", "labels", "lots", "other_medicines"}
+    if field.name
+    not in {
+        "formula",
+        "formula_dir",
+        "pharmacy_config",
+        "sig_codes",
+        "register",
+        "record",
+        "labels",
+        "lots",
+        "other_medicines",
+    }
     and field.name != "bud_day_one"
 )
 _MAPPING_LIST_FIELDS: Final = ("lots", "other_medicines")

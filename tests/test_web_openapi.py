@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PHARMACY = str(ROOT / "docs" / "examples" / "pharmacy.toml")
 
 #: Generated requests per operation; 5 operations, one of which (GET /api/v1/formulas) has a single possible request.
-EXAMPLES = 160
+EXAMPLES = 110
 MINIMUM_REQUESTS = 1000
 
 APP = create_app(WebConfig(pharmacy_config=PHARMACY))
