@@ -228,6 +228,7 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
                 "role": c.role,
                 "grade": c.grade,
                 "salt_form": None if c.salt_form is None else c.salt_form.id,
+                "preserved": c.preserved,
                 "amount": _amount(c.amount)
                 if c.amount.kind is not AmountKind.ACTIVE
                 else {"kind": "active", "value": None, "text": "per strength"},

@@ -278,6 +278,7 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
                 "grade": False,
                 "salt_form": False,
                 "notes": False,
+                "preserved": False,
             },
         )
         cid = r.text(item, "id", path)
@@ -290,6 +291,15 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
         if role and role not in ROLES:
             r.problem(f"{path}.role", f"must be one of {', '.join(ROLES)} (got {role!r})")
         salt = r.choice(item, "salt_form", path, lambda v: SALT_FORMS[v], SALT_FORMS)
+        preserved = item.get("preserved", False)
+        if not isinstance(preserved, bool):
+            r.problem(f"{path}.preserved", f"must be true or false (got {preserved!r})")
+            preserved = False
+        elif preserved and role not in {"base", "vehicle"}:
+            r.problem(
+                f"{path}.preserved",
+                f"is only for a base or vehicle that carries its own preservative (got role {role!r})",
+            )
         if role == "active":
             if "amount" in item:
                 r.problem(f"{path}.amount", "must be left out for the active: its amount follows the strength")
@@ -309,6 +319,7 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
                     grade=r.text(item, "grade", path, required=False),
                     salt_form=salt if role == "active" else None,
                     notes=r.text(item, "notes", path, required=False),
+                    preserved=preserved,
                 )
             )
     if "components" in data and isinstance(data.get("components"), list):
@@ -334,6 +345,17 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
             drops = _drops(r, table)
         if form is DosageForm.TOPICAL_CREAM and (table := r.table(data.get("topical", {}), "$.topical")) is not None:
             topical = _topical(r, table)
+    if (
+        prep is PreparationClass.AQUEOUS_PRESERVED
+        and isinstance(data.get("components"), list)
+        and components
+        and not any(c.role == "preservative" or c.preserved for c in components)
+    ):
+        r.problem(
+            "$.components",
+            "must include a component with role 'preservative' (or a base or vehicle marked preserved = true) "
+            "in an aqueous-preserved formula: USP <795> dates an unpreserved aqueous preparation at most 14 days",
+        )
     if prep is PreparationClass.AQUEOUS_UNPRESERVED and storage and "refrigerat" not in storage.lower():
         r.problem(
             "$.storage",

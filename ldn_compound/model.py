@@ -225,7 +225,9 @@ class Component:
     """One ingredient of a master formula.
 
     ``role`` is one of :data:`ROLES`; the active ingredient's role is ``"active"``
-    and its ``salt_form`` says which form of naltrexone is used.
+    and its ``salt_form`` says which form of naltrexone is used.  ``preserved``
+    marks a base or vehicle bought with its own preservative (a preserved cream
+    base), which counts as the preservative of an aqueous-preserved formula.
     """
 
     id: str = attrs.field(validator=_non_empty)
@@ -235,6 +237,7 @@ class Component:
     grade: str = ""
     salt_form: SaltForm | None = None
     notes: str = ""
+    preserved: bool = False
 
 
 ROLES = (
