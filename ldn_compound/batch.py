@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from ldn_compound import forms
-from ldn_compound.bud import beyond_use
+from ldn_compound.bud import beyond_use, expiry_warnings, read_expiry
 from ldn_compound.exceptions import (
     AliquotError,
     CoMedicationError,
@@ -133,19 +133,21 @@ def _read_date(value: object, field: str = "date") -> dt.date:
 
 
 def parse_lot(text: str) -> Lot:
-    """Read ``ID=LOT`` or ``ID=LOT:YYYY-MM-DD`` (the command line's ``--lot``).
+    """Read ``ID=LOT`` or ``ID=LOT:EXPIRY`` (the command line's ``--lot``).
 
-    >>> parse_lot("naltrexone-hcl=NX2291:2027-06-30")
+    The expiry is ``YYYY-MM-DD``, or ``YYYY-MM`` for the last day of that month.
+
+    >>> parse_lot("naltrexone-hcl=NX2291:2027-06")
     Lot(component='naltrexone-hcl', lot='NX2291', expiry=datetime.date(2027, 6, 30), manufacturer='')
     """
-    rule = "be ID=LOT or ID=LOT:YYYY-MM-DD, e.g. naltrexone-hcl=NX2291:2027-06-30"
+    rule = "be ID=LOT or ID=LOT:YYYY-MM-DD (or YYYY-MM), e.g. naltrexone-hcl=NX2291:2027-06-30"
     component, sep, rest = str(text).partition("=")
     if not sep or not component.strip() or not rest.strip():
         raise InputError("lot", text, rule)
     lot, colon, expiry = rest.rpartition(":") if ":" in rest else (rest, "", "")
     if colon and not lot.strip():
         raise InputError("lot", text, rule)
-    date = _read_date(expiry, f"lot {component.strip()} expiry") if colon else None
+    date = read_expiry(expiry, f"lot {component.strip()} expiry") if colon else None
     return Lot(component=component.strip(), lot=lot.strip(), expiry=date)
 
 
@@ -160,7 +162,7 @@ def _lot_from_mapping(component: str, value: object) -> Lot:
     return Lot(
         component=component,
         lot=str(value["lot"]),
-        expiry=None if expiry is None else _read_date(expiry, f"lot {component} expiry"),
+        expiry=None if expiry is None else read_expiry(expiry, f"lot {component} expiry"),
         manufacturer=str(value.get("manufacturer", "")),
     )
 
@@ -807,6 +809,7 @@ def calculate_batch(
 
     bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
     work.steps.extend(bud_steps)
+    work.warnings.extend(expiry_warnings(lot_list))
     if bud.limited_by:
         work.warn(
             "bud-shortened",

@@ -27,6 +27,8 @@ from ldn_compound import (
     calculate_batch,
     load_formula,
 )
+from ldn_compound.model import StabilityEvidence
+from ldn_compound.settings import default_settings
 from ldn_compound.units import format_amount
 
 DAY = "2026-03-01"
@@ -193,12 +195,12 @@ def test_oral_liquid_from_tablets_warns_that_it_is_a_suspension():
     result = calculate_batch("ldn-oral-liquid", quantity="100 mL", tablet_weight="220 mg", date=DAY)
     assert amounts(result)["naltrexone-hcl"] == "440 mg"
     assert result.active.tablets == 2
-    assert [w.code for w in result.warnings] == ["tablet-excipients"]
+    assert [w.code for w in result.warnings] == ["tablet-excipients", "no-expiry-dates"]
 
 
 def test_liquid_dose_limits():
     warn = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="6 mg", date=DAY)
-    assert [w.code for w in warn.warnings] == ["dose-above-usual"]
+    assert [w.code for w in warn.warnings] == ["dose-above-usual", "no-expiry-dates"]
     with pytest.raises(DoseLimitError, match="dose must be at most 10 mg"):
         calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", date=DAY)
     allowed = calculate_batch(
@@ -319,7 +321,7 @@ def test_expired_component_is_refused():
 
 def test_dose_above_usual_warns_and_records_it():
     result = calculate_batch("ldn-capsules", quantity=100, strength="6 mg", date=DAY)
-    assert [w.code for w in result.warnings] == ["dose-above-usual"]
+    assert [w.code for w in result.warnings] == ["dose-above-usual", "no-expiry-dates"]
 
 
 def test_opioid_co_medication_stops_the_batch_unless_overridden():
@@ -669,10 +671,54 @@ def test_a_filler_below_the_minimum_weight_warns():
 
 def test_a_lot_that_shortens_the_bud_warns():
     result = calculate_batch(
-        "ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-01"}}
+        "ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-02"}}
     )
-    assert result.beyond_use.days == 0
+    assert result.beyond_use.days == 1
     assert [w.code for w in result.warnings] == ["bud-shortened"]
+
+
+def test_a_beyond_use_date_of_0_days_is_refused():
+    # a lot expiring on the compounding day would leave 0 days
+    with pytest.raises(InputError, match="lot mcc=M1 expiry must be after the compounding date") as info:
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-01"}})
+    assert info.value.code == "bud-zero-days"
+    # 1 day of stability evidence with the compounding day counted as day 1 is 0 days too
+    formula = attrs.evolve(
+        load_formula("ldn-capsules"), stability=(StabilityEvidence("one-day", 1, "refrigerator", "site study"),)
+    )
+    settings = attrs.evolve(default_settings(), compounding_day_is_day_zero=False)
+    with pytest.raises(InputError, match="beyond-use date must be at least 1 day after") as info:
+        calculate_batch(formula, quantity=100, date=DAY, stability="one-day", settings=settings)
+    assert info.value.code == "bud-zero-days"
+
+
+def test_no_expiry_date_warns_that_the_bud_was_not_checked_against_any_lot():
+    bare = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1"])
+    assert [w.code for w in bare.warnings] == ["no-expiry-dates"]
+    assert "not checked against any component expiry" in " ".join(step.text for step in bare.trace)
+    dated = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1:2027-01-31"])
+    assert dated.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("expiry", "last_day"),
+    [("2026-06", "2026-06-30"), ("2028-02", "2028-02-29"), ("2027-02", "2027-02-28"), ("2026-12", "2026-12-31")],
+)
+def test_a_month_and_year_expiry_is_the_last_day_of_that_month(expiry, last_day):
+    # USP General Notices: an expiry given as month and year is the last day of that month
+    result = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=[f"mcc=M1:{expiry}"])
+    assert result.lots[0].expiry.isoformat() == last_day
+    mapped = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": expiry}})
+    assert mapped.lots[0].expiry.isoformat() == last_day
+    # a month-and-year expiry before the BUD caps it at the month's last day
+    short = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1:2026-04"])
+    assert short.beyond_use_date.isoformat() == "2026-04-30"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-6", "06/2026", "2026-00"])
+def test_a_malformed_month_and_year_expiry_is_refused(bad):
+    with pytest.raises(InputError, match="YYYY-MM for the last day of that month"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=[f"mcc=M1:{bad}"])
 
 
 def test_liquids_record_the_dose_they_were_checked_for():
@@ -688,7 +734,7 @@ def test_a_capsule_dose_of_several_capsules_is_checked():
     with pytest.raises(DoseLimitError):
         calculate_batch("ldn-capsules", quantity=90, dose="13.5 mg", date=DAY)
     two = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="6 mg", date=DAY)
-    assert [w.code for w in two.warnings] == ["dose-above-usual"]
+    assert [w.code for w in two.warnings] == ["dose-above-usual", "no-expiry-dates"]
     assert str(two.dose) == "6 mg naltrexone HCl"
     one = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)
     assert str(one.dose) == "3 mg naltrexone HCl"  # never less than one capsule

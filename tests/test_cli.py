@@ -138,7 +138,7 @@ def test_batch_text_for_capsules_has_the_hand_worked_amounts(cli_run):
     assert "22.55 g" in out  # (230 mg − 4.5 mg) × 100
     assert "accept 207 mg to 253 mg" in out  # 230 mg ± 10 %
     assert "Beyond-use date  2026-08-28" in out  # 180 days from 2026-03-01
-    assert "Warnings" not in out
+    assert "Warnings\n  ! no-expiry-dates: no component expiry date was given" in out  # no lot: BUD unchecked
 
 
 def test_batch_text_shows_the_aliquot_steps_lots_warnings_and_overrides(cli_run):
@@ -303,7 +303,7 @@ def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cl
         "--titration", "1.5 mg for 7 days, 3 mg for 7 days, then 6 mg",
     )  # fmt: skip
     assert status == 0
-    assert [w["code"] for w in json.loads(out)["warnings"]] == ["dose-above-usual"]  # 6 mg > 4.5 mg
+    assert [w["code"] for w in json.loads(out)["warnings"]] == ["dose-above-usual", "no-expiry-dates"]  # 6 mg > 4.5 mg
     (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
     steps = [(ldn_compound.format_amount(step.dose), step.days) for step in rx.titration]
     assert steps == [("1.5 mg", 7), ("3 mg", 7), ("6 mg", None)]
@@ -560,7 +560,7 @@ ERRORS = [
     pytest.param([*BATCH, "--stability", "forever"], 'error: --stability "forever": stability must name stability evidence of ldn-capsules (known: ijpc-2018-avicel)', id="unknown-stability"),
     pytest.param([*BATCH, "--lot-number", "lot 1"], 'error: --lot-number "lot 1": lot number must be 1 to 40 letters', id="lot-number"),
     # lots and dates
-    pytest.param([*BATCH, "--lot", "NX2291"], 'error: --lot "NX2291": lot must be ID=LOT or ID=LOT:YYYY-MM-DD, e.g. naltrexone-hcl=NX2291:2027-06-30', id="lot-without-id"),
+    pytest.param([*BATCH, "--lot", "NX2291"], 'error: --lot "NX2291": lot must be ID=LOT or ID=LOT:YYYY-MM-DD (or YYYY-MM), e.g. naltrexone-hcl=NX2291:2027-06-30', id="lot-without-id"),
     pytest.param([*BATCH, "--lot", "mcc="], 'error: --lot "mcc=": lot must be ID=LOT or ID=LOT:YYYY-MM-DD', id="lot-empty"),
     pytest.param([*BATCH, "--lot", "mcc=MC1:2027-13-01"], 'error: --lot "mcc=MC1:2027-13-01": lot mcc expiry must be a date written YYYY-MM-DD', id="lot-expiry-not-a-date"),
     pytest.param([*BATCH, "--lot", "lactose=L1"], 'error: --lot "lactose=L1": lot must name a component of ldn-capsules: naltrexone-hcl, mcc', id="lot-unknown-component"),
@@ -827,4 +827,4 @@ def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
     assert (status, err) == (0, "")
     document = json.loads(out[: out.rindex("}") + 1])
     assert document["dose"] == {"amount": "6 mg", "basis": "hcl"}
-    assert [w["code"] for w in document["warnings"]] == ["dose-above-usual"]
+    assert [w["code"] for w in document["warnings"]] == ["dose-above-usual", "no-expiry-dates"]

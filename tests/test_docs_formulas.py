@@ -17,7 +17,7 @@ DOC = (ROOT / "docs" / "formulas.md").read_text(encoding="utf-8")
 LOADER_KEYS = {
     "$": set(_TOP_KEYS),
     "$.strength": {"default", "minimum", "maximum", "basis"},
-    "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes"},
+    "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes", "preserved"},
     "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor"},
     "$.drops": {"drops_per_ml", "dropper"},
     "$.topical": {"click_volume", "density", "dispenser"},

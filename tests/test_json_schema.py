@@ -240,7 +240,7 @@ def good_batch() -> dict[str, Any]:
         (lambda d: d["ingredients"][0].update(amount=450), ["ingredients", 0, "amount"]),
         (lambda d: d["ingredients"][0].update(role="filler"), ["ingredients"]),
         (lambda d: d["aliquot"].pop("take"), ["aliquot"]),
-        (lambda d: d["warnings"].append({"code": "Big Warning", "message": "x"}), ["warnings", 0, "code"]),
+        (lambda d: d["warnings"].insert(0, {"code": "Big Warning", "message": "x"}), ["warnings", 0, "code"]),
         (lambda d: d.update(colour="blue"), []),
     ],
 )
