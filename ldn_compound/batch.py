@@ -47,6 +47,7 @@ from ldn_compound.model import (
     Step,
     Strength,
     TabletSource,
+    dosage_form_name,
 )
 from ldn_compound.safety import find_opioids
 from ldn_compound.settings import Settings, default_settings
@@ -530,7 +531,9 @@ def calculate_batch(
     )
     work.step(
         "Quantity",
-        format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.display_name}",
+        format_amount(qty)
+        if form is DosageForm.CAPSULES
+        else f"{format_amount(qty)} of {dosage_form_name(form, source)}",
     )
 
     # ---- dose and co-medication checks come before any arithmetic is printed

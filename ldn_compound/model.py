@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -60,6 +61,8 @@ __all__ = [
     "TabletSource",
     "TitrationStep",
     "TopicalSpec",
+    "dosage_form_name",
+    "is_suspension",
 ]
 
 
@@ -510,6 +513,22 @@ class Prescription:
 # --------------------------------------------------------------------------- batch results
 
 
+def is_suspension(form: DosageForm, source: PowderSource | TabletSource) -> bool:
+    """Whether a batch of ``form`` from ``source`` is a suspension: a liquid made from crushed tablets."""
+    return form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS) and isinstance(source, TabletSource)
+
+
+def dosage_form_name(form: DosageForm, source: PowderSource | TabletSource) -> str:
+    """The dosage form as printed: ``oral suspension`` for an oral liquid made from tablets.
+
+    >>> dosage_form_name(DosageForm.ORAL_LIQUID, TabletSource(parse_quantity("220 mg", "w", MASS)))
+    'oral suspension'
+    """
+    if not is_suspension(form, source):
+        return form.display_name
+    return "oral suspension" if form is DosageForm.ORAL_LIQUID else f"{form.display_name} (suspension)"
+
+
 @attrs.frozen
 class Step:
     """One step of a calculation: what was done, in words and numbers."""
@@ -637,6 +656,31 @@ class BatchResult:
     def active(self) -> Ingredient:
         """The active ingredient line."""
         return next(i for i in self.ingredients if i.role == "active")
+
+    @property
+    def suspension(self) -> bool:
+        """Whether the batch is a suspension: a liquid made from crushed tablets (their excipients do not dissolve)."""
+        return is_suspension(self.formula.dosage_form, self.source)
+
+    @property
+    def dosage_form_name(self) -> str:
+        """The dosage form as records and labels print it: ``oral suspension`` for an oral liquid made from tablets."""
+        return dosage_form_name(self.formula.dosage_form, self.source)
+
+    @property
+    def preparation_name(self) -> str:
+        """The formula's name, saying "suspension" where a batch from tablets is one (not "solution")."""
+        name = self.formula.name
+        if not self.suspension:
+            return name
+        if re.search(r"\bsolution\b", name, flags=re.IGNORECASE):
+            return re.sub(
+                r"\bsolution\b",
+                lambda m: "Suspension" if m[0][0].isupper() else "suspension",
+                name,
+                flags=re.IGNORECASE,
+            )
+        return f"{name} (suspension)"
 
     @property
     def beyond_use_date(self) -> dt.date:

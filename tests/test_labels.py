@@ -520,6 +520,19 @@ def test_a_liquid_made_from_tablets_says_shake_well(tmp_path: Path) -> None:
 
 
 @needs_poppler
+def test_a_liquid_made_from_tablets_is_an_oral_suspension_on_every_label(tmp_path: Path) -> None:
+    suspension = batch("ldn-oral-liquid", tablet_weight="210 mg")
+    container = text_of(render(suspension, pharmacy=PHARMACY), tmp_path)
+    assert "Naltrexone hydrochloride oral suspension, 1 mg/mL naltrexone HCl" in container
+    assert "Compounded preparation · oral suspension (oral)" in container
+    assert "solution" not in container and "oral liquid" not in container
+    patient = text_of(render(suspension, prescriptions=[prescription("ldn-oral-liquid")], pharmacy=PHARMACY), tmp_path)
+    assert "Naltrexone HCl 1 mg/mL oral suspension, compounded" in patient
+    drops = text_of(render(batch("ldn-sublingual-drops", tablet_weight="210 mg"), pharmacy=PHARMACY), tmp_path)
+    assert "sublingual drops (suspension) (sublingual)" in drops
+
+
+@needs_poppler
 def test_statements_the_storage_line_makes_are_not_repeated(tmp_path: Path) -> None:
     text = text_of(
         render(batch("ldn-oral-liquid"), prescriptions=[prescription("ldn-oral-liquid")], pharmacy=PHARMACY), tmp_path

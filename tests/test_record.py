@@ -116,9 +116,9 @@ def expected_record_texts(result: BatchResult) -> list[str]:
         PHARMACY.phone,
         "Compounding record",
         f"Lot / batch number {result.lot_number}",
-        f"Preparation {formula.name}",
+        f"Preparation {result.preparation_name}",
         f"Strength {result.strength.describe()}",
-        f"Dosage form {formula.dosage_form.display_name}",
+        f"Dosage form {result.dosage_form_name}",
         f"Quantity made {format_amount(result.quantity)}",
         f"Master formulation record {formula.id}, version {formula.version}",
         f"Compounding date and time {result.compounding_date.isoformat()}, time: ___",
@@ -271,6 +271,17 @@ def test_qs_lines_print_as_qs_to_the_final_volume(records) -> None:
     cream = " ".join(records["topical-cream-aliquot"][2])
     assert "formula: q.s. to 30 g" in cream
     assert "29.37 g" in cream
+
+
+def test_a_liquid_made_from_tablets_is_an_oral_suspension_on_the_record(records) -> None:
+    _, _, pages = records["oral-liquid-tablets"]
+    text = " ".join(pages)
+    assert "Compounding record Lot" in text
+    assert "Preparation Naltrexone hydrochloride oral suspension" in text
+    assert "Dosage form oral suspension (oral)" in text
+    assert "oral solution" not in text and "oral liquid" not in text
+    _, _, powder = records["oral-liquid"]
+    assert "Dosage form oral liquid (oral)" in " ".join(powder)
 
 
 def test_tablet_source_and_its_warning_are_printed(records) -> None:

@@ -228,7 +228,7 @@ def _drug(result: BatchResult) -> str:
     """
     basis = result.strength.basis.short_name
     amount = format_amount(result.strength.amount)
-    form = result.formula.dosage_form.display_name
+    form = result.dosage_form_name
     per_unit = "".join(
         f" ({format_amount(result.dose_per_unit[unit], significant=3)} per {unit})"
         for unit in ("drop", "click")
@@ -406,10 +406,11 @@ def _container_label(result: BatchResult, pharmacy: Pharmacy | None, stock: Labe
     formula = result.formula
     form = formula.dosage_form
     top = [
-        _PRODUCT.block("preparation", f"{formula.name}, {_strength(result)}"),
+        _PRODUCT.block("preparation", f"{result.preparation_name}, {_strength(result)}"),
         _CONTAINER.block(
             "quantity",
-            f"Compounded preparation · {form.display_name} ({form.route}) · Quantity: {format_amount(result.quantity)}"
+            f"Compounded preparation · {result.dosage_form_name} ({form.route}) · "
+            f"Quantity: {format_amount(result.quantity)}"
             f" · Compounded: {result.compounding_date.isoformat()}",
         ),
         _DISCARD.block("beyond-use date", f"Beyond-use date: {result.beyond_use.date.isoformat()}"),

@@ -217,9 +217,9 @@ def _strength_text(form: DosageForm, strength: str) -> str:
     return f"{strength} per capsule" if form is DosageForm.CAPSULES else strength
 
 
-def _dosage_form_text(formula: MasterFormula, capsule_size: str | None) -> str:
+def _dosage_form_text(formula: MasterFormula, capsule_size: str | None, name: str | None = None) -> str:
     form = formula.dosage_form
-    text = f"{form.display_name} ({form.route})"
+    text = f"{name or form.display_name} ({form.route})"
     if capsule_size:
         text += f", capsule size {capsule_size}"
     return text
@@ -275,9 +275,12 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
     value_width = _columns(geometry, 48, 126)[1]
     beyond = result.beyond_use
     rows = [
-        ["Preparation", formula.name],
+        ["Preparation", result.preparation_name],
         ["Strength", _strength_text(form, result.strength.describe())],
-        ["Dosage form", _dosage_form_text(formula, result.capsule.size if result.capsule else None)],
+        [
+            "Dosage form",
+            _dosage_form_text(formula, result.capsule.size if result.capsule else None, result.dosage_form_name),
+        ],
         [
             "Quantity made",
             format_amount(result.quantity)
@@ -445,7 +448,7 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
     formula = result.formula
     style = styles()
     story: list[Flowable] = [*_pharmacy_block(pharmacy, geometry)]
-    story += _title("Compounding record", f"Lot {result.lot_number} · {formula.name}")
+    story += _title("Compounding record", f"Lot {result.lot_number} · {result.preparation_name}")
 
     story.append(
         _table(
@@ -631,7 +634,7 @@ def render_batch_record(
     formula = result.formula
     fingerprint = result.fingerprint
     story = _batch_flowables(result, pharmacy, geometry)
-    summary = f"{result.strength.describe()} {formula.dosage_form.display_name}"
+    summary = f"{result.strength.describe()} {result.dosage_form_name}"
     running = _running(
         [
             (f"Lot {result.lot_number}", f"Compounding record · {summary}"),
@@ -642,7 +645,7 @@ def render_batch_record(
     )
     info = DocumentInfo(
         title=f"Compounding record {result.lot_number}",
-        subject=f"{formula.name}, {_strength_text(formula.dosage_form, result.strength.describe())}, "
+        subject=f"{result.preparation_name}, {_strength_text(formula.dosage_form, result.strength.describe())}, "
         f"{format_amount(result.quantity)}",
         author=pharmacy.name if pharmacy else "",
         identity=fingerprint,
