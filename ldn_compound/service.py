@@ -88,7 +88,10 @@ _ONLY_FOR: Final = {
 }
 
 #: Request fields that only make sense on a label.
-_LABEL_FIELDS: Final = ("label_stock", "rx", "patient", "prescriber", "directions", "refills", "dispense", "titration")
+_LABEL_FIELDS: Final = ("label_stock",)
+
+#: Request fields of the prescription: printed on the patient label and on the compounding record.
+_RX_FIELDS: Final = ("rx", "patient", "prescriber", "directions", "refills", "dispense", "titration")
 
 _FIELD_REFERENCE = re.compile(r"\{([a-z_]+)\}")
 
@@ -333,7 +336,13 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         render_record = _renderer("ldn_compound.render.record", "render_batch_record")
         record = _render(
             "record",
-            functools.partial(render_record, result, pharmacy=pharmacy, page_size=request.page_size or "letter"),
+            functools.partial(
+                render_record,
+                result,
+                pharmacy=pharmacy,
+                page_size=request.page_size or "letter",
+                prescription=prescription,
+            ),
         )
     if request.labels:
         render_labels = _renderer("ldn_compound.render.labels", "render_labels")
@@ -377,6 +386,14 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
     labels_only = request.given(*_LABEL_FIELDS)
     if labels_only and not request.labels:
         raise RequestError(labels_only[0], None, "is for labels; add {labels}", code="labels-not-requested")
+    rx_only = request.given(*_RX_FIELDS)
+    if rx_only and not (request.labels or request.record):
+        raise RequestError(
+            rx_only[0],
+            None,
+            "is printed on the patient label and the compounding record; add {labels} or {record}",
+            code="documents-not-requested",
+        )
     if request.page_size is not None and not request.record:
         raise RequestError("page_size", None, "is for the record; add {record}", code="record-not-requested")
     if request.pharmacy_config is not None and not (request.record or request.labels):
@@ -395,15 +412,15 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
         raise RequestError(
             missing[0],
             None,
-            f"a patient label needs {needed}; missing {absent} (leave out all prescription fields for a container "
-            "label)",
+            f"a prescription needs {needed}; missing {absent} (leave out all prescription fields for a stock batch "
+            "and a container label)",
             code="prescription-incomplete",
         )
     for field in _PRESCRIPTION_FIELDS:
         value = getattr(request, field)
         if value is not None and not value.strip():
             raise RequestError(field, value, "must not be empty", code="empty-value")
-    if given and request.pharmacy_config is None:
+    if given and request.labels and request.pharmacy_config is None:
         raise RequestError(
             "pharmacy_config",
             None,

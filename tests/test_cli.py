@@ -294,6 +294,20 @@ def test_batch_builds_the_prescription_for_a_patient_label(cli_run, fake_pdf, tm
     assert kwargs["pharmacy"].name == "Riverside Compounding Pharmacy"
 
 
+def test_batch_record_carries_the_prescription(cli_run, fake_pdf, tmp_path):
+    status, out, err = cli_run(
+        "batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--record", "record.pdf", *PRESCRIPTION,
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "Compounding record written to record.pdf" in out
+    _, kwargs = fake_pdf.calls["render_batch_record"]
+    assert kwargs["prescription"].number == "104233"
+    assert kwargs["prescription"].directions == "Take 1 capsule by mouth at bedtime"
+    cli_run("batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--record", "stock.pdf")
+    _, kwargs = fake_pdf.calls["render_batch_record"]
+    assert kwargs["prescription"] is None
+
+
 def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cli_run, fake_pdf, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     status, out, _ = cli_run(
@@ -586,11 +600,11 @@ ERRORS = [
     pytest.param([*LIQUID, "--capsule-size", "1"], "error: --capsule-size: applies only to capsules; ldn-oral-liquid is oral liquid", id="capsule-size-for-liquid"),
     pytest.param([*BATCH, "--dose", "13.5 mg"], 'error: --dose "13.5 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason', id="dose-for-capsules"),
     pytest.param([*BATCH, "--drops-per-ml", "20"], "error: --drops-per-ml: applies only to sublingual drops", id="drops-for-capsules"),
-    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is for labels; add --labels", id="prescription-without-labels"),
+    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is printed on the patient label and the compounding record; add --labels or --record", id="prescription-without-documents"),
     pytest.param([*BATCH, "--page-size", "a4"], "error: --page-size: is for the record; add --record", id="page-size-without-record"),
     pytest.param([*BATCH, "--pharmacy-config", "p.toml"], "error: --pharmacy-config: is printed on records and labels", id="config-without-pdf"),
-    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
-    pytest.param([*LABELS, "--refills", "2"], "error: --rx: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
+    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a prescription needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
+    pytest.param([*LABELS, "--refills", "2"], "error: --rx: a prescription needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
     pytest.param([*LABELS, *RX, "--refills", "two"], 'error: --refills "two": must be a whole number from 0 to 99', id="refills-not-a-number"),
     pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
     pytest.param([*LABELS, *RX, "--dispense", "30 mL"], 'error: --dispense "30 mL": dispensed quantity must be a number of capsules', id="dispense-volume"),

@@ -18,9 +18,19 @@ import pytest
 import ldn_compound
 from ldn_compound import calculate_batch, load_formula
 from ldn_compound.exceptions import InputError, RenderError
-from ldn_compound.model import Amount, AmountKind, BatchResult, Component, DosageForm, MasterFormula, Pharmacy
+from ldn_compound.model import (
+    Amount,
+    AmountKind,
+    BatchResult,
+    Component,
+    DosageForm,
+    MasterFormula,
+    Pharmacy,
+    Prescription,
+)
 from ldn_compound.render.record import SAMPLED_CAPSULES, render_batch_record, render_master_formula
-from ldn_compound.units import CONCENTRATION, format_amount, parse_quantity
+from ldn_compound.titration import parse_titration
+from ldn_compound.units import CONCENTRATION, VOLUME, format_amount, parse_quantity
 
 FORMULAS = ["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]
 HOSTILE = 'Zoë Łukasiewicz-Núñez <b>&</b> <img src="/etc/passwd"/>'
@@ -271,6 +281,37 @@ def test_qs_lines_print_as_qs_to_the_final_volume(records) -> None:
     cream = " ".join(records["topical-cream-aliquot"][2])
     assert "formula: q.s. to 30 g" in cream
     assert "29.37 g" in cream
+
+
+def test_a_patient_specific_record_prints_its_prescription() -> None:
+    rx = Prescription(
+        number="104233",
+        patient=HOSTILE,
+        prescriber="Dr. A. Reyes",
+        directions="Take 4.5 mL by mouth at bedtime",
+        refills=1,
+        quantity=parse_quantity("60 mL", "dispense", VOLUME),
+        date_filled=dt.date(2026, 3, 2),
+        titration=parse_titration("1.5 mg for 7 days, then 4.5 mg"),
+    )
+    text = " ".join(pages_text(render(batch("oral-liquid"), pharmacy=PHARMACY, prescription=rx)))
+    for expected in (
+        "Prescription (Rx) number 104233",
+        f"Patient {HOSTILE}",
+        "Prescriber Dr. A. Reyes",
+        "Directions Take 4.5 mL by mouth at bedtime",
+        "Quantity dispensed 60 mL",
+        "Refills 1",
+        "Date filled 2026-03-02",
+        "Titration 1.5 mg for 7 days; 4.5 mg from then on",
+    ):
+        assert expected in text
+    assert "Stock batch" not in text
+    stock = " ".join(pages_text(render(batch("oral-liquid"), pharmacy=PHARMACY)))
+    assert "Stock batch: not made for a named patient's prescription." in stock
+    assert "Prescription (Rx) number" not in stock
+    with pytest.raises(InputError, match="directions must not be blank on a compounding record"):
+        render(batch("oral-liquid"), prescription=attrs.evolve(rx, directions=" "))
 
 
 def test_a_liquid_made_from_tablets_is_an_oral_suspension_on_the_record(records) -> None:

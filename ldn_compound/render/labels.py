@@ -65,6 +65,8 @@ __all__ = ["OPIOID_WARNING", "render_label_sheet", "render_labels"]
 #: The warning every LDN label carries, whatever the formula's auxiliary labels say.
 OPIOID_WARNING: Final = "Do not take with opioid pain medicines"
 _SHAKE_WELL: Final = "Shake well"
+#: Where the pharmacist who verified the prescription writes their initials.
+_PHARMACIST_INITIALS: Final = "RPh ____"
 
 # --------------------------------------------------------------------------- type sizes
 
@@ -339,11 +341,13 @@ def _patient_labels(
     def first(chosen: Sequence[_Item], total: int, *, quick: bool = False) -> _Label:
         top = tuple(item.block for item in chosen)
         numbering = f" · label 1/{total} ({_continuation_notice(total)})" if total > 1 else ""
-        rx = _NUMBER.block("prescription number", f"Rx {number}{numbering}")
+        # the Rx number, and the place for the verifying pharmacist's initials
+        rx = _NUMBER.block("prescription number", f"Rx {number}{numbering} · {_PHARMACIST_INITIALS}")
         details = tuple(b for b in top if b.name == "details")
         rest = tuple(b for b in top if b.name != "details")
         # Beside the barcode goes, in order of preference: the pharmacy (suits wide labels),
-        # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone.
+        # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone;
+        # the place for the verifying pharmacist's initials is always there.
         variants = [
             (top, (rx, pharmacy_block)),
             ((*rest, pharmacy_block), (rx, *details)),

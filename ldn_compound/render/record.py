@@ -39,7 +39,15 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from ldn_compound.batch import calculate_batch
 from ldn_compound.exceptions import InputError
-from ldn_compound.model import AmountKind, BatchResult, DosageForm, Ingredient, MasterFormula, Pharmacy
+from ldn_compound.model import (
+    AmountKind,
+    BatchResult,
+    DosageForm,
+    Ingredient,
+    MasterFormula,
+    Pharmacy,
+    Prescription,
+)
 from ldn_compound.render._pdf import (
     FONT,
     FONT_BOLD,
@@ -306,6 +314,35 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
     return rows
 
 
+def _prescription_rows(result: BatchResult, prescription: Prescription) -> list[list[str]]:
+    """The prescription a patient-specific batch is made for: number, patient, prescriber, directions."""
+    for field, value in (
+        ("prescription number", prescription.number),
+        ("patient", prescription.patient),
+        ("prescriber", prescription.prescriber),
+        ("directions", prescription.directions),
+    ):
+        if not value.strip():
+            raise InputError(field, value, "not be blank on a compounding record")
+    quantity = prescription.quantity if prescription.quantity is not None else result.quantity
+    rows = [
+        ["Patient", prescription.patient],
+        ["Prescriber", prescription.prescriber],
+        ["Directions", prescription.directions],
+        ["Quantity dispensed", format_amount(quantity)],
+        ["Refills", str(prescription.refills)],
+    ]
+    if prescription.date_filled is not None:
+        rows.append(["Date filled", prescription.date_filled.isoformat()])
+    if prescription.titration:
+        steps = [
+            f"{format_amount(step.dose)}" + (f" for {step.days} days" if step.days is not None else " from then on")
+            for step in prescription.titration
+        ]
+        rows.append(["Titration", "; ".join(steps)])
+    return rows
+
+
 def _source_text(active: Ingredient) -> str:
     text = active.basis
     if active.tablets is not None:
@@ -444,7 +481,9 @@ def _capsule_weights(geometry: PageGeometry, low: Quantity, high: Quantity) -> F
     return _table(geometry, header, rows, shares, "capsule weights")
 
 
-def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry) -> list[Flowable]:
+def _batch_flowables(
+    result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry, prescription: Prescription | None = None
+) -> list[Flowable]:
     formula = result.formula
     style = styles()
     story: list[Flowable] = [*_pharmacy_block(pharmacy, geometry)]
@@ -455,6 +494,19 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
             geometry, ["Lot / batch number", result.lot_number], _preparation_rows(result, geometry), [48, 126], "batch"
         )
     )
+    if prescription is not None:
+        story += [
+            Spacer(1, pt(3)),
+            _table(
+                geometry,
+                ["Prescription (Rx) number", prescription.number],
+                _prescription_rows(result, prescription),
+                [48, 126],
+                "prescription",
+            ),
+        ]
+    else:
+        story.append(_para("Stock batch: not made for a named patient's prescription.", "prescription", style.small))
 
     story += _section(
         "Warnings and overrides (review each before compounding)",
@@ -622,10 +674,13 @@ def render_batch_record(
     *,
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
+    prescription: Prescription | None = None,
 ) -> None:
     """Write the compounding record of ``result`` as a PDF to a path or a binary file object.
 
-    ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
+    ``prescription`` ties a patient-specific batch to its prescription: the record
+    prints the Rx number, patient, prescriber and directions (without one, the
+    record says it is a stock batch).  ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
     before anything is written, so a :class:`~ldn_compound.exceptions.RenderError`
     (e.g. a name with a character the font lacks) leaves no file behind; a path
     is written atomically.
@@ -633,7 +688,7 @@ def render_batch_record(
     geometry = _geometry(page_size)
     formula = result.formula
     fingerprint = result.fingerprint
-    story = _batch_flowables(result, pharmacy, geometry)
+    story = _batch_flowables(result, pharmacy, geometry, prescription)
     summary = f"{result.strength.describe()} {result.dosage_form_name}"
     running = _running(
         [
