@@ -33,6 +33,7 @@ from ldn_compound.exceptions import (
 )
 from ldn_compound.forms import capsules as capsule_math
 from ldn_compound.model import (
+    ASSAY_BASES,
     AliquotPlan,
     AmountKind,
     Balance,
@@ -211,6 +212,26 @@ def _read_strength(formula: MasterFormula, strength: object, basis: object) -> S
     return result
 
 
+def _read_tablets(tablet_weight: object, product: object, manufacturer: object, *, settings: Settings) -> TabletSource:
+    weight = parse_quantity(tablet_weight, "tablet weight", MASS)
+    if weight < Q_(Decimal(50), "mg"):
+        raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
+    if weight > Q_(Decimal(2000), "mg"):
+        raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
+    texts = {}
+    for field, value in (("tablet product", product), ("tablet manufacturer", manufacturer)):
+        text = "" if value is None else str(value).strip()
+        if value is not None and (not text or len(text) > 120 or not text.isprintable()):
+            raise InputError(field, value, "be 1 to 120 printable characters (e.g. an NDC and the product name)")
+        texts[field] = text
+    return TabletSource(
+        average_weight=weight,
+        product=texts["tablet product"],
+        manufacturer=texts["tablet manufacturer"],
+        weighed=settings.tablets_weighed,
+    )
+
+
 def _read_source(
     potency: object,
     assay: object,
@@ -219,24 +240,58 @@ def _read_source(
     tablet_weight: object,
     *,
     settings: Settings,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
 ) -> PowderSource | TabletSource:
     if tablet_weight is not None:
         if potency is not None or assay is not None:
             raise InputError("tablets", tablet_weight, "not be combined with a powder potency or assay")
-        weight = parse_quantity(tablet_weight, "tablet weight", MASS)
-        if weight < Q_(Decimal(50), "mg"):
-            raise QuantityError(
-                "tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds"
-            )
-        if weight > Q_(Decimal(2000), "mg"):
-            raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
-        return TabletSource(average_weight=weight)
+        return _read_tablets(tablet_weight, tablet_product, tablet_manufacturer, settings=settings)
+    for field, value in (("tablet product", tablet_product), ("tablet manufacturer", tablet_manufacturer)):
+        if value is not None:
+            raise InputError(field, value, "be given only with the tablets' average weight (crushed tablets)")
     if potency is not None and assay is not None:
         raise InputError("potency", potency, "not be given together with an assay")
-    if assay is None and (water is not None or residual_solvent is not None):
-        raise InputError("water", water if water is not None else residual_solvent, "be given with an assay")
+    basis = None if assay_basis is None else str(assay_basis).strip().lower()
+    if basis is not None and basis not in ASSAY_BASES:
+        raise InputError("assay basis", assay_basis, f"be one of {', '.join(ASSAY_BASES)}")
+    if assay is None and basis is not None:
+        raise InputError("assay basis", assay_basis, "be given with an assay")
+    if assay is not None and basis is None:
+        raise InputError(
+            "assay basis",
+            None,
+            f"be given with an assay: {', '.join(ASSAY_BASES)} (the basis the certificate of analysis states the "
+            "assay on)",
+            code="assay-basis-missing",
+        )
+    if basis != "anhydrous" and (water is not None or residual_solvent is not None):
+        field, value = ("water", water) if water is not None else ("residual solvent", residual_solvent)
+        rule = (
+            "be given with an assay"
+            if assay is None
+            else f"be given only with an anhydrous-basis assay (a {basis} assay already counts it)"
+        )
+        raise InputError(field, value, rule)
+    if basis == "anhydrous" and water is None:
+        raise InputError(
+            "water",
+            None,
+            "be given with an anhydrous-basis assay (the Karl Fischer water of the certificate, 0 if none; for a "
+            "hydrate it includes the water of hydration)",
+            code="water-missing",
+        )
+    if loss_on_drying is not None and basis != "dried":
+        raise InputError("loss on drying", loss_on_drying, "be given only with a dried-basis assay")
+    if basis == "dried" and loss_on_drying is None:
+        raise InputError(
+            "loss on drying", None, "be given with a dried-basis assay (0 if none)", code="loss-on-drying-missing"
+        )
     low, high = settings.potency_range
     a_low, a_high = settings.assay_range
+    as_is = basis == "as-is"
     return PowderSource(
         potency=None
         if potency is None
@@ -254,9 +309,11 @@ def _read_source(
             assay,
             "assay",
             allow_zero=False,
-            minimum=a_low,
-            maximum=a_high,
-            why=" (the USP limits for naltrexone hydrochloride on the anhydrous basis)",
+            minimum=low if as_is else a_low,
+            maximum=high if as_is else a_high,
+            why=" (the as-is potency accepted)"
+            if as_is
+            else " (the USP limits for naltrexone hydrochloride on the anhydrous basis)",
         ),
         water=Decimal(0)
         if water is None
@@ -264,6 +321,10 @@ def _read_source(
         residual_solvent=Decimal(0)
         if residual_solvent is None
         else _read_percent(residual_solvent, "residual solvent", allow_zero=True, maximum=settings.max_water),
+        basis=basis,
+        loss_on_drying=Decimal(0)
+        if loss_on_drying is None
+        else _read_percent(loss_on_drying, "loss on drying", allow_zero=True, maximum=settings.max_water),
     )
 
 
@@ -569,6 +630,10 @@ def read_inputs(
     water: object = None,
     residual_solvent: object = None,
     tablet_weight: object = None,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
     balance: Balance | None = None,
     balance_readability: object = None,
     balance_repeatability: object = None,
@@ -591,7 +656,18 @@ def read_inputs(
     qty: Quantity = forms.for_dosage_form(form).read_quantity(quantity, settings)
     over = _read_percent(overage, "overage", allow_zero=True, maximum=settings.max_overage)
     day = _read_date(date)
-    source = _read_source(potency, assay, water, residual_solvent, tablet_weight, settings=settings)
+    source = _read_source(
+        potency,
+        assay,
+        water,
+        residual_solvent,
+        tablet_weight,
+        settings=settings,
+        assay_basis=assay_basis,
+        loss_on_drying=loss_on_drying,
+        tablet_product=tablet_product,
+        tablet_manufacturer=tablet_manufacturer,
+    )
     scale = _read_balance(balance, balance_readability, balance_repeatability, settings)
     lot_list = _read_lots(formula, lots)
     evidence = _read_evidence(formula, stability)
@@ -696,6 +772,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         )
 
     tablets: int | None = None
+    name = active.name
     if isinstance(source, TabletSource):
         tab = source.tablet_strength.to_basis(active_form).amount
         ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
@@ -703,18 +780,24 @@ def active_amount(inputs: BatchInputs) -> Active:
         powder_theory: Quantity = pure * ratio
         count = magnitude(pure_made, "mg") / magnitude(tab, "mg")
         tablets = math.ceil(count)
+        tablet_name = source.tablet_strength.basis.short_name
         work.step(
             "Tablets",
             f"{_amount(pure_made)} ÷ {format_amount(tab)} per tablet = {format_number(count, significant=4)} "
-            f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
-            f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
+            f"tablets: crush {tablets}; tablet powder to weigh = {_amount(pure_made)} × "
+            f"{format_amount(source.average_weight)} average tablet weight ÷ {format_amount(tab)} "
+            f"{_eq(powder_exact)} of tablet powder, which holds {_amount(pure_made)} {tablet_name}",
         )
         if form is not DosageForm.CAPSULES:
             work.warn(
                 "tablet-excipients",
                 "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'",
             )
-        basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
+        strength_text = source.tablet_strength.describe()
+        name = f"Tablet powder ({source.product or strength_text + ' tablets'}, crushed)"
+        basis_note = (
+            f"crushed tablets: {format_amount(source.average_weight)} average weight per {strength_text} tablet"
+        )
     else:
         potency_value = source.as_is_potency
         if potency_value is None:
@@ -724,11 +807,40 @@ def active_amount(inputs: BatchInputs) -> Active:
             )
             basis_note = f"as {active_form.short_name}, no potency correction"
         else:
-            if source.assay is not None:
+            of = source.potency_of(active_form)
+            if of != active_form:
+                # An anhydrous- or dried-basis assay is of the anhydrous salt, and the water (or loss on
+                # drying) that comes with it already counts the water of hydration: weigh the anhydrous
+                # salt's amount by the as-is potency, never the hydrate's (that counts the water twice).
+                per_of = strength.to_basis(of)
+                pure = inputs.arithmetic.active_total(per_of.amount, qty)
+                pure_made = pure * (1 + over)
+                work.step(
+                    "Potency basis",
+                    f"the {source.basis} assay is of {of.short_name} ({format_number(of.molecular_weight)} g/mol), "
+                    f"and the certificate's water counts the water of hydration of the {active_form.short_name}: "
+                    f"the amount needed is taken as {of.short_name}, {_amount(per_of.amount)} × "
+                    f"{format_amount(qty)} {_eq(pure)}"
+                    + (f", × (1 + {_percent(over)}) overage {_eq(pure_made)}" if over else ""),
+                )
+            if source.assay is not None and source.basis == "anhydrous":
                 work.step(
                     "Potency",
-                    f"as-is potency = assay {_percent(source.assay)} × (1 − water {_percent(source.water)} − "
-                    f"residual solvent {_percent(source.residual_solvent)}) = {_percent(potency_value)}",
+                    f"anhydrous basis: as-is potency = assay {_percent(source.assay)} × (1 − water "
+                    f"{_percent(source.water)} − residual solvent {_percent(source.residual_solvent)}) "
+                    f"= {_percent(potency_value)} {of.short_name}",
+                )
+            elif source.assay is not None and source.basis == "dried":
+                work.step(
+                    "Potency",
+                    f"dried basis: as-is potency = assay {_percent(source.assay)} × (1 − loss on drying "
+                    f"{_percent(source.loss_on_drying)}) = {_percent(potency_value)} {of.short_name}",
+                )
+            else:
+                work.step(
+                    "Potency",
+                    f"as-is basis: {_percent(potency_value)} of the powder as it is is {of.short_name}; "
+                    "no water or solvent correction",
                 )
             powder_exact = pure_made / potency_value
             powder_theory = pure / potency_value
@@ -736,11 +848,15 @@ def active_amount(inputs: BatchInputs) -> Active:
                 "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
             )
             basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
+            if of != active_form:
+                basis_note += f" of {of.short_name}"
+            if source.basis in ("anhydrous", "dried"):
+                basis_note += f" ({source.basis}-basis assay {_percent(source.assay or Decimal(0))})"
     amount = inputs.weigh_round(powder_exact)
     theory = inputs.weigh_round(powder_theory)
     line = Ingredient(
         id=active.id,
-        name=active.name,
+        name=name,
         role="active",
         amount=amount,
         theoretical=theory,
@@ -1050,6 +1166,10 @@ def calculate_batch(
     water: object = None,
     residual_solvent: object = None,
     tablet_weight: object = None,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
     balance: Balance | None = None,
     balance_readability: object = None,
     balance_repeatability: object = None,
@@ -1074,9 +1194,15 @@ def calculate_batch(
     mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
     text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
     ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
-    ``residual_solvent``) are given in percent: ``potency=97.71``.
+    ``residual_solvent``, ``loss_on_drying``) are given in percent:
+    ``potency=97.71``.  An ``assay`` needs its ``assay_basis``, the basis the
+    certificate states it on: ``"as-is"``, ``"anhydrous"`` (with ``water`` and
+    optionally ``residual_solvent``) or ``"dried"`` (with ``loss_on_drying``);
+    an anhydrous or dried assay is of the anhydrous salt, so a hydrate's water is
+    counted once (see :class:`~ldn_compound.model.PowderSource`).
     ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
-    average weight.  ``dose`` (one administration) is checked against the dose
+    average weight; ``tablet_product`` (NDC or name) and ``tablet_manufacturer``
+    print on the record (their lot and expiry are the active component's lot).  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
@@ -1107,6 +1233,10 @@ def calculate_batch(
         water=water,
         residual_solvent=residual_solvent,
         tablet_weight=tablet_weight,
+        assay_basis=assay_basis,
+        loss_on_drying=loss_on_drying,
+        tablet_product=tablet_product,
+        tablet_manufacturer=tablet_manufacturer,
         balance=balance,
         balance_readability=balance_readability,
         balance_repeatability=balance_repeatability,

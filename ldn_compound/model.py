@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from ldn_compound.exceptions import InputError
-from ldn_compound.substances import NALTREXONE_HCL, SaltForm, convert_basis
+from ldn_compound.substances import NALTREXONE_HCL, SaltForm, anhydrous_form, convert_basis
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -32,6 +32,7 @@ from ldn_compound.units import (
 )
 
 __all__ = [
+    "ASSAY_BASES",
     "ActiveSource",
     "AliquotPlan",
     "Amount",
@@ -374,50 +375,103 @@ def _fraction(field: str) -> Any:
     return validate
 
 
+#: The bases a certificate of analysis states an assay on.
+ASSAY_BASES = ("as-is", "anhydrous", "dried")
+
+
 @attrs.frozen
 class PowderSource:
     """Bulk naltrexone powder and its potency from the certificate of analysis.
 
     Give either ``potency`` (as-is, a fraction: 0.9771 for 97.71 %) or ``assay``
-    (anhydrous basis) with ``water`` and ``residual_solvent``; the as-is potency
-    is then ``assay × (1 − water − residual solvent)``.  With neither, no
-    potency correction is made and the record says so.
+    with its ``basis``, the basis the certificate states it on:
+
+    - ``"as-is"``: the share of the formula's salt form in the powder as it is
+      (the same as ``potency``); no water or solvent correction;
+    - ``"anhydrous"``: the share of the anhydrous salt in the water- and
+      solvent-free powder, with ``water`` (Karl Fischer, which counts any water of
+      hydration) and ``residual_solvent``: as-is potency
+      ``= assay × (1 − water − residual solvent)``, as the anhydrous salt;
+    - ``"dried"``: the share of the anhydrous salt in the dried powder, with
+      ``loss_on_drying``: as-is potency ``= assay × (1 − loss on drying)``, as the
+      anhydrous salt.
+
+    With neither, no potency correction is made and the record says so.
     """
 
     potency: Decimal | None = attrs.field(default=None, validator=_fraction("potency"))
     assay: Decimal | None = attrs.field(default=None, validator=_fraction("assay"))
     water: Decimal = Decimal(0)
     residual_solvent: Decimal = Decimal(0)
+    basis: str | None = None
+    loss_on_drying: Decimal = Decimal(0)
 
     def __attrs_post_init__(self) -> None:
         if self.potency is not None and self.assay is not None:
             raise InputError("potency", self.potency, "not be given together with an assay")
-        for field, value in (("water", self.water), ("residual solvent", self.residual_solvent)):
+        for field, value in (
+            ("water", self.water),
+            ("residual solvent", self.residual_solvent),
+            ("loss on drying", self.loss_on_drying),
+        ):
             if not Decimal(0) <= value < Decimal(1):
                 raise InputError(field, f"{format_number(value * 100)} %", "be at least 0 % and below 100 %")
-        if self.assay is None and (self.water or self.residual_solvent):
-            raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an assay")
+        if self.assay is not None and self.basis not in ASSAY_BASES:
+            raise InputError("assay basis", self.basis, f"be one of {', '.join(ASSAY_BASES)} with an assay")
+        if self.assay is None and self.basis not in (None, "as-is"):
+            raise InputError("assay basis", self.basis, "be given only with an assay")
+        if (self.water or self.residual_solvent) and self.basis != "anhydrous":
+            raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an anhydrous-basis assay")
+        if self.loss_on_drying and self.basis != "dried":
+            raise InputError(
+                "loss on drying", f"{format_number(self.loss_on_drying * 100)} %", "be given with a dried-basis assay"
+            )
         if self.as_is_potency is not None and not Decimal(0) < self.as_is_potency <= Decimal("1.1"):
             raise InputError("potency", self.as_is_potency, "be more than 0 % and at most 110 %")
 
     @property
     def as_is_potency(self) -> Decimal | None:
-        """The potency to weigh by (a fraction), or ``None`` when none was given."""
+        """The potency to weigh by (a fraction), or ``None`` when none was given.
+
+        It is the share of the formula's salt form for an as-is potency, and of the
+        anhydrous salt for an anhydrous- or dried-basis assay (:meth:`potency_of`).
+        """
         if self.potency is not None:
             return self.potency
-        if self.assay is not None:
+        if self.assay is None:
+            return None
+        if self.basis == "anhydrous":
             return self.assay * (1 - self.water - self.residual_solvent)
-        return None
+        if self.basis == "dried":
+            return self.assay * (1 - self.loss_on_drying)
+        return self.assay
+
+    def potency_of(self, salt: SaltForm) -> SaltForm:
+        """The salt form the as-is potency is a share of, for a formula that weighs ``salt``."""
+        return salt if self.assay is None or self.basis == "as-is" else anhydrous_form(salt)
 
 
 @attrs.frozen
 class TabletSource:
-    """Commercial naltrexone HCl tablets, crushed; the technician weighs 20 or more for the average."""
+    """Commercial naltrexone HCl tablets, crushed to a tablet powder.
+
+    The technician weighs ``weighed`` tablets (20 or more: USP tablet assay
+    practice) for the ``average_weight``; ``product`` (NDC or name) and
+    ``manufacturer`` identify the tablets on the record.
+    """
 
     average_weight: Quantity
     tablet_strength: Strength = attrs.field(
         factory=lambda: Strength(parse_quantity("50 mg", "tablet strength", MASS), NALTREXONE_HCL)
     )
+    product: str = ""
+    manufacturer: str = ""
+    weighed: int = 20
+
+    def holds(self, powder: Quantity) -> Quantity:
+        """The naltrexone (in the tablets' salt form) that ``powder`` of tablet powder holds."""
+        result: Quantity = powder * (self.tablet_strength.amount / self.average_weight).to("").magnitude
+        return result.to("mg")
 
 
 ActiveSource = PowderSource | TabletSource

@@ -158,7 +158,11 @@ class BatchRequest:
     assay: str | None = None
     water: str | None = None
     residual_solvent: str | None = None
+    assay_basis: str | None = None
+    loss_on_drying: str | None = None
     tablet_weight: str | None = None
+    tablet_product: str | None = None
+    tablet_manufacturer: str | None = None
     lots: tuple[str, ...] = ()
     balance_readability: str | None = None
     balance_repeatability: str | None = None
@@ -312,7 +316,11 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         assay=request.assay,
         water=request.water,
         residual_solvent=request.residual_solvent,
+        assay_basis=request.assay_basis,
+        loss_on_drying=request.loss_on_drying,
         tablet_weight=milligrams(request.tablet_weight),
+        tablet_product=request.tablet_product,
+        tablet_manufacturer=request.tablet_manufacturer,
         balance_readability=request.balance_readability,
         balance_repeatability=request.balance_repeatability,
         lots=lots,

@@ -51,7 +51,10 @@ class Settings:
       more likely a typing slip (0.9771 for 97.71 %) than a real certificate of analysis.
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
-    - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``max_water``: the largest water, residual solvent or loss on drying accepted (10 %).
+    - ``tablets_weighed``: how many tablets are weighed for their average weight when a
+      batch is made from crushed tablets (at least 20: USP tablet assay practice); the
+      record has a box for each.
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -68,6 +71,7 @@ class Settings:
     potency_range: tuple[Decimal, Decimal] = (Decimal("0.90"), Decimal("1.02"))
     assay_range: tuple[Decimal, Decimal] = (Decimal("0.98"), Decimal("1.02"))
     max_water: Decimal = Decimal("0.10")
+    tablets_weighed: int = attrs.field(default=20, validator=attrs.validators.in_(range(10, 101)))
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))

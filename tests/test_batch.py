@@ -63,9 +63,73 @@ def test_capsules_potency_correction_as_is():
 
 def test_capsules_potency_from_assay_and_water():
     # as-is = 99.2 % × (1 − 1.5 %) = 97.712 %; 450 ÷ 0.97712 = 460.5371... → 460.5 mg
-    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", assay=99.2, water=1.5, date=DAY)
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, strength="4.5 mg", assay=99.2, assay_basis="anhydrous", water=1.5, date=DAY
+    )
     assert amounts(result)["naltrexone-hcl"] == "460.5 mg"
-    assert any("= 97.712 %" in step.text for step in result.trace)
+    assert any("anhydrous basis" in step.text and "= 97.712 %" in step.text for step in result.trace)
+
+
+# 100 capsules × 4.5 mg naltrexone HCl, weighed as each salt form, worked by hand from the reference's
+# molecular weights (base 341.40, HCl 377.86, HCl dihydrate 413.90 g/mol), on a 0.1 mg balance:
+#   base:      450 × 341.40 / 377.86 = 406.579 mg;  dihydrate: 450 × 413.90 / 377.86 = 492.921 mg.
+#   as-is 98.5 % of the salt form:   406.579 / 0.985 = 412.771;  450 / 0.985 = 456.853;  492.921 / 0.985 = 500.427.
+#   anhydrous basis (the assay is of the anhydrous salt, the water counts any water of hydration):
+#     base, HCl: assay 99.5 %, water 0.5 %, solvent 0.2 % → × 0.995 × 0.993 = 0.988035:
+#       406.579 / 0.988035 = 411.503;  450 / 0.988035 = 455.449
+#     dihydrate: assay 99.5 %, water 8.7 % → 0.995 × 0.913 = 0.908435: 450 (HCl) / 0.908435 = 495.357
+#   dried basis (assay of the anhydrous salt in the dried powder): assay 99 %, loss on drying 0.8 % (8.9 %
+#     for the dihydrate): 406.579 / (0.99 × 0.992) = 413.998;  450 / 0.98208 = 458.211;
+#     450 / (0.99 × 0.911) = 498.952.
+SALT_POTENCY = {
+    "none": ({}, {}, ("406.6 mg", "450 mg", "492.9 mg")),
+    "potency": ({"potency": 98.5}, {}, ("412.8 mg", "456.9 mg", "500.4 mg")),
+    "as-is assay": ({"assay": 98.5, "assay_basis": "as-is"}, {}, ("412.8 mg", "456.9 mg", "500.4 mg")),
+    "anhydrous assay": (
+        {"assay": 99.5, "assay_basis": "anhydrous", "water": 0.5, "residual_solvent": 0.2},
+        {"water": 8.7, "residual_solvent": 0},
+        ("411.5 mg", "455.4 mg", "495.4 mg"),
+    ),
+    "dried assay": (
+        {"assay": 99, "assay_basis": "dried", "loss_on_drying": 0.8},
+        {"loss_on_drying": 8.9},
+        ("414 mg", "458.2 mg", "499 mg"),
+    ),
+}
+
+
+def formula_weighing(salt: str):
+    from ldn_compound.substances import SALT_FORMS
+
+    formula = load_formula("ldn-capsules")
+    components = tuple(
+        attrs.evolve(c, salt_form=SALT_FORMS[salt]) if c.role == "active" else c for c in formula.components
+    )
+    return attrs.evolve(formula, components=components)
+
+
+@pytest.mark.parametrize("inputs", list(SALT_POTENCY))
+@pytest.mark.parametrize(("salt", "column"), [("base", 0), ("hcl", 1), ("hcl-dihydrate", 2)])
+def test_every_salt_form_with_every_potency_input_weighs_the_hand_worked_amount(salt, column, inputs):
+    options, hydrate_options, expected = SALT_POTENCY[inputs]
+    given = {**options, **(hydrate_options if salt == "hcl-dihydrate" else {})}
+    result = calculate_batch(formula_weighing(salt), quantity=100, strength="4.5 mg", date=DAY, **given)
+    assert result.active.describe_amount() == expected[column]
+    trace = " ".join(step.text for step in result.trace)
+    if "assay_basis" in given:
+        assert f"{given['assay_basis']} basis" in trace  # the trace says which basis was used
+    if salt == "hcl-dihydrate" and given.get("assay_basis") in ("anhydrous", "dried"):
+        assert "the amount needed is taken as naltrexone HCl, 4.5 mg × 100 capsules = 450 mg" in trace
+
+
+def test_the_dihydrate_is_not_corrected_for_water_twice():
+    # the review's case: 100 × 4.5 mg, dihydrate, assay 99.5 % (anhydrous basis), water 8.7 %:
+    # 450 / (0.995 × 0.913) = 495.357 → 495.4 mg, not 492.921 / 0.908435 = 542.6 mg
+    result = calculate_batch(
+        formula_weighing("hcl-dihydrate"), quantity=100, assay=99.5, assay_basis="anhydrous", water=8.7, date=DAY
+    )
+    assert result.active.describe_amount() == "495.4 mg"
+    assert result.source.basis == "anhydrous"
 
 
 def test_capsules_strength_as_base_converts_by_molecular_weight():
@@ -370,10 +434,39 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
         ({"quantity": 100, "potency": 0}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
         ({"quantity": 100, "potency": 103}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
         ({"quantity": 100, "potency": "0.9771"}, InputError, "potency must be from 90 % to 102 %"),
-        ({"quantity": 100, "assay": 97}, InputError, "assay must be from 98 % to 102 % (the USP limits"),
+        (
+            {"quantity": 100, "assay": 97, "assay_basis": "anhydrous", "water": 0},
+            InputError,
+            "assay must be from 98 % to 102 % (the USP limits",
+        ),
+        ({"quantity": 100, "assay": 99}, InputError, "assay basis must be given with an assay: as-is, anhydrous"),
+        ({"quantity": 100, "assay": 99, "assay_basis": "wet"}, InputError, "assay basis must be one of as-is"),
+        ({"quantity": 100, "potency": 99, "assay_basis": "as-is"}, InputError, "assay basis must be given with an"),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous"},
+            InputError,
+            "water must be given with an anhydrous-basis assay",
+        ),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "as-is", "water": 1},
+            InputError,
+            "water must be given only with an anhydrous-basis assay (a as-is assay already counts it)",
+        ),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "dried", "water": 1},
+            InputError,
+            "water must be given only with an anhydrous-basis assay",
+        ),
+        ({"quantity": 100, "assay": 99, "assay_basis": "dried"}, InputError, "loss on drying must be given with a"),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous", "water": 1, "loss_on_drying": 1},
+            InputError,
+            "loss on drying must be given only with a dried-basis assay",
+        ),
+        ({"quantity": 100, "tablet_product": "NDC 1"}, InputError, "tablet product must be given only with"),
         ({"quantity": 100, "potency": "abc"}, QuantityError, "potency must be a number (got 'abc')"),
         (
-            {"quantity": 100, "assay": 99, "water": 100},
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous", "water": 100},
             InputError,
             "water must be at least 0 % and at most 10 % (got '100 %')",
         ),
@@ -566,7 +659,17 @@ def test_powder_source_rules():
     from ldn_compound import PowderSource
 
     assert PowderSource().as_is_potency is None
-    assert PowderSource(assay=Decimal("0.992"), water=Decimal("0.015")).as_is_potency == Decimal("0.977120")
+    assert PowderSource(assay=Decimal("0.992"), water=Decimal("0.015"), basis="anhydrous").as_is_potency == Decimal(
+        "0.977120"
+    )
+    assert PowderSource(assay=Decimal("0.99"), loss_on_drying=Decimal("0.008"), basis="dried").as_is_potency == (
+        Decimal("0.98208")
+    )
+    assert PowderSource(assay=Decimal("0.985"), basis="as-is").as_is_potency == Decimal("0.985")
+    with pytest.raises(InputError, match="assay basis must be one of as-is, anhydrous, dried with an assay"):
+        PowderSource(assay=Decimal("0.99"))
+    with pytest.raises(InputError, match="water must be given with an anhydrous-basis assay"):
+        PowderSource(assay=Decimal("0.99"), water=Decimal("0.01"), basis="dried")
     with pytest.raises(InputError, match="potency must be more than 0 %"):
         PowderSource(potency=Decimal("1.5"))
 
@@ -609,7 +712,8 @@ def test_a_potency_typed_as_a_fraction_is_refused_not_multiplied():
     # 0.9771 (a fraction) where 97.71 (percent) belongs would ask for 100 x the naltrexone
     with pytest.raises(InputError, match="potency must be from 90 % to 102 %"):
         calculate_batch("ldn-oral-liquid", quantity="120 mL", potency="0.9771", date=DAY)
-    assert amounts(calculate_batch("ldn-capsules", quantity=100, assay=100.8, date=DAY))["naltrexone-hcl"] == "446.4 mg"
+    assay = calculate_batch("ldn-capsules", quantity=100, assay=100.8, assay_basis="anhydrous", water=0, date=DAY)
+    assert amounts(assay)["naltrexone-hcl"] == "446.4 mg"
 
 
 def test_the_aliquot_holds_the_dose_not_the_dose_rounded_to_a_coarse_balance():

@@ -188,14 +188,16 @@ def test_batch_overage_and_bud_options_reach_the_calculation(cli_run):
 def test_batch_maps_every_option_onto_calculate_batch(cli_run):
     status, out, _ = cli_run(
         "batch", "ldn-capsules", "--quantity", "60", "--strength", "1.355 mg", "--strength-basis", "base",
-        "--assay", "99.2", "--water", "1.5", "--residual-solvent", "0.1", "--balance-readability", "1 mg",
+        "--assay", "99.2", "--assay-basis", "anhydrous", "--water", "1.5", "--residual-solvent", "0.1",
+        "--balance-readability", "1 mg",
         "--balance-repeatability", "0.5 mg", "--capsule-size", "0", "--packing", "318 mg",
         "--stability", "ijpc-2018-avicel", "--lot-number", "LDN-0301", "--date", DAY, "--json",
     )  # fmt: skip
     assert status == 0
     data = json.loads(out)
     expected = calculate_batch(
-        "ldn-capsules", quantity=60, strength="1.355 mg", strength_basis="base", assay=99.2, water=1.5,
+        "ldn-capsules", quantity=60, strength="1.355 mg", strength_basis="base", assay=99.2, assay_basis="anhydrous",
+        water=1.5,
         residual_solvent=0.1, balance_readability="1 mg", balance_repeatability="0.5 mg", capsule_size="0",
         packing="318 mg", stability="ijpc-2018-avicel", lot_number="LDN-0301", date=DAY,
     )  # fmt: skip
@@ -572,7 +574,11 @@ ERRORS = [
     pytest.param([*BATCH, "--potency", "-3"], 'error: --potency "-3": potency must be from 90 % to 102 %', id="potency-negative"),
     pytest.param([*BATCH, "--potency", "0.9771"], 'error: --potency "0.9771": potency must be from 90 % to 102 % (the as-is potency from the certificate of analysis, in percent, e.g. 97.71)', id="potency-as-a-fraction"),
     pytest.param([*BATCH, "--potency", "high"], 'error: --potency "high": potency must be a number', id="potency-not-a-number"),
-    pytest.param([*BATCH, "--assay", "99", "--water", "100"], 'error: --water "100": water must be at least 0 % and at most 10 %', id="water-100"),
+    pytest.param([*BATCH, "--assay", "99", "--assay-basis", "anhydrous", "--water", "100"], 'error: --water "100": water must be at least 0 % and at most 10 %', id="water-100"),
+    pytest.param([*BATCH, "--assay", "99.5"], "error: --assay-basis: assay basis must be given with an assay: as-is, anhydrous, dried (the basis the certificate of analysis states the assay on)", id="assay-without-basis"),
+    pytest.param([*BATCH, "--assay", "99.5", "--assay-basis", "anhydrous"], "error: --water: water must be given with an anhydrous-basis assay", id="anhydrous-assay-without-water"),
+    pytest.param([*BATCH, "--assay", "99.5", "--assay-basis", "wet"], 'error: --assay-basis "wet": assay basis must be one of as-is, anhydrous, dried', id="assay-basis-unknown"),
+    pytest.param([*BATCH, "--tablet-product", "NDC 0406-1170-03"], 'error: --tablet-product "NDC 0406-1170-03": tablet product must be given only with', id="tablet-product-without-tablets"),
     pytest.param([*BATCH, "--water", "1.5"], 'error: --water "1.5": water must be given with an assay', id="water-without-assay"),
     pytest.param([*BATCH, "--potency", "99", "--assay", "99"], 'error: --potency "99": potency must not be given together with an assay', id="potency-and-assay"),
     pytest.param([*BATCH, "--overage", "80"], 'error: --overage "80": overage must', id="overage-too-large"),

@@ -145,7 +145,7 @@ def test_formulas_and_show_json_follow_their_schemas(tmp_path):
 VARIANTS = [
     pytest.param("ldn-capsules", {"quantity": 30, "strength": "1.5 mg"}, id="capsules-trituration"),
     pytest.param("ldn-capsules", {"quantity": 100, "potency": 97.71, "overage": 3}, id="capsules-potency-overage"),
-    pytest.param("ldn-capsules", {"quantity": 100, "assay": 99.2, "water": 1.5, "residual_solvent": 0.2}, id="assay"),
+    pytest.param("ldn-capsules", {"quantity": 100, "assay": 99.2, "assay_basis": "anhydrous", "water": 1.5, "residual_solvent": 0.2}, id="assay"),
     pytest.param("ldn-capsules", {"quantity": 100, "tablet_weight": "180 mg"}, id="capsules-from-tablets"),
     pytest.param("ldn-capsules", {"quantity": 100, "strength": "4 mg", "strength_basis": "base"}, id="base-basis"),
     pytest.param(
