@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -413,6 +413,15 @@ def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) 
     work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
 
 
+def _tablet_content(source: TabletSource) -> Callable[[Quantity], str]:
+    """What an amount of tablet powder holds: ``"4.091 mg naltrexone HCl"``."""
+
+    def content(powder: Quantity) -> str:
+        return f"holds {format_amount(source.holds(powder), significant=4)} {source.tablet_strength.basis.short_name}"
+
+    return content
+
+
 def _plan_aliquots(
     work: _Work,
     form: DosageForm,
@@ -450,7 +459,9 @@ def _plan_aliquots(
         if line.measure != "weigh" or line.amount >= minimum or index == diluent_index:
             continue
         is_active = line.role == "active"
-        what = "the active" if is_active else line.name
+        content = _tablet_content(source) if is_active and isinstance(source, TabletSource) else None
+        tablet_powder = content is not None
+        what = "tablet powder" if tablet_powder else "the active" if is_active else line.name
         needed = active_exact if is_active else line.amount
         if liquid:
             if is_active and isinstance(source, TabletSource):
@@ -482,6 +493,7 @@ def _plan_aliquots(
                 settings.dilution_factors,
                 what=what,
                 readability=readability,
+                content=content,
             )
             diluent_left = diluent_left - (plan.take - plan.holds)
         planned = attrs.evolve(line, aliquot=plan)
@@ -507,10 +519,11 @@ def _plan_aliquots(
         out[index] = planned
         work.step(
             "Aliquot",
-            f"{line.name}: {_amount(needed)} is below the minimum weight {format_amount(minimum)}: "
-            f"weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
+            f"{'tablet powder' if tablet_powder else line.name}: {_amount(needed)} is below the minimum weight "
+            f"{format_amount(minimum)}: weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
             f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)}), "
-            f"which holds {format_amount(plan.holds)}",
+            f"which holds {format_amount(plan.holds)}"
+            + (f" of tablet powder ({content(plan.holds)})" if content else ""),
         )
     return out
 

@@ -880,3 +880,39 @@ def test_every_argument_is_read_before_any_arithmetic():
         calculate_batch("ldn-capsules", quantity=1, strength="0.1 mg", date=DAY, lot_number="bad lot!")
     with pytest.raises(InputError, match="drops per mL"):
         calculate_batch("ldn-sublingual-drops", quantity="5 mL", strength="1 mg/mL", date=DAY, drops_per_ml=100)
+
+
+def test_crushed_tablets_are_tablet_powder_and_every_step_says_the_naltrexone_it_holds():
+    # 10 × 0.5 mg = 5 mg naltrexone HCl; tablets of 180 mg average: 5 × 180 / 50 = 18 mg of tablet powder,
+    # below the 82 mg minimum: weigh 100 mg (holds 100 × 50 / 180 = 27.78 mg), 1 in 10, take 180 mg
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        strength="0.5 mg",
+        tablet_weight="180 mg",
+        tablet_product="NDC 0406-1170-03",
+        tablet_manufacturer="SpecGx LLC",
+        date=DAY,
+    )
+    assert result.active.name == "Tablet powder (NDC 0406-1170-03, crushed)"
+    trace = {step.title: step.text for step in result.trace}
+    assert trace["Tablets"].endswith("= 18 mg of tablet powder, which holds 5 mg naltrexone HCl")
+    assert trace["Aliquot"].startswith("tablet powder: 18 mg is below the minimum weight 82 mg")
+    assert trace["Aliquot"].endswith("which holds 18 mg of tablet powder (holds 5 mg naltrexone HCl)")
+    steps = result.aliquot.steps
+    assert steps[0] == "Weigh 100 mg of tablet powder (holds 27.78 mg naltrexone HCl)."
+    assert steps[3] == "Weigh 180 mg of the trituration: it holds 18 mg of tablet powder (holds 5 mg naltrexone HCl)."
+    assert not any("the active" in text for text in (*steps, *trace.values()))
+    assert (result.source.product, result.source.manufacturer, result.source.weighed) == (
+        "NDC 0406-1170-03",
+        "SpecGx LLC",
+        20,
+    )
+    thirty = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        tablet_weight="180 mg",
+        date=DAY,
+        settings=attrs.evolve(default_settings(), tablets_weighed=30),
+    )
+    assert thirty.source.weighed == 30

@@ -283,6 +283,50 @@ def test_qs_lines_print_as_qs_to_the_final_volume(records) -> None:
     assert "29.37 g" in cream
 
 
+def test_a_record_from_tablets_identifies_them_and_has_a_box_for_each_tablet_weighed() -> None:
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        strength="0.5 mg",
+        tablet_weight="180 mg",
+        tablet_product="NDC 0406-1170-03 naltrexone HCl 50 mg tablets",
+        tablet_manufacturer="SpecGx LLC",
+        lots=["naltrexone-hcl=T2291:2027-06"],
+        date="2026-03-01",
+    )
+    text = " ".join(pages_text(render(result)))
+    for expected in (
+        "Tablets (the naltrexone source)",
+        "Product (NDC or name) NDC 0406-1170-03 naltrexone HCl 50 mg tablets",
+        "Manufacturer SpecGx LLC",
+        "Lot T2291",
+        "Expiry 2027-06-30",
+        "Tablets to crush 1; weigh 18 mg of the tablet powder, which holds 5 mg naltrexone HCl",
+        "Weigh 20 tablets one by one; the average weight is their total ÷ 20.",
+        "calculated with an average of 180 mg",
+        "Tablets 1–10 (mg) 1 2 3 4 5 6 7 8 9 10",
+        "Tablets 11–20 (mg) 11 12 13 14 15 16 17 18 19 20",
+        "Total of 20 tablets:",
+        "Mfr SpecGx LLC",
+        "holds 5 mg naltrexone HCl",
+        "18 mg of tablet powder (holds 5 mg naltrexone HCl) is below the balance's minimum weight",
+        "it holds 18 mg of tablet powder (holds 5 mg naltrexone HCl).",
+    ):
+        assert expected in text, expected
+    assert "the active" not in text
+    thirty = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        tablet_weight="180 mg",
+        date="2026-03-01",
+        settings=attrs.evolve(ldn_compound.Settings(), tablets_weighed=30),
+    )
+    text = " ".join(pages_text(render(thirty)))
+    assert "Tablets 21–30 (mg)" in text
+    assert "Total of 30 tablets:" in text
+    assert "Product (NDC or name) ___" in text  # a line to write it on when it was not given
+
+
 def test_a_patient_specific_record_prints_its_prescription() -> None:
     rx = Prescription(
         number="104233",
@@ -328,7 +372,10 @@ def test_a_liquid_made_from_tablets_is_an_oral_suspension_on_the_record(records)
 def test_tablet_source_and_its_warning_are_printed(records) -> None:
     result, _, pages = records["oral-liquid-tablets"]
     text = " ".join(pages)
-    assert "Active ingredient source crushed tablets (180 mg average weight per 50 mg tablet); crush 1 tablet" in text
+    assert (
+        "Active ingredient source crushed tablets: 180 mg average weight per 50 mg naltrexone HCl tablet; crush 1 tablet"
+        in text
+    )
     assert "Warning tablet-excipients the tablet excipients do not dissolve" in text
     assert result.active.tablets == 1
 

@@ -47,6 +47,7 @@ from ldn_compound.model import (
     MasterFormula,
     Pharmacy,
     Prescription,
+    TabletSource,
 )
 from ldn_compound.render._pdf import (
     FONT,
@@ -350,6 +351,79 @@ def _source_text(active: Ingredient) -> str:
     return text
 
 
+def _tablet_holds(result: BatchResult, line: Ingredient, amount: Quantity | None = None) -> str:
+    """``holds 18 mg naltrexone HCl``: the naltrexone in an amount of tablet powder ("" for other lines)."""
+    source = result.source
+    if line.role != "active" or not isinstance(source, TabletSource):
+        return ""
+    held = source.holds(line.amount if amount is None else amount)
+    return f"holds {format_amount(held, significant=4)} {source.tablet_strength.basis.short_name}"
+
+
+def _tablet_flowables(result: BatchResult, geometry: PageGeometry) -> list[Flowable]:
+    """The tablets a batch is made from, and a table for weighing them for their average weight."""
+    source = result.source
+    if not isinstance(source, TabletSource):
+        return []
+    style = styles()
+    value_width = _columns(geometry, 48, 126)[1]
+    line = result.active
+    lot = line.lot
+    manufacturer = source.manufacturer or (lot.manufacturer if lot else "")
+    rows = [
+        ["Product (NDC or name)", source.product or _blank(value_width, "")],
+        ["Strength", f"{source.tablet_strength.describe()} per tablet"],
+        ["Manufacturer", manufacturer or _blank(value_width, "")],
+        ["Lot", lot.lot if lot else _blank(value_width, "")],
+        ["Expiry", lot.expiry.isoformat() if lot and lot.expiry else _blank(value_width, "")],
+        [
+            "Tablets to crush",
+            (
+                f"{line.tablets}; weigh {format_amount(line.amount)} of the tablet powder, which "
+                f"{_tablet_holds(result, line)}"
+            ),
+        ],
+    ]
+    count = source.weighed
+    per_row = 10
+    boxes: list[list[str]] = []
+    for start in range(1, count + 1, per_row):
+        numbers = range(start, min(start + per_row, count + 1))
+        boxes.append([f"Tablets {numbers[0]}–{numbers[-1]} (mg)", *(f"{n}\n" for n in numbers)])
+        boxes[-1] += [""] * (per_row + 1 - len(boxes[-1]))
+    weighing = _table(
+        geometry,
+        ["Weight of each tablet", *([""] * per_row)],
+        boxes,
+        [26.0] + [148.0 / per_row] * per_row,
+        "tablet weights",
+    )
+    return _section(
+        "Tablets (the naltrexone source)",
+        keep=True,
+        body=[
+            _table(geometry, ["Tablets", "crushed to a tablet powder"], rows, [48, 126], "tablets"),
+            Spacer(1, pt(3)),
+            _para(
+                f"Weigh {count} tablets one by one; the average weight is their total ÷ {count}. This record was "
+                f"calculated with an average of {format_amount(source.average_weight)}: if the average differs, "
+                "recalculate before weighing the tablet powder.",
+                "tablet weights",
+                style.small,
+            ),
+            weighing,
+            Spacer(1, pt(2)),
+            _para(
+                _blank(60, f"Total of {count} tablets: ", " mg")
+                + "  "
+                + _blank(60, f"÷ {count} = average ", " mg per tablet"),
+                "tablet weights",
+                style.small,
+            ),
+        ],
+    )
+
+
 def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str]]:
     formula = result.formula
     grades = {component.id: component.grade for component in formula.components}
@@ -363,9 +437,12 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
             name += f"\nformula: {line.basis}"
 
         lot = line.lot
+        maker = lot.manufacturer if lot else ""
+        if line.role == "active" and isinstance(result.source, TabletSource):
+            maker = maker or result.source.manufacturer
         lot_cell = "\n".join(
             [
-                f"Mfr {lot.manufacturer}" if lot and lot.manufacturer else _blank(widths[2], "Mfr "),
+                f"Mfr {maker}" if maker else _blank(widths[2], "Mfr "),
                 f"Lot {lot.lot}" if lot else _blank(widths[2], "Lot "),
                 f"Exp {lot.expiry.isoformat()}" if lot and lot.expiry else _blank(widths[2], "Exp "),
             ]
@@ -376,6 +453,9 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
             amount += f"\n= {format_amount(line.theoretical)} theoretical\n+ {format_amount(line.overage)} overage"
         if line.aliquot is not None:
             amount += "\nby the aliquot plan"
+        held = _tablet_holds(result, line)
+        if held:
+            amount += f"\n{held}"
 
         unit = _unit_of(line.amount)
         actual = "\n" + _blank(widths[4], suffix=f" {unit}")
@@ -521,6 +601,8 @@ def _batch_flowables(
         ],
     )
 
+    story += _tablet_flowables(result, geometry)
+
     widths = _columns(geometry, *_COMPONENT_SHARES)
     story += _section(
         "Components",
@@ -560,7 +642,8 @@ def _batch_flowables(
         plan = line.aliquot
         if plan is None:
             continue
-        what = "the active" if line.role == "active" else line.name
+        held = _tablet_holds(result, line)
+        what = f"tablet powder ({held})" if held else "the active" if line.role == "active" else line.name
         summary = (
             f"{format_amount(line.amount)} of {what} is below the balance's minimum weight "
             f"{format_amount(result.balance.minimum_weight)}: make a {plan.method} — weigh "
