@@ -920,6 +920,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     fill_weight = active_each + others_each + filler_each
     low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
     high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
+    shell, material = capsule_math.shell_weight(size)
     capsule = CapsuleFill(
         size=size,
         capacity=cap_mass,
@@ -930,12 +931,28 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
         fill_low=low,
         fill_high=high,
         batch_weight=fill_weight * count,
+        shell_weight=shell,
+        shell_material=material,
+        weight_basis=settings.capsule_weight_basis,
+        sampled=settings.capsules_sampled,
     )
     work.step(
         "Capsule fill weight",
-        f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to "
+        f"{_amount(fill_weight)} per capsule; each capsule's fill (net) within {format_amount(low)} to "
         f"{format_amount(high)} (± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh "
         f"{_amount(capsule.batch_weight)} in all",
+    )
+    work.step(
+        "Capsule weight check",
+        f"gross (a filled capsule with its empty size {size} shell, {format_amount(shell)} {material}): "
+        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(low + shell)} to "
+        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(high + shell)}; "
+        f"weigh {settings.capsules_sampled} capsules one by one, "
+        + (
+            "each with its shell (gross)"
+            if settings.capsule_weight_basis == "gross"
+            else "each less its empty shell (net)"
+        ),
     )
     total = filler_each * magnitude(inputs.made, "capsule")
     amount = inputs.weigh_round(total)
@@ -1123,6 +1140,16 @@ def _default_lot_number(inputs: BatchInputs, result: BatchResult) -> str:
     return f"B{day:%Y%m%d}-{digest}"
 
 
+def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) -> tuple[Quantity, Quantity]:
+    """The acceptable yield: ± ``tolerance`` of the theoretical, in whole capsules for capsules (32 → 31 to 33)."""
+    low: Quantity = theoretical * (1 - tolerance)
+    high: Quantity = theoretical * (1 + tolerance)
+    if form is DosageForm.CAPSULES:  # a yield is a count: the whole capsules within the limits
+        low = Q_(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
+        high = Q_(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
+    return low, high
+
+
 def assemble(
     inputs: BatchInputs,
     *,
@@ -1153,10 +1180,7 @@ def assemble(
         capsule=composition.capsule,
         overrides=checks.overrides,
         theoretical_yield=theoretical_yield,
-        yield_range=(
-            theoretical_yield * (1 - settings.yield_tolerance),
-            theoretical_yield * (1 + settings.yield_tolerance),
-        ),
+        yield_range=_yield_range(theoretical_yield, settings.yield_tolerance, inputs.form),
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,

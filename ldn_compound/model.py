@@ -650,7 +650,12 @@ class AliquotPlan:
 
 @attrs.frozen
 class CapsuleFill:
-    """The capsule arithmetic of a batch, with the individual-weight acceptance range."""
+    """The capsule arithmetic of a batch, with the individual-weight acceptance range.
+
+    ``fill_low`` to ``fill_high`` is the **net** range (the fill alone);
+    :attr:`gross_low` to :attr:`gross_high` adds one empty shell, for a capsule
+    weighed whole.  ``weight_basis`` says which the weight check records.
+    """
 
     size: str
     capacity: Quantity  # filler alone that fills one capsule
@@ -661,6 +666,20 @@ class CapsuleFill:
     fill_low: Quantity
     fill_high: Quantity
     batch_weight: Quantity
+    shell_weight: Quantity | None = None  # one empty shell of this size (data: capsule_shells.toml)
+    shell_material: str = ""
+    weight_basis: str = "gross"  # what each capsule's check weighs: "gross" (with its shell) or "net" (the fill)
+    sampled: int = 10  # capsules weighed one by one
+
+    @property
+    def gross_low(self) -> Quantity | None:
+        """The lowest acceptable weight of a filled capsule with its shell (the net limit + one empty shell)."""
+        return None if self.shell_weight is None else self.fill_low + self.shell_weight
+
+    @property
+    def gross_high(self) -> Quantity | None:
+        """The highest acceptable weight of a filled capsule with its shell."""
+        return None if self.shell_weight is None else self.fill_high + self.shell_weight
 
 
 @attrs.frozen

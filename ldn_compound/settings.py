@@ -52,6 +52,11 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water, residual solvent or loss on drying accepted (10 %).
+    - ``capsules_sampled``: how many capsules the weight check weighs one by one (the
+      record has a box for each).
+    - ``capsule_weight_basis``: ``"gross"`` (default: each filled capsule is weighed with
+      its shell, against the fill range plus the empty shell's weight) or ``"net"`` (the
+      fill alone: each capsule's weight less its empty shell's).
     - ``tablets_weighed``: how many tablets are weighed for their average weight when a
       batch is made from crushed tablets (at least 20: USP tablet assay practice); the
       record has a box for each.
@@ -71,6 +76,8 @@ class Settings:
     potency_range: tuple[Decimal, Decimal] = (Decimal("0.90"), Decimal("1.02"))
     assay_range: tuple[Decimal, Decimal] = (Decimal("0.98"), Decimal("1.02"))
     max_water: Decimal = Decimal("0.10")
+    capsules_sampled: int = attrs.field(default=10, validator=attrs.validators.in_(range(1, 101)))
+    capsule_weight_basis: str = attrs.field(default="gross", validator=attrs.validators.in_(("gross", "net")))
     tablets_weighed: int = attrs.field(default=20, validator=attrs.validators.in_(range(10, 101)))
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))

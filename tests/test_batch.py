@@ -698,6 +698,30 @@ def test_excipients_below_the_minimum_weight_get_their_own_aliquot():
     assert result.to_dict()["ingredients"][2]["aliquot"]["take"] == "3 mL"
 
 
+def test_capsule_yield_is_a_range_of_whole_capsules():
+    # 32 × (1 ± 5 %) = 30.4 to 33.6: the whole capsules within it are 31 to 33
+    result = calculate_batch("ldn-capsules", quantity=32, strength="1.5 mg", date=DAY)
+    assert [format_amount(q) for q in result.yield_range] == ["31 capsules", "33 capsules"]
+    liquid = calculate_batch("ldn-oral-liquid", quantity="30 mL", date=DAY)
+    assert [format_amount(q) for q in liquid.yield_range] == ["28.5 mL", "31.5 mL"]
+
+
+def test_the_capsule_weight_check_has_net_and_gross_ranges_from_the_shell_data():
+    # size 1: fill 230 mg ± 10 % = 207 to 253 mg net; empty gelatin shell 76 mg → 283 to 329 mg gross
+    result = calculate_batch("ldn-capsules", quantity=32, strength="1.5 mg", date=DAY)
+    capsule = result.capsule
+    assert [format_amount(q) for q in (capsule.fill_low, capsule.fill_high)] == ["207 mg", "253 mg"]
+    assert format_amount(capsule.shell_weight) == "76 mg"
+    assert [format_amount(q) for q in (capsule.gross_low, capsule.gross_high)] == ["283 mg", "329 mg"]
+    assert (capsule.weight_basis, capsule.sampled) == ("gross", 10)
+    trace = {step.title: step.text for step in result.trace}
+    assert "207 mg + 76 mg = 283 mg to 253 mg + 76 mg = 329 mg" in trace["Capsule weight check"]
+    size_0 = calculate_batch("ldn-capsules", quantity=32, capsule_size="0", bulk_density="0.3 g/mL", date=DAY)
+    assert format_amount(size_0.capsule.shell_weight) == "96 mg"
+    sampled = calculate_batch("ldn-capsules", quantity=32, date=DAY, settings=Settings(capsules_sampled=20))
+    assert sampled.capsule.sampled == 20
+
+
 def test_yield_range_follows_the_setting():
     result = calculate_batch("ldn-capsules", quantity=100, date=DAY)
     assert [format_amount(q) for q in result.yield_range] == ["95 capsules", "105 capsules"]

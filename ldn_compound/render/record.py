@@ -42,6 +42,7 @@ from ldn_compound.exceptions import InputError
 from ldn_compound.model import (
     AmountKind,
     BatchResult,
+    CapsuleFill,
     DosageForm,
     Ingredient,
     MasterFormula,
@@ -65,10 +66,7 @@ from ldn_compound.render._pdf import (
 from ldn_compound.settings import default_settings
 from ldn_compound.units import Quantity, format_amount, format_number, magnitude
 
-__all__ = ["SAMPLED_CAPSULES", "render_batch_record", "render_master_formula"]
-
-#: How many capsules the record has rows for in the individual-weight check.
-SAMPLED_CAPSULES: Final = 10
+__all__ = ["render_batch_record", "render_master_formula"]
 
 _PAGE_SIZES: Final = {"letter": "Letter", "a4": "A4"}
 
@@ -241,11 +239,10 @@ def _dose_per_unit(dose_per_unit: Mapping[str, Quantity]) -> str:
 
 
 def _yield_range(theoretical: Quantity, limits: tuple[Quantity, Quantity] | None, form: DosageForm) -> str:
-    """The acceptance range of the yield: ``95 capsules to 105 capsules (95–105 %)``.
+    """The acceptance range of the yield: ``31 to 33 capsules (whole capsules)``, ``95 mL to 105 mL (95–105 %)``.
 
     The limits come with the batch (``BatchResult.yield_range``, set by the site's
-    yield tolerance); a range of capsules that does not fall on whole capsules also
-    says which whole counts it allows.
+    yield tolerance; whole capsules for capsules, since a yield is a count).
     """
     if limits is None:
         tolerance = default_settings().yield_tolerance
@@ -253,14 +250,11 @@ def _yield_range(theoretical: Quantity, limits: tuple[Quantity, Quantity] | None
     low, high = limits
     unit = str(theoretical.units)
     size = magnitude(theoretical, unit)
+    if form is DosageForm.CAPSULES:  # a yield is a count: the limits are whole capsules
+        return f"{format_number(magnitude(low, 'capsule'))} to {format_amount(high)} (whole capsules)"
     percent_low = format_number(magnitude(low, unit) / size * 100, significant=6)
     percent_high = format_number(magnitude(high, unit) / size * 100, significant=6)
-    text = f"{format_amount(low)} to {format_amount(high)} ({percent_low}–{percent_high} %)"
-    if form is DosageForm.CAPSULES:
-        first, last = magnitude(low, "capsule"), magnitude(high, "capsule")
-        if first != first.to_integral_value() or last != last.to_integral_value():
-            text += f", i.e. {math.ceil(first)} to {math.floor(last)} whole capsules"
-    return text
+    return f"{format_amount(low)} to {format_amount(high)} ({percent_low}–{percent_high} %)"
 
 
 def _write(
@@ -503,11 +497,7 @@ def _quality_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str
         rows.append(
             [
                 "Individual capsule weight",
-                (
-                    f"each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
-                    f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)} "
-                    f"± {format_number(spread, places=1)} %); weigh {SAMPLED_CAPSULES} capsules (table below)"
-                ),
+                _capsule_check_text(capsule, spread),
                 f"{_BOX} all within range\n{_BOX} out of range: see deviations",
                 "",
             ]
@@ -552,12 +542,48 @@ def _quality_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str
     return rows
 
 
-def _capsule_weights(geometry: PageGeometry, low: Quantity, high: Quantity) -> Flowable:
-    header = ["Capsule", *(str(n) for n in range(1, SAMPLED_CAPSULES + 1))]
-    shares = [26.0] + [148.0 / SAMPLED_CAPSULES] * SAMPLED_CAPSULES
-    rows = [
-        [f"Weight (mg), each {format_amount(low)} to {format_amount(high)}", *(["\n"] * SAMPLED_CAPSULES)],
-    ]
+def _capsule_range(capsule: CapsuleFill) -> tuple[str, Quantity, Quantity]:
+    """What each capsule's weight check records (``gross`` or ``net``) and its range."""
+    if capsule.weight_basis == "gross" and capsule.gross_low is not None and capsule.gross_high is not None:
+        return "gross", capsule.gross_low, capsule.gross_high
+    return "net", capsule.fill_low, capsule.fill_high
+
+
+def _capsule_check_text(capsule: CapsuleFill, spread: Decimal) -> str:
+    """The capsule weight check: net (the fill) and gross (with the shell) ranges, and which to weigh."""
+    basis, _, _ = _capsule_range(capsule)
+    net = (
+        f"net (the fill alone): each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
+        f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)} "
+        f"± {format_number(spread, places=1)} %)"
+    )
+    if capsule.shell_weight is None or capsule.gross_low is None or capsule.gross_high is None:
+        return f"{net}; weigh {capsule.sampled} capsules (table below)"
+    gross = (
+        f"gross (with the empty size {capsule.size} shell, {format_amount(capsule.shell_weight)} "
+        f"{capsule.shell_material}): {format_amount(capsule.gross_low)} to {format_amount(capsule.gross_high)}"
+    )
+    how = (
+        "weigh each filled capsule whole (gross weight)"
+        if basis == "gross"
+        else "weigh each filled capsule and subtract its empty shell (net weight)"
+    )
+    return f"{net}; {gross}. {how.capitalize()}, {capsule.sampled} capsules (table below)"
+
+
+def _capsule_weights(geometry: PageGeometry, capsule: CapsuleFill) -> Flowable:
+    count = capsule.sampled
+    basis, low, high = _capsule_range(capsule)
+    per_row = min(count, 10)
+    header = ["Capsule", *(str(n) for n in range(1, per_row + 1))]
+    shares = [26.0] + [148.0 / per_row] * per_row
+    label = f"{basis.capitalize()} weight (mg), each {format_amount(low)} to {format_amount(high)}"
+    rows: list[list[str]] = []
+    for start in range(1, count + 1, per_row):
+        numbers = range(start, min(start + per_row, count + 1))
+        first = label if start == 1 else f"Capsules {numbers[0]}–{numbers[-1]}"
+        cells = ["\n" if start == 1 else f"{n}\n" for n in numbers]
+        rows.append([first, *cells, *([""] * (per_row - len(cells)))])
     return _table(geometry, header, rows, shares, "capsule weights")
 
 
@@ -707,11 +733,16 @@ def _batch_flowables(
         capsule = result.capsule
         quality += [
             Spacer(1, pt(3)),
-            _capsule_weights(geometry, capsule.fill_low, capsule.fill_high),
+            _capsule_weights(geometry, capsule),
             Spacer(1, pt(2)),
             _para(
-                _blank(70, f"Mean of the {SAMPLED_CAPSULES} weights: ", " mg")
-                + f" (theoretical fill weight {format_amount(capsule.fill_weight, significant=6)})",
+                _blank(70, f"Mean of the {capsule.sampled} {_capsule_range(capsule)[0]} weights: ", " mg")
+                + f" (theoretical fill weight {format_amount(capsule.fill_weight, significant=6)}"
+                + (
+                    f"; with the shell {format_amount(capsule.fill_weight + capsule.shell_weight, significant=6)})"
+                    if capsule.shell_weight is not None
+                    else ")"
+                ),
                 "capsule weights",
                 style.small,
             ),
@@ -851,10 +882,8 @@ def _mfr_quality_rows(formula: MasterFormula, reference: BatchResult) -> list[li
         batch = ""
         if key == "individual capsule weight" and reference.capsule is not None:
             capsule = reference.capsule
-            batch = (
-                f"each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
-                f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)})"
-            )
+            spread = (magnitude(capsule.fill_high, "mg") / magnitude(capsule.fill_weight, "mg") - 1) * 100
+            batch = _capsule_check_text(capsule, spread)
         elif key == "yield":
             batch = f"theoretical {format_amount(theoretical)}; acceptable {_yield_range(theoretical, reference.yield_range, form)}"
         elif key in {"final volume", "final weight"}:
