@@ -455,7 +455,7 @@ def build_parser() -> _Parser:
         "--high-dose-reason", metavar="REASON", help="go ahead with a dose above 10 mg, for this reason"
     )
     output = sub.add_argument_group("output")
-    output.add_argument("--json", action="store_true", help="print the batch as JSON (schema ldn-compound/batch/1)")
+    output.add_argument("--json", action="store_true", help="print the batch as JSON (schema ldn-compound/batch/2)")
     output.add_argument("--record", metavar="FILE", help="write the compounding record PDF")
     output.add_argument(
         "--labels",

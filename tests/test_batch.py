@@ -562,7 +562,7 @@ def test_json_amounts_are_strings_pint_parses():
     import pint
 
     data = calculate_batch("ldn-capsules", quantity=100, potency=97.71, date=DAY).to_dict()
-    assert data["schema"] == "ldn-compound/batch/1"
+    assert data["schema"] == "ldn-compound/batch/2"
     assert data["ingredients"][0] == {
         "id": "naltrexone-hcl",
         "name": "Naltrexone hydrochloride USP",
