@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -71,6 +72,8 @@ from ldn_compound.units import (
 from ldn_compound.weighing import solution_plan, trituration_plan
 
 __all__ = ["calculate_batch", "parse_lot"]
+
+_log = logging.getLogger(__name__)
 
 
 def _exact(quantity: Quantity) -> bool:
@@ -1226,7 +1229,7 @@ def calculate_batch(
 ) -> BatchResult:
     """Calculate a batch of ``formula``: what to weigh and measure, why, and the beyond-use date.
 
-    ``formula`` is a :class:`MasterFormula`, a built-in id or a file path.
+    ``formula`` is a :class:`~ldn_compound.model.MasterFormula`, a built-in id or a file path.
     ``quantity`` is a count of capsules (``100``), a volume (``"120 mL"``) or a
     mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
     text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
@@ -1247,9 +1250,9 @@ def calculate_batch(
     same inputs always get the same lot.
 
     The calculation runs in named stages, each returning a frozen value:
-    :func:`read_inputs` → :func:`check_batch` (dose and co-medication, before
-    any arithmetic) → :func:`active_amount` → :func:`excipients` →
-    :func:`plan_weighings` → :func:`unit_doses` → :func:`dates` → :func:`assemble`.
+    ``read_inputs`` → ``check_batch`` (dose and co-medication, before
+    any arithmetic) → ``active_amount`` → ``excipients`` →
+    ``plan_weighings`` → ``unit_doses`` → ``dates`` → ``assemble``.
 
     Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
     value for any input that breaks a rule.
@@ -1294,7 +1297,7 @@ def calculate_batch(
     active = active_amount(inputs)
     composition = excipients(inputs, active)
     weighings = plan_weighings(inputs, active, composition)
-    return assemble(
+    result = assemble(
         inputs,
         checks=checks,
         active=active,
@@ -1303,3 +1306,13 @@ def calculate_batch(
         units=unit_doses(inputs),
         when=dates(inputs),
     )
+    _log.debug(
+        "calculated %s v%s: %s at %s, lot %s, %d warning(s)",
+        formula.id,
+        formula.version,
+        result.quantity,
+        result.strength.describe(),
+        result.lot_number,
+        len(result.warnings),
+    )
+    return result

@@ -2,8 +2,8 @@
 
 Every class is an immutable, validated :mod:`attrs` value (change one with
 :func:`attrs.evolve`).  Nothing here does I/O or arithmetic beyond what a value
-needs to describe itself; the calculations live in :mod:`ldn_compound.batch`
-and :mod:`ldn_compound.forms`.
+needs to describe itself; the calculations live in ``ldn_compound.batch``
+and ``ldn_compound.forms``.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ __all__ = [
     "ActiveSource",
     "AliquotPlan",
     "Amount",
+    "AmountKind",
     "Balance",
     "BatchResult",
     "BatchWarning",
@@ -228,7 +229,7 @@ class Amount:
 class Component:
     """One ingredient of a master formula.
 
-    ``role`` is one of :data:`ROLES`; the active ingredient's role is ``"active"``
+    ``role`` is one of ``ROLES``; the active ingredient's role is ``"active"``
     and its ``salt_form`` says which form of naltrexone is used.  ``preserved``
     marks a base or vehicle bought with its own preservative (a preserved cream
     base), which counts as the preservative of an aqueous-preserved formula.
