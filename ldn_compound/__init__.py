@@ -34,6 +34,7 @@ from ldn_compound.exceptions import (
     LabelFitError,
     LabelStockFileError,
     LDNError,
+    MedicineNameError,
     PharmacyConfigError,
     Problem,
     QuantityError,
@@ -57,6 +58,7 @@ from ldn_compound.model import (
     Ingredient,
     Lot,
     MasterFormula,
+    MedicineStatus,
     Override,
     Pharmacy,
     PowderSource,
@@ -64,6 +66,8 @@ from ldn_compound.model import (
     Prescription,
     QualityCheck,
     Reference,
+    ScreenedMedicine,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
@@ -72,6 +76,7 @@ from ldn_compound.model import (
     TitrationStep,
     TopicalSpec,
 )
+from ldn_compound.safety import OpioidListError, find_opioids, load_opioid_list, screen_medicines
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
 from ldn_compound.titration import TitrationPlan, TitrationRow, parse_titration, titration_plan
@@ -133,6 +138,9 @@ __all__ = [
     "LabelStockFileError",
     "Lot",
     "MasterFormula",
+    "MedicineNameError",
+    "MedicineStatus",
+    "OpioidListError",
     "Override",
     "Pharmacy",
     "PharmacyConfigError",
@@ -146,6 +154,8 @@ __all__ = [
     "Reference",
     "RenderError",
     "SaltForm",
+    "ScreenedMedicine",
+    "Screening",
     "Settings",
     "StabilityEvidence",
     "Step",
@@ -159,10 +169,12 @@ __all__ = [
     "__version__",
     "calculate_batch",
     "convert_basis",
+    "find_opioids",
     "format_amount",
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "load_opioid_list",
     "load_pharmacy_config",
     "parse_lot",
     "parse_quantity",
@@ -172,6 +184,7 @@ __all__ = [
     "render_label_sheet",
     "render_labels",
     "render_master_formula",
+    "screen_medicines",
     "titration_plan",
     "ureg",
 ]

@@ -26,7 +26,6 @@ from ldn_compound import forms
 from ldn_compound.bud import beyond_use, expiry_warnings, read_expiry
 from ldn_compound.exceptions import (
     AliquotError,
-    CoMedicationError,
     DimensionError,
     DoseLimitError,
     InputError,
@@ -48,13 +47,14 @@ from ldn_compound.model import (
     MasterFormula,
     Override,
     PowderSource,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
     TabletSource,
     dosage_form_name,
 )
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form
 from ldn_compound.units import (
@@ -400,20 +400,27 @@ def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dos
         )
 
 
-def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
-    opioids = find_opioids(medicines)
-    if not opioids:
-        return
-    names = ", ".join(opioids)
-    if not reason or not reason.strip():
-        raise CoMedicationError(
-            "other medicines",
-            names,
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(override only with a documented reason)",
-        )
-    work.overrides.append(Override("opioid-co-medication", reason.strip()))
-    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+def _check_medicines(
+    work: _Work,
+    medicines: Iterable[str],
+    reason: str | None,
+    unclear_reason: str | None,
+    settings: Settings,
+) -> Screening:
+    screening = screen_medicines(
+        medicines, co_medication_reason=reason, unclear_medicine_reason=unclear_reason, settings=settings
+    )
+    for override in screening.overrides:
+        work.overrides.append(override)
+        if override.code == "opioid-co-medication":
+            names = ", ".join(screening.opioids)
+            work.warn(override.code, f"opioid co-medication ({names}) overridden: {override.reason}")
+        else:
+            names = ", ".join(m.describe() for m in screening.unclear)
+            work.warn(override.code, f"medicine name not recognised exactly ({names}) accepted: {override.reason}")
+    for note in screening.notes:
+        work.warn("co-medication-note", note)
+    return screening
 
 
 def _tablet_content(source: TabletSource) -> Callable[[Quantity], str]:
@@ -559,6 +566,7 @@ class BatchInputs:
     high_dose_reason: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     lot_number: str | None = None
 
     @property
@@ -581,6 +589,7 @@ class Checks:
     dose: Strength | None
     warnings: tuple[BatchWarning, ...] = ()
     overrides: tuple[Override, ...] = ()
+    screening: Screening = attrs.field(factory=Screening)
 
 
 @attrs.frozen
@@ -660,8 +669,9 @@ def read_inputs(
     drops_per_ml: object = None,
     dose: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings,
@@ -717,8 +727,9 @@ def read_inputs(
         drops_per_ml=per_ml,
         dose=given_dose,
         high_dose_reason=high_dose_reason,
-        other_medicines=tuple(other_medicines),
+        other_medicines=(other_medicines,) if isinstance(other_medicines, str) else tuple(other_medicines),
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         lot_number=lot_number,
     )
 
@@ -758,8 +769,10 @@ def check_batch(inputs: BatchInputs) -> Checks:
     else:
         dose = inputs.dose
     _check_dose(work, dose, inputs.settings, inputs.high_dose_reason)
-    _check_medicines(work, list(inputs.other_medicines), inputs.co_medication_reason)
-    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides))
+    screening = _check_medicines(
+        work, inputs.other_medicines, inputs.co_medication_reason, inputs.unclear_medicine_reason, inputs.settings
+    )
+    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides), screening=screening)
 
 
 def active_amount(inputs: BatchInputs) -> Active:
@@ -1187,6 +1200,7 @@ def assemble(
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
+        screening=checks.screening,
     )
     if inputs.lot_number is None:
         result = attrs.evolve(result, lot_number=_default_lot_number(inputs, result))
@@ -1220,8 +1234,9 @@ def calculate_batch(
     drops_per_ml: object = None,
     dose: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings | None = None,
@@ -1245,6 +1260,12 @@ def calculate_batch(
     print on the record (their lot and expiry are the active component's lot).  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
+    ``other_medicines`` (the patient's other medicines: names as written,
+    ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
+    screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
+    opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
+    name close to an opioid's raises MedicineNameError unless
+    ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one, a lot is made from
     the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
     same inputs always get the same lot.
@@ -1289,6 +1310,7 @@ def calculate_batch(
         high_dose_reason=high_dose_reason,
         other_medicines=other_medicines,
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         stability=stability,
         lot_number=lot_number,
         settings=settings or default_settings(),

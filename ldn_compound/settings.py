@@ -60,6 +60,10 @@ class Settings:
     - ``tablets_weighed``: how many tablets are weighed for their average weight when a
       batch is made from crushed tablets (at least 20: USP tablet assay practice); the
       record has a box for each.
+    - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
+      a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
+      the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
+      opioid (an override with a reason is needed).
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -82,6 +86,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    co_medication_notes_block: bool = False
 
 
 _DEFAULT: Settings | None = None

@@ -25,3 +25,7 @@ overages = decimals("0", "20", 1)
 capsule_sizes = st.sampled_from(["000", "00", "0", "1", "2", "3", "4"])
 bases = st.sampled_from(["base", "hcl", "hcl-dihydrate"])
 masses_mg = decimals("0.001", "100000", 3).filter(lambda d: d > 0)
+
+# the co-medication screen: any text a medicine list may hold, and what may surround a name on it
+medicine_texts = st.text(max_size=200).filter(str.strip)
+around_a_name = st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20)

@@ -22,6 +22,7 @@ from ldn_compound import (
     FormulaNotFoundError,
     InputError,
     LDNError,
+    MedicineNameError,
     QuantityError,
     Settings,
     calculate_batch,
@@ -402,6 +403,33 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
     )
     assert [(o.code, o.reason) for o in result.overrides] == [("opioid-co-medication", "Tramadol stopped 2026-02-20")]
     assert result.to_dict()["overrides"] == [{"code": "opioid-co-medication", "reason": "Tramadol stopped 2026-02-20"}]
+
+
+def test_the_batch_carries_its_co_medication_screening():
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=100,
+        date=DAY,
+        other_medicines=["Percocet 5/325 mg", "metformin"],
+        co_medication_reason="stopped 2026-02-20",
+    )
+    assert result.screening.opioids == ("oxycodone",)
+    assert [m.status.value for m in result.screening.medicines] == ["opioid", "not-listed"]
+    data = result.to_dict()["screening"]
+    assert data["result"] == "opioid"
+    assert data["medicines"][0] == {
+        "given": "Percocet 5/325 mg",
+        "status": "opioid",
+        "ingredients": ["oxycodone"],
+        "matched": ["Percocet"],
+        "suggestions": [],
+        "note": None,
+    }
+    assert data["overrides"] == [{"code": "opioid-co-medication", "reason": "stopped 2026-02-20"}]
+    assert data["summary"].startswith("Co-medication screened: Percocet 5/325 mg (oxycodone), metformin: opioid found")
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY).to_dict()["screening"]["result"] == "not-screened"
+    with pytest.raises(MedicineNameError, match="did you mean oxycodone"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, other_medicines=["oxycodon"])
 
 
 # ---------------------------------------------------------------- bad input

@@ -305,6 +305,7 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
         ["Active ingredient source", _source_text(result.active)],
         ["Balance", f"{result.balance.describe()}; " + _blank(value_width / 2, "balance ID: ")],
         ["Container", formula.container],
+        ["Co-medication screen", result.screening.summary()],
     ]
     return rows
 
