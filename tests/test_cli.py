@@ -860,3 +860,14 @@ def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
     document = json.loads(out[: out.rindex("}") + 1])
     assert document["dose"] == {"amount": "6 mg", "basis": "hcl"}
     assert [w["code"] for w in document["warnings"]] == ["dose-above-usual", "no-expiry-dates"]
+
+
+def test_batch_text_names_the_suspension_the_tablet_powder_and_the_net_and_gross_ranges(cli_run):
+    status, out, _ = cli_run("batch", "ldn-oral-liquid", "--quantity", "100 mL", "--tablets", "180", "--date", DAY)
+    assert status == 0
+    assert out.startswith("Naltrexone hydrochloride oral suspension (ldn-oral-liquid v1.0)\n")
+    assert "Tablet powder (50 mg naltrexone HCl tablets, crushed)" in out
+    assert "weigh, from 2 crushed 50 mg tablets; holds 100 mg naltrexone HCl" in out
+    status, out, _ = cli_run("batch", "ldn-capsules", "--quantity", "32", "--strength", "1.5 mg", "--date", DAY)
+    assert "accept 207 mg to 253 mg net (the fill alone)\n" in out
+    assert "or 283 mg to 329 mg gross (with the 76 mg empty shell); record the gross weights of 10 capsules" in out
