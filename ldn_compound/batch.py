@@ -937,6 +937,8 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
     high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
     shell, material = capsule_math.shell_weight(size)
+    if size in spec.shell_weight:  # the formula's own shells, weighed by the pharmacy
+        shell, material = spec.shell_weight[size], "as the formula states"
     capsule = CapsuleFill(
         size=size,
         capacity=cap_mass,

@@ -235,6 +235,7 @@ def _capsule_spec(formula: MasterFormula) -> dict[str, Any] | None:
         "packing": {size: format_amount(stat) for size, stat in spec.packing.items()},
         "bulk_density": None if spec.bulk_density is None else format_amount(spec.bulk_density.to("g/mL"), unit="g/mL"),
         "displacement_factor": format_number(spec.displacement_factor),
+        "shell_weight": {size: format_amount(weight) for size, weight in spec.shell_weight.items()},
     }
 
 

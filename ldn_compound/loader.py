@@ -427,7 +427,14 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     r.keys(
         table,
         path,
-        {"size": True, "filler": True, "packing": False, "bulk_density": False, "displacement_factor": False},
+        {
+            "size": True,
+            "filler": True,
+            "packing": False,
+            "bulk_density": False,
+            "displacement_factor": False,
+            "shell_weight": False,
+        },
     )
     size = table.get("size")
     if size is not None and str(size) not in CAPSULE_VOLUMES:
@@ -445,6 +452,16 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
             stat = r.quantity(raw, key, f"{path}.packing", MASS)
             if stat is not None:
                 packing[key] = stat
+    shells: dict[str, Quantity] = {}
+    raw = table.get("shell_weight", {})
+    if r.table(raw, f"{path}.shell_weight") is not None:
+        for key in raw:
+            if key not in CAPSULE_VOLUMES:
+                r.problem(f"{path}.shell_weight.{key}", f"must be a capsule size, one of {', '.join(CAPSULE_VOLUMES)}")
+                continue
+            shell = r.quantity(raw, key, f"{path}.shell_weight", MASS)
+            if shell is not None:
+                shells[key] = shell
     density = r.quantity(table, "bulk_density", path, CONCENTRATION)
     factor = Decimal(1)
     if "displacement_factor" in table:
@@ -458,7 +475,14 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
         r.problem(f"{path}.packing", f"must give the default size {size!r} or set bulk_density")
     if size is None or not filler:
         return None
-    return CapsuleSpec(size=str(size), filler=filler, packing=packing, bulk_density=density, displacement_factor=factor)
+    return CapsuleSpec(
+        size=str(size),
+        filler=filler,
+        packing=packing,
+        bulk_density=density,
+        displacement_factor=factor,
+        shell_weight=shells,
+    )
 
 
 def _number_within(value: object, low: Decimal, high: Decimal, *, low_inclusive: bool = True) -> Decimal | None:

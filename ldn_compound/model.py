@@ -273,7 +273,9 @@ class CapsuleSpec:
     ``packing`` maps a size (``"1"``, ``"0"``, ``"00"``…) to the measured mass
     of filler alone that fills one capsule; ``bulk_density`` (mg/mL) is the
     fallback used with the capsule's nominal volume.  ``displacement_factor``
-    is the mass of filler displaced by 1 mg of active.
+    is the mass of filler displaced by 1 mg of active.  ``shell_weight`` maps a
+    size to the weight of one empty shell of the capsules this formula uses
+    (sizes not given take the package's data, ``forms/capsule_shells.toml``).
     """
 
     size: str
@@ -281,6 +283,7 @@ class CapsuleSpec:
     packing: Mapping[str, Quantity] = attrs.field(factory=dict)
     bulk_density: Quantity | None = None
     displacement_factor: Decimal = Decimal(1)
+    shell_weight: Mapping[str, Quantity] = attrs.field(factory=dict)
 
 
 @attrs.frozen

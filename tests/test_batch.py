@@ -968,3 +968,13 @@ def test_crushed_tablets_are_tablet_powder_and_every_step_says_the_naltrexone_it
         settings=attrs.evolve(default_settings(), tablets_weighed=30),
     )
     assert thirty.source.weighed == 30
+
+
+def test_a_formulas_own_shell_weight_sets_the_gross_range():
+    # HPMC shells weighed by the pharmacy at 60 mg (size 1): 207 + 60 = 267 mg to 253 + 60 = 313 mg
+    formula = load_formula("ldn-capsules")
+    spec = attrs.evolve(formula.capsule, shell_weight={"1": Q_(Decimal(60), "mg")})
+    result = calculate_batch(attrs.evolve(formula, capsule=spec), quantity=32, strength="1.5 mg", date=DAY)
+    capsule = result.capsule
+    assert [format_amount(q) for q in (capsule.gross_low, capsule.gross_high)] == ["267 mg", "313 mg"]
+    assert capsule.shell_material == "as the formula states"

@@ -18,7 +18,7 @@ LOADER_KEYS = {
     "$": set(_TOP_KEYS),
     "$.strength": {"default", "minimum", "maximum", "basis"},
     "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes", "preserved"},
-    "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor"},
+    "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor", "shell_weight"},
     "$.drops": {"drops_per_ml", "dropper"},
     "$.topical": {"click_volume", "density", "dispenser"},
     "$.stability[]": {"id", "days", "storage", "citation"},
