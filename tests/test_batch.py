@@ -978,3 +978,13 @@ def test_a_formulas_own_shell_weight_sets_the_gross_range():
     capsule = result.capsule
     assert [format_amount(q) for q in (capsule.gross_low, capsule.gross_high)] == ["267 mg", "313 mg"]
     assert capsule.shell_material == "as the formula states"
+
+
+def test_fewer_than_20_tablets_for_the_average_is_not_a_setting():
+    # USP tablet assay practice: the average weight of at least 20 tablets
+    with pytest.raises(InputError, match="tablets_weighed must be a whole number from 20 to 100"):
+        Settings(tablets_weighed=10)
+    with pytest.raises(InputError, match="capsules_sampled must be a whole number from 1 to 100"):
+        Settings(capsules_sampled=0)
+    with pytest.raises(InputError, match="capsule_weight_basis must be one of gross, net"):
+        Settings(capsule_weight_basis="tare")
