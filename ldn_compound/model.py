@@ -66,6 +66,7 @@ __all__ = [
     "TabletSource",
     "TitrationStep",
     "TopicalSpec",
+    "Weighing",
     "dosage_form_name",
     "is_suspension",
 ]
@@ -301,6 +302,7 @@ class TopicalSpec:
     click_volume: Quantity | None = None
     density: Quantity | None = None
     dispenser: str = ""
+    aqueous_phase: str = ""  # the component (id) the active is dissolved in; an aliquot is a solution in it
 
 
 @attrs.frozen
@@ -762,6 +764,31 @@ class AliquotPlan:
     holds: Quantity
     factor: Decimal
     steps: tuple[str, ...]
+    equipment: tuple[str, ...] = ()  # e.g. "5 mL volumetric flask", "1 mL volumetric pipette"
+
+
+@attrs.frozen
+class Weighing:
+    """One weighing or measurement of a batch, in the order it is done.
+
+    ``what`` names what is weighed or measured (a component, a trituration, a
+    stock solution); ``line`` is the id of the ingredient it belongs to.
+    ``amount`` is rounded by ``rule`` for its ``instrument``.  ``into_batch`` is
+    false for what goes into an aliquot's trituration or stock solution rather
+    than into the batch; ``holds`` maps each ingredient id to the amount this
+    weighing puts into the batch (a portion of a trituration holds some active
+    and some filler), so the weighings reconcile with the composition.
+    """
+
+    what: str
+    line: str
+    amount: Quantity
+    instrument: str
+    rule: str
+    purpose: str = ""
+    into_batch: bool = True
+    holds: tuple[tuple[str, Quantity], ...] = ()
+    aliquot: bool = False  # part of an aliquot plan
 
 
 @attrs.frozen
@@ -842,11 +869,25 @@ class BatchResult:
     dose: Strength | None = None
     dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
     screening: Screening = attrs.field(factory=Screening)
+    weighings: tuple[Weighing, ...] = ()
+    equipment: tuple[str, ...] = ()  # measuring equipment this batch needs beyond the formula's list
+    procedure: tuple[str, ...] = ()  # the formula's procedure, with the steps the weighings generate
 
     @property
     def active(self) -> Ingredient:
         """The active ingredient line."""
         return next(i for i in self.ingredients if i.role == "active")
+
+    def tablet_powder_note(self, weighing: Weighing) -> str:
+        """``naltrexone HCl in it: 5 mg``: the naltrexone in a weighing of tablet powder ("" for any other)."""
+        source = self.source
+        active = self.active
+        if not isinstance(source, TabletSource) or weighing.line != active.id:
+            return ""
+        held = dict(weighing.holds).get(active.id) if weighing.into_batch else weighing.amount
+        if held is None or held.dimensionality != source.average_weight.dimensionality:
+            return ""
+        return f"{source.tablet_strength.basis.short_name} in it: {format_amount(source.holds(held), significant=4)}"
 
     @property
     def suspension(self) -> bool:

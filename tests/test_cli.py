@@ -871,3 +871,14 @@ def test_batch_text_names_the_suspension_the_tablet_powder_and_the_net_and_gross
     status, out, _ = cli_run("batch", "ldn-capsules", "--quantity", "32", "--strength", "1.5 mg", "--date", DAY)
     assert "accept 207 mg to 253 mg net (the fill alone)\n" in out
     assert "or 283 mg to 329 mg gross (with the 76 mg empty shell); record the gross weights of 10 capsules" in out
+
+
+def test_every_weighing_of_tablet_powder_says_the_naltrexone_in_it(cli_run):
+    # 10 × 0.5 mg from 180 mg tablets: 18 mg of tablet powder (5 mg naltrexone HCl), below 82 mg:
+    # weigh 100 mg of powder (27.78 mg naltrexone HCl), 1 in 10, take 180 mg (18 mg of powder)
+    status, out, _ = cli_run(
+        "batch", "ldn-capsules", "--quantity", "10", "--strength", "0.5 mg", "--tablets", "180", "--date", DAY
+    )
+    assert status == 0
+    assert "for the trituration; naltrexone HCl in it: 27.78 mg" in out
+    assert "into the batch (holds 18 mg); naltrexone HCl in it: 5 mg" in out

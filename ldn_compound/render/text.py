@@ -8,8 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ldn_compound.bud import maximum_days
-from ldn_compound.model import BatchResult, DosageForm, Ingredient, MasterFormula, PowderSource, TabletSource
+from ldn_compound.model import (
+    BatchResult,
+    DosageForm,
+    Ingredient,
+    MasterFormula,
+    PowderSource,
+    TabletSource,
+    Weighing,
+)
 from ldn_compound.units import format_amount, format_number
+from ldn_compound.weighing import reconciliation, reconciliation_text
 
 __all__ = ["batch_text", "formula_text", "formulas_table", "table"]
 
@@ -132,8 +141,14 @@ def _how(line: Ingredient, source: PowderSource | TabletSource | None = None) ->
             held = format_amount(source.holds(line.amount), significant=4)
             how += f"; holds {held} {source.tablet_strength.basis.short_name}"
     if line.aliquot is not None:
-        how += f" (aliquot: {line.aliquot.method}, below)"
+        how += f" (aliquot: {line.aliquot.method})"
     return how
+
+
+def _purpose(result: BatchResult, weighing: Weighing) -> str:
+    """What a weighing is for, and for tablet powder the naltrexone it holds."""
+    note = result.tablet_powder_note(weighing)
+    return f"{weighing.purpose}; {note}" if note else weighing.purpose
 
 
 def batch_text(result: BatchResult) -> str:
@@ -148,7 +163,7 @@ def batch_text(result: BatchResult) -> str:
         f"Lot        {result.lot_number}, compounded {result.compounding_date.isoformat()}",
         f"Balance    {result.balance.describe()}",
         "",
-        "Measure",
+        "Components",
     ]
     with_lots = any(line.lot is not None for line in result.ingredients)
     headers = ["Component", "Role", "Amount", "How"] + (["Lot"] if with_lots else [])
@@ -160,6 +175,19 @@ def batch_text(result: BatchResult) -> str:
             row.append("" if lot is None else lot.lot + (f" (expires {lot.expiry.isoformat()})" if lot.expiry else ""))
         rows.append(row)
     out += table(headers, rows)
+    if result.weighings:
+        out += ["", "Weigh and measure, in this order"]
+        out += table(
+            ["#", "What", "Amount", "With", "For"],
+            [
+                [str(n), w.what, format_amount(w.amount), w.instrument, _purpose(result, w)]
+                for n, w in enumerate(result.weighings, 1)
+            ],
+        )
+        out += ["  Into the batch:"] + [
+            f"    {reconciliation_text(line, parts)}"
+            for line, parts in reconciliation(result.ingredients, result.weighings)
+        ]
     if result.capsule is not None:
         c = result.capsule
         fill = format_amount(c.fill_weight, significant=6)

@@ -76,6 +76,7 @@ from ldn_compound import (
     TitrationRow,
     TitrationStep,
     TopicalSpec,
+    Weighing,
     __version__,
     calculate_batch,
     convert_basis,
@@ -147,6 +148,7 @@ VALUE_TYPES: tuple[type, ...] = (
     TitrationPlan,
     TitrationRow,
     TopicalSpec,
+    Weighing,
 )
 
 
