@@ -94,6 +94,11 @@ class Settings:
       a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
       the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
       opioid (an override with a reason is needed).
+    - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
+      liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
+      of these marks (default 0.1 mL).
+    - ``sig_code_file``: a TOML file of the pharmacy's own sig codes, added to the built-in
+      ones (same grammar as ``ldn_compound/sigcodes.toml``); ``None`` for the built-in only.
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -125,6 +130,8 @@ class Settings:
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
     co_medication_notes_block: bool = False
+    syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    sig_code_file: str | None = None
 
 
 _DEFAULT: Settings | None = None

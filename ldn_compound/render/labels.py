@@ -288,7 +288,9 @@ def _patient_items(result: BatchResult, prescription: Prescription) -> list[_Ite
         raise InputError("refills", prescription.refills, "be 0 or more")
     warnings, others = _statements(result)
     quantity = prescription.quantity if prescription.quantity is not None else result.quantity
-    items = [_Item(_DIRECTIONS.block("directions", prescription.directions))]
+    # the sentence rendered from the checked directions where there are some, never an abbreviation
+    directions = prescription.sig.text() if prescription.sig is not None else prescription.directions
+    items = [_Item(_DIRECTIONS.block("directions", directions))]
     schedule = _titration(result, prescription)
     if schedule is not None:
         items.append(_Item(_TITRATION.block("titration schedule", schedule), required=False, priority=0))
