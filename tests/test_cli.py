@@ -398,7 +398,7 @@ def test_a_real_patient_label_in_spanish(cli_run, tmp_path):
     assert (status, err) == (0, "")
     assert "Patient label written to l.pdf" in out
     text = " ".join(pypdf.PdfReader(tmp_path / "l.pdf").pages[0].extract_text().split())
-    assert text.startswith("Tome 1 cápsula por vía oral a la hora de acostarse Zoë Łukasiewicz-Núñez")
+    assert text.startswith("Tome 1 cápsula por vía oral al acostarse Zoë Łukasiewicz-Núñez")
     assert "Deseche después del 28 ago 2026" in text
 
 
@@ -918,7 +918,7 @@ def test_a_sig_prints_its_sentence_on_the_label(cli_run, fake_pdf, tmp_path):
     (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
     assert rx.directions == "Place 3 drops under the tongue at bedtime"
     assert rx.sig == ldn_compound.parse_sig("3 gtt sl qhs")
-    assert rx.sig.text("es") == "Coloque 3 gotas debajo de la lengua a la hora de acostarse"
+    assert rx.sig.text("es") == "Coloque 3 gotas debajo de la lengua al acostarse"
     document = json.loads(out)
     assert document["directions"] == {
         "amount": "3 drops",

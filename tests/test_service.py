@@ -127,7 +127,7 @@ def test_a_spanish_label_from_sig_codes_or_english_directions_the_library_reads(
         assert outcome.labels is not None
         text = " ".join(pypdf.PdfReader(io.BytesIO(outcome.labels)).pages[0].extract_text().split())
         # the pharmacy's locale (es_ES) writes decimal commas, in the directions too
-        assert text.startswith("Tome 4,5 mL por vía oral a la hora de acostarse")
+        assert text.startswith("Tome 4,5 mL por vía oral al acostarse")
         assert "Naltrexona HCl 1 mg/mL, líquido oral, preparado magistral" in text
 
 
