@@ -1602,7 +1602,7 @@ def calculate_batch(
     from ldn_compound.loader import load_formula
 
     if not isinstance(formula, MasterFormula):
-        formula = load_formula(formula, dirs=formula_dirs)
+        formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     inputs = read_inputs(
         formula,
         quantity=quantity,

@@ -122,7 +122,7 @@ _REQUEST_OPTIONS: Final = {
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
         "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size",
         "pharmacy_config", "rx", "patient", "prescriber", "directions", "sig", "directions_unchecked", "sig_codes",
-        "refills", "dispense", "titration",
+        "refills", "dispense", "titration", "language",
     )
 }  # fmt: skip
 
@@ -516,6 +516,11 @@ def build_parser() -> _Parser:
     rx.add_argument("--refills", metavar="N", help="refills allowed (default 0)")
     rx.add_argument(
         "--dispense", metavar="Q", help="quantity dispensed on this prescription (default: the whole batch)"
+    )
+    rx.add_argument(
+        "--language",
+        metavar="CODE",
+        help="language of the patient label: en (default) or es (Spanish; directions from a sig code)",
     )
     rx.add_argument(
         "--titration",

@@ -528,18 +528,22 @@ class Directions:
         """Administrations a day, or None when the timing states none."""
         return self.timing.per_day
 
-    def text(self, language: str = "en") -> str:
+    def text(self, language: str = "en", *, decimal: str = ".") -> str:
         """The patient-label sentence, in words, never an abbreviation.
+
+        ``decimal`` is the decimal mark of the label's locale (``","`` for Spanish in Spain).
 
         >>> parse_sig("1 click top qd").text("es")
         'Aplique 1 pulsación en la piel una vez al día'
+        >>> parse_sig("0.5 mL sl qam").text("es", decimal=",")
+        'Coloque 0,5 mL debajo de la lengua cada mañana'
         """
         if language not in LANGUAGES:
             raise InputError("language", language, f"be one of {', '.join(LANGUAGES)}", code="unsupported-language")
         spanish = language == "es"
         parts = [self.route.verb_es if spanish else self.route.verb_en]
         if self.amount is not None and self.unit is not None:
-            parts += [format_number(self.amount), self.unit.word(self.amount, language)]
+            parts += [format_number(self.amount).replace(".", decimal), self.unit.word(self.amount, language)]
         place = self.site if self.site is not None else self.route
         parts += [place.es if spanish else place.en, self.timing.es if spanish else self.timing.en]
         if self.amount is None and self.timing.per_day is not None:

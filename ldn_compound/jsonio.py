@@ -340,6 +340,8 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
         "references": [{"citation": r.citation, "supports": r.supports} for r in formula.references],
         "source": formula.source,
     }
+    if formula.translations:  # a pharmacy formula's own translations of its label statements
+        data["translations"] = {language: dict(table) for language, table in sorted(formula.translations.items())}
     if reference is not None:
         batch = batch_to_dict(reference)
         data["reference_batch"] = {

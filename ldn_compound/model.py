@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ldn_compound.exceptions import InputError
+from ldn_compound.i18n import N_
 from ldn_compound.substances import NALTREXONE_HCL, SaltForm, anhydrous_form, convert_basis
 from ldn_compound.units import (
     CONCENTRATION,
@@ -117,10 +118,10 @@ class DosageForm(enum.StrEnum):
     def display_name(self) -> str:
         """The dosage form as printed on records and labels."""
         return {
-            DosageForm.CAPSULES: "capsules",
-            DosageForm.ORAL_LIQUID: "oral liquid",
-            DosageForm.SUBLINGUAL_DROPS: "sublingual drops",
-            DosageForm.TOPICAL_CREAM: "topical cream",
+            DosageForm.CAPSULES: N_("capsules"),
+            DosageForm.ORAL_LIQUID: N_("oral liquid"),
+            DosageForm.SUBLINGUAL_DROPS: N_("sublingual drops"),
+            DosageForm.TOPICAL_CREAM: N_("topical cream"),
         }[self]
 
     @property
@@ -362,6 +363,8 @@ class MasterFormula:
     auxiliary_labels: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     source: str = ""
+    #: The formula's own translations of its label statements: language → English → translation.
+    translations: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
     @property
     def active(self) -> Component:
@@ -706,7 +709,7 @@ def dosage_form_name(form: DosageForm, source: PowderSource | TabletSource) -> s
     """
     if not is_suspension(form, source):
         return form.display_name
-    return "oral suspension" if form is DosageForm.ORAL_LIQUID else f"{form.display_name} (suspension)"
+    return N_("oral suspension") if form is DosageForm.ORAL_LIQUID else N_("sublingual drops (suspension)")
 
 
 @attrs.frozen

@@ -35,9 +35,10 @@ from typing import Final
 import attrs
 
 from ldn_compound.batch import calculate_batch, parse_lot
-from ldn_compound.config import load_pharmacy_config
+from ldn_compound.config import load_pharmacy_config, load_settings_config
 from ldn_compound.directions import Directions, parse_sig
 from ldn_compound.exceptions import InputError, LDNError, RenderError
+from ldn_compound.i18n import LANGUAGES, check_language
 from ldn_compound.loader import load_formula, load_formulas
 from ldn_compound.model import (
     BatchResult,
@@ -88,7 +89,7 @@ _ONLY_FOR: Final = {
 }
 
 #: Request fields that only make sense on a label.
-_LABEL_FIELDS: Final = ("label_stock",)
+_LABEL_FIELDS: Final = ("label_stock", "language")
 
 #: Request fields of the prescription: printed on the patient label and on the compounding record.
 _RX_FIELDS: Final = (
@@ -152,7 +153,8 @@ class BatchRequest:
     The fields are named like :func:`~ldn_compound.calculate_batch`'s keyword
     arguments; ``record`` and ``labels`` ask for those documents, and the
     prescription fields (``rx``, ``patient``, ``prescriber``, ``directions``,
-    ``refills``, ``dispense``, ``titration``) make the label a patient label.
+    ``refills``, ``dispense``, ``titration``) make the label a patient label,
+    printed in ``language`` (``"en"``, the default, or ``"es"``).
     The directions are English text (``directions``: a sentence, or sig codes when
     it does not start with a verb such as Take, Place, Apply) or sig codes
     (``sig``); ``directions_unchecked`` is the reason to print English text that
@@ -206,6 +208,7 @@ class BatchRequest:
     refills: str | None = None
     dispense: str | None = None
     titration: str | None = None
+    language: str | None = None
 
     def given(self, *fields: str) -> list[str]:
         """The fields among ``fields`` that were given (not ``None``, ``False`` or empty)."""
@@ -225,14 +228,17 @@ class BatchOutcome:
 # --------------------------------------------------------------------------- formulas
 
 
-def read_formula(formula: str, formula_dir: str | None = None) -> MasterFormula:
-    """The formula named ``formula``: a built-in id, one in ``formula_dir``, or a file path."""
+def read_formula(formula: str, formula_dir: str | None = None, settings: Settings | None = None) -> MasterFormula:
+    """The formula named ``formula``: a built-in id, one in ``formula_dir``, or a file path.
+
+    With ``settings``, it must translate its label statements into their label languages.
+    """
     text = str(formula).strip()
     if not text:
         raise RequestError(
             "formula", formula, "must be a formula id or the path of a formula file (*.toml)", code="unknown-formula"
         )
-    return load_formula(text, dirs=_formula_dirs(formula_dir))
+    return load_formula(text, dirs=_formula_dirs(formula_dir), settings=settings)
 
 
 def _formula_dirs(formula_dir: str | None) -> list[str]:
@@ -301,8 +307,10 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     Every check runs before anything is rendered: a request that fails gives no
     document.
     """
-    formula = read_formula(request.formula, request.formula_dir)
+    settings = _settings(request)
+    formula = read_formula(request.formula, request.formula_dir, settings)
     check_batch_request(request, formula)
+    language = _language(request)
     pharmacy = _pharmacy(request.pharmacy_config)
     lots = _parse_lots(request.lots)
     titration = _parse_titration(request.titration)
@@ -311,7 +319,6 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         from ldn_compound.render.stocks import get_stock
 
         get_stock(stock)
-    settings = _settings(request)
     directions: Directions | str | None = request.directions
     if request.sig is not None:
         directions = parse_sig(request.sig, settings=settings)
@@ -361,6 +368,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
             code="dose-needed",
         )
     prescription = _prescription(request, result, titration)
+    _check_translatable(request, prescription, language)
     record = labels = None
     if request.record:
         render_record = _renderer("ldn_compound.render.record", "render_batch_record")
@@ -379,7 +387,15 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         prescriptions = () if prescription is None else (prescription,)
         labels = _render(
             "labels",
-            functools.partial(render_labels, result, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
+            functools.partial(
+                render_labels,
+                result,
+                prescriptions=prescriptions,
+                pharmacy=pharmacy,
+                stock=stock,
+                language=language,
+                settings=settings,
+            ),
         )
     return BatchOutcome(result=result, prescription=prescription, record=record, labels=labels)
 
@@ -482,6 +498,38 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
         )
 
 
+def _language(request: BatchRequest) -> str:
+    """The patient label's language (``"en"`` unless the request names one); only a patient label has one."""
+    if request.language is None:
+        return "en"
+    try:
+        language = check_language(request.language)
+    except InputError as error:
+        raise RequestError("language", request.language, f"must {error.rule}", code=error.code) from None
+    if request.rx is None:
+        raise RequestError(
+            "language",
+            request.language,
+            "is the language of a patient label (a container label stays in the pharmacy's language); "
+            "add the prescription: {rx}, {patient}, {prescriber}, {directions}",
+            code="language-without-patient-label",
+        )
+    return language
+
+
+def _check_translatable(request: BatchRequest, prescription: Prescription | None, language: str) -> None:
+    """Refuse a label in another language than English whose directions the library has not read."""
+    if language != "en" and prescription is not None and prescription.sig is None:
+        raise RequestError(
+            "directions",
+            request.directions,
+            f"are printed unchecked ({{directions_unchecked}}), in English only: a label in {LANGUAGES[language]} "
+            "prints directions the library has read, from {sig} or {directions} it understands, never a machine "
+            "translation",
+            code="directions-not-translatable",
+        )
+
+
 def milligrams(text: str | None) -> str | None:
     """A bare number means milligrams (``180`` → ``"180 mg"``); text with a unit is kept as it is."""
     if text is not None and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", text):
@@ -490,8 +538,10 @@ def milligrams(text: str | None) -> str | None:
 
 
 def _settings(request: BatchRequest) -> Settings:
-    """The site settings the request asks for."""
+    """The site settings: the defaults, those of the pharmacy configuration file, then the request's options."""
     settings = default_settings()
+    if request.pharmacy_config is not None and (request.record or request.labels):  # else refused with its rule
+        settings = load_settings_config(request.pharmacy_config, settings)
     if request.sig_codes is not None:
         settings = attrs.evolve(settings, sig_code_file=request.sig_codes)
     if request.bud_rules is None and not request.bud_day_one:

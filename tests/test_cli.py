@@ -403,6 +403,21 @@ def test_real_record_and_container_label_for_every_builtin_formula(cli_run, tmp_
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_a_real_patient_label_in_spanish(cli_run, tmp_path):
+    import pypdf
+
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--labels", "l.pdf",
+        "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-2], "--sig", "1 cap po qhs", "--language", "es",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "Patient label written to l.pdf" in out
+    text = " ".join(pypdf.PdfReader(tmp_path / "l.pdf").pages[0].extract_text().split())
+    assert text.startswith("Tome 1 cápsula por vía oral al acostarse Zoë Łukasiewicz-Núñez")
+    assert "Deseche después del 28 ago 2026" in text
+
+
 def test_real_mfr_as_a_subprocess(tmp_path):
     pytest.importorskip("ldn_compound.render.record")
     result = run("mfr", "ldn-capsules", "--strength", "1.5 mg", "-o", "mfr.pdf", cwd=tmp_path)
@@ -626,6 +641,10 @@ ERRORS = [
     pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
     pytest.param([*LABELS, "--label-stock", "roll-9x9in"], 'error: --label-stock "roll-9x9in": stock must be one of', id="unknown-stock"),
+    pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
+    pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
+    pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
+    pytest.param([*LABELS, *RX[:-3], "Take one at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),
@@ -675,7 +694,7 @@ def test_every_mistake_is_one_error_line_with_status_2_and_no_file(cli_run, tmp_
         ),
         (
             "[pharmacie]\nname = 'X'\n",
-            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy); $.pharmacy: is required",
+            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy, settings); $.pharmacy: is required",
         ),
     ],
 )
@@ -941,7 +960,7 @@ def test_a_sig_prints_its_sentence_on_the_label(cli_run, fake_pdf, tmp_path):
     (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
     assert rx.directions == "Place 3 drops under the tongue at bedtime"
     assert rx.sig == ldn_compound.parse_sig("3 gtt sl qhs")
-    assert rx.sig.text("es") == "Coloque 3 gotas debajo de la lengua a la hora de acostarse"
+    assert rx.sig.text("es") == "Coloque 3 gotas debajo de la lengua al acostarse"
     document = json.loads(out)
     assert document["directions"] == {
         "amount": "3 drops",

@@ -41,22 +41,22 @@ CODES = builtin_sig_codes()
 @pytest.mark.parametrize(
     ("sig", "english", "spanish"),
     [
-        ("1 cap po qhs", "Take 1 capsule by mouth at bedtime", "Tome 1 cápsula por vía oral a la hora de acostarse"),
+        ("1 cap po qhs", "Take 1 capsule by mouth at bedtime", "Tome 1 cápsula por vía oral al acostarse"),
         ("0.5 mL sl qam", "Place 0.5 mL under the tongue every morning", "Coloque 0.5 mL debajo de la lengua cada mañana"),
         (
             "3 gtt sl qhs",
             "Place 3 drops under the tongue at bedtime",
-            "Coloque 3 gotas debajo de la lengua a la hora de acostarse",
+            "Coloque 3 gotas debajo de la lengua al acostarse",
         ),
         ("1 click top qd", "Apply 1 click to the skin once daily", "Aplique 1 pulsación en la piel una vez al día"),
         ("2 clicks top qd", "Apply 2 clicks to the skin once daily", "Aplique 2 pulsaciones en la piel una vez al día"),
-        ("1 gtt sl qhs", "Place 1 drop under the tongue at bedtime", "Coloque 1 gota debajo de la lengua a la hora de acostarse"),
+        ("1 gtt sl qhs", "Place 1 drop under the tongue at bedtime", "Coloque 1 gota debajo de la lengua al acostarse"),
         ("2 caps po bid", "Take 2 capsules by mouth twice daily", "Tome 2 cápsulas por vía oral dos veces al día"),
         ("4.5 mg po qpm", "Take 4.5 mg by mouth every evening", "Tome 4.5 mg por vía oral cada noche"),
         ("po qhs", "Take by mouth at bedtime following the dosing schedule",
-         "Tome por vía oral a la hora de acostarse según el calendario de dosis"),
+         "Tome por vía oral al acostarse según el calendario de dosis"),
         ("1 cap po ud", "Take 1 capsule by mouth as directed", "Tome 1 cápsula por vía oral según las indicaciones"),
-        ("1 CAP PO QHS", "Take 1 capsule by mouth at bedtime", "Tome 1 cápsula por vía oral a la hora de acostarse"),
+        ("1 CAP PO QHS", "Take 1 capsule by mouth at bedtime", "Tome 1 cápsula por vía oral al acostarse"),
     ],
 )  # fmt: skip
 def test_sig_codes_render_english_and_spanish_sentences(sig, english, spanish):

@@ -239,6 +239,19 @@ def test_every_builtin_formula_document_follows_the_schema():
         validate("formula", formula_to_dict(formula))
 
 
+def test_a_formula_with_its_own_translations_follows_the_schema(tmp_path):
+    text = (Path(__file__).parents[1] / "formulas" / "ldn-capsules.toml").read_text(encoding="utf-8")
+    text = text.replace('"Protect from light",\n]', '"Protect from light",\n    "Keep dry",\n]')
+    path = tmp_path / "own.toml"
+    path.write_text(text + '\n[translations.es]\n"Keep dry" = "Manténgase seco"\n', encoding="utf-8")
+    data = formula_to_dict(ldn_compound.load_formula_file(path))
+    assert data["translations"] == {"es": {"Keep dry": "Manténgase seco"}}
+    validate("formula", data)
+    data["translations"] = {"fr": {"Keep dry": "Garder au sec"}}
+    assert list(validator("formula").iter_errors(data))
+    assert "translations" not in formula_to_dict(ldn_compound.load_formula("ldn-capsules"))
+
+
 # ---------------------------------------------------------------- the schemas reject what breaks the contract
 
 

@@ -17,6 +17,7 @@ import pypdf
 import pytest
 from PIL import Image
 
+import ldn_compound
 from ldn_compound import (
     BatchResult,
     CoMedicationError,
@@ -533,6 +534,17 @@ def test_a_liquid_made_from_tablets_is_an_oral_suspension_on_every_label(tmp_pat
     assert "Naltrexone HCl 1 mg/mL oral suspension, compounded" in patient
     drops = text_of(render(batch("ldn-sublingual-drops", tablet_weight="210 mg"), pharmacy=PHARMACY), tmp_path)
     assert "sublingual drops (suspension) (sublingual)" in drops
+    spanish = text_of(
+        render(
+            suspension,
+            prescriptions=[prescription("ldn-oral-liquid", sig=ldn_compound.parse_sig("4.5 mL po qhs"))],
+            pharmacy=PHARMACY,
+            language="es",
+        ),
+        tmp_path,
+    )
+    assert "suspensión oral" in spanish
+    assert "RPh ____" in spanish  # the pharmacist's place is the pharmacy's, in any label language
 
 
 @needs_poppler
