@@ -238,7 +238,7 @@ def test_an_amount_is_never_split_from_its_unit_at_a_line_end(stock: str) -> Non
 def test_a4_2x7_holds_a_short_patient_label_on_two_labels_and_refuses_a_long_one() -> None:
     data = render(batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="a4-2x7")
     texts = [line[0] for line in runs(data)]
-    assert "Rx 1234567 · label 1/2 (see 2/2) · RPh ____" in texts
+    assert any(t.startswith("Rx 1234567 · label 1/2 (see 2/2)") for t in texts)
     assert any(t.startswith("Rx 1234567 · Zoë Łukasiewicz-Núñez · label 2/2") for t in texts)
 
     long = prescription(directions="Take 1 capsule by mouth at bedtime; if vivid dreams, take it in the morning")
@@ -325,8 +325,8 @@ def test_a_word_too_wide_for_the_room_beside_the_barcode_is_refused_there() -> N
 def test_a_label_too_small_for_its_text_raises_label_fit_error(tmp_path: Path) -> None:
     path = tmp_path / "stocks.toml"
     path.write_text(
-        '[stock."tiny"]\ndescription = "Tiny"\nkind = "roll"\nlabel = [60, 14]\npadding = 1\n'
-        '[stock."sliver"]\ndescription = "Sliver"\nkind = "roll"\nlabel = [60, 12]\npadding = 1\n'
+        '[stock."tiny"]\ndescription = "Tiny"\nkind = "roll"\nlabel = [60, 12]\npadding = 1\n'
+        '[stock."sliver"]\ndescription = "Sliver"\nkind = "roll"\nlabel = [60, 8.8]\npadding = 1\n'
     )
     with pytest.raises(
         LabelFitError, match=r"^directions must fit label stock tiny \(58 x [0-9.]+ mm above the bottom"

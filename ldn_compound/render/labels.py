@@ -405,17 +405,22 @@ def _patient_labels(
             )
         else:
             rx_text = words._("Rx {number}").format(number=number)
-        # the Rx number, and the place for the verifying pharmacist's initials
-        rx = _NUMBER.block("prescription number", f"{rx_text} · {_PHARMACIST_INITIALS}")
+        rx = _NUMBER.block("prescription number", rx_text)
         details = tuple(b for b in top if b.name == "details")
         rest = tuple(b for b in top if b.name != "details")
         # Beside the barcode goes, in order of preference: the pharmacy (suits wide labels),
-        # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone;
-        # the place for the verifying pharmacist's initials is always there.
+        # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone.
+        # The place for the verifying pharmacist's initials is always on the first label:
+        # after the Rx number, or, where that line has no room, after the pharmacy.
+        with_rph = _NUMBER.block("prescription number", f"{rx_text} · {_PHARMACIST_INITIALS}")
+        pharmacy_rph = _PHARMACY.block("pharmacy", f"{pharmacy_block.text} · {_PHARMACIST_INITIALS}")
         variants = [
-            (top, (rx, pharmacy_block)),
-            ((*rest, pharmacy_block), (rx, *details)),
-            ((*top, pharmacy_block), (rx,)),
+            (top, (with_rph, pharmacy_block)),
+            (top, (rx, pharmacy_rph)),
+            ((*rest, pharmacy_block), (with_rph, *details)),
+            ((*rest, pharmacy_rph), (rx, *details)),
+            ((*top, pharmacy_block), (with_rph,)),
+            ((*top, pharmacy_rph), (rx,)),
         ]
         card = _Card(top=top, what=f"prescription {number}", barcode=number, barcode_field="prescription number")
         return _fit_variants(card, variants, stock, quick=quick)
