@@ -211,9 +211,10 @@ def test_calculate_takes_every_keyword_of_calculate_batch_by_the_same_name(clien
         ),
         (
             {"formula": "ldn-capsules", "quantity": 100, "rx": "1"},
-            "labels-not-requested",
+            "documents-not-requested",
             "rx",
-            "rx: is for labels; add a labels request (POST /api/v1/labels.pdf)",
+            "rx: is printed on the patient label and the compounding record; add a labels request "
+            "(POST /api/v1/labels.pdf) or a record request (POST /api/v1/record.pdf)",
         ),
         (
             {"formula": "ldn-capsules", "quantity": 100, "other_medicines": ["tramadol"]},

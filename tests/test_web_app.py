@@ -107,7 +107,7 @@ def test_the_preview_ignores_the_label_fields_until_labels_are_printed(client):
     response = submit(client, "/batch/labels.pdf", formula="ldn-capsules", quantity="30", rx="1", patient="P")
     assert response.status_code == 422
     assert (
-        "a patient label needs Rx number, Patient, Prescriber, Directions; missing Prescriber, Directions"
+        "a prescription needs Rx number, Patient, Prescriber, Directions; missing Prescriber, Directions"
         in response.text
     )
 

@@ -67,15 +67,30 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
         "The naltrexone source and component lots",
         (
             Field("potency", "Potency (%)", "as-is potency from the certificate of analysis, e.g. 97.71", amount=True),
-            Field("assay", "Assay (%)", "anhydrous-basis assay (with water)", amount=True),
+            Field("assay", "Assay (%)", "the assay from the certificate of analysis", amount=True),
+            Field(
+                "assay_basis",
+                "Assay basis",
+                "the basis the certificate states the assay on",
+                kind="select",
+                choices=(
+                    ("", "as the certificate states it"),
+                    ("as-is", "as is"),
+                    ("anhydrous", "anhydrous (with water)"),
+                    ("dried", "dried (with loss on drying)"),
+                ),
+            ),
             Field("water", "Water (%)", "Karl Fischer water content, for the assay", amount=True),
             Field("residual_solvent", "Residual solvent (%)", "for the assay", amount=True),
+            Field("loss_on_drying", "Loss on drying (%)", "for a dried-basis assay", amount=True),
             Field(
                 "tablet_weight",
                 "Tablets: average weight",
                 "make it from crushed 50 mg tablets of this average weight (180 or 180 mg)",
                 amount=True,
             ),
+            Field("tablet_product", "Tablets: NDC or product", "printed on the record"),
+            Field("tablet_manufacturer", "Tablets: manufacturer", "printed on the record"),
             Field(
                 "lots",
                 "Component lots",
