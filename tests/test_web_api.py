@@ -213,8 +213,10 @@ def test_calculate_takes_every_keyword_of_calculate_batch_by_the_same_name(clien
             {"formula": "ldn-capsules", "quantity": 100, "rx": "1"},
             "documents-not-requested",
             "rx",
-            "rx: is printed on the patient label and the compounding record; add a labels request "
-            "(POST /api/v1/labels.pdf) or a record request (POST /api/v1/record.pdf)",
+            (
+                "rx: is printed on the patient label and the compounding record; add a labels request "
+                "(POST /api/v1/labels.pdf) or a record request (POST /api/v1/record.pdf)"
+            ),
         ),
         (
             {"formula": "ldn-capsules", "quantity": 100, "other_medicines": ["tramadol"]},
