@@ -170,6 +170,9 @@ class OpioidList:
         groups: Sequence[AtcGroup],
         known_words: Iterable[str] = (),
         source: str = "",
+        *,
+        salt_words: Iterable[str] = (),
+        form_words: Iterable[str] = (),
     ) -> None:
         self.version = version
         self.medicines = tuple(medicines)
@@ -199,6 +202,29 @@ class OpioidList:
             for variant in _deletions(key, _allowed_edits(key)):
                 self._near.setdefault(variant, set()).add(key)
         self._longest = max((len(k) for k in self._names), default=0)
+        # glued endings, longest first: "oxycodonehcl" → "oxycodone" "hcl"
+        self._salts = frozenset(_normalise(w) for w in salt_words)
+        self._glued = sorted(self._salts | {_normalise(w) for w in form_words}, key=len, reverse=True)
+
+    def split_glued(self, words: Sequence[str]) -> list[str]:
+        """``words`` with glued salts, release forms and plurals split off: ``["oxycodonehcl"]`` → ``["oxycodone", "hcl"]``."""
+        split: list[str] = []
+        for word in words:
+            split += self._split_word(word)
+        return split
+
+    def _split_word(self, word: str) -> list[str]:
+        if not word.isalpha() or word in self._names or word in self._known:
+            return [word]
+        if word.endswith("s") and word[:-1] in self._names:
+            return [word[:-1]]
+        for ending in self._glued:
+            stem = word[: -len(ending)]
+            if not word.endswith(ending) or len(stem) < 2:
+                continue
+            if stem in self._names or (ending in self._salts and len(stem) >= 5):
+                return [*self._split_word(stem), ending]
+        return [word]
 
     # ----------------------------------------------------------------- lookups
 
@@ -265,6 +291,8 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
     known = [
         "version",
         "known_words",
+        "salt_words",
+        "form_words",
         "group",
         "medicine",
     ]
@@ -273,6 +301,8 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
     ]
     version = _text(data, "version", "$", problems)
     known_words = _strings(data, "known_words", "$", problems)
+    salt_words = _strings(data, "salt_words", "$", problems)
+    form_words = _strings(data, "form_words", "$", problems)
     groups: list[AtcGroup] = []
     raw_groups = data.get("group", [])
     if not isinstance(raw_groups, list):
@@ -335,7 +365,7 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
         medicines.append(entry)
     if problems:
         raise OpioidListError(source, problems)
-    return OpioidList(version, medicines, groups, known_words, source)
+    return OpioidList(version, medicines, groups, known_words, source, salt_words=salt_words, form_words=form_words)
 
 
 def load_opioid_list(path: str | Path | None = None) -> OpioidList:
@@ -458,7 +488,7 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
         return _read_code(given, code.group(1).lower(), code.group(2).strip(), book, settings)
     if _BARE_ATC.fullmatch(text.upper()):
         return _read_code(given, "atc", text, book, settings)
-    words = _tokens(text)
+    words = book.split_glued(_tokens(text))
     matches: list[tuple[ListedMedicine, str]] = []
     covered: set[int] = set()
     for start, end in _grams(len(words), book.max_words):

@@ -541,3 +541,40 @@ def test_listed_medicine_names_are_in_order() -> None:
     entry = ENTRIES["oxycodone"]
     assert entry.all_names[0] == "oxycodone"
     assert attrs.evolve(entry, brands=()).all_names[-1] == entry.combinations[-1]
+
+
+# --------------------------------------------------------------------------- false negatives found in review
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("oxycodoneHCl 5mg", "oxycodone"),
+        ("OXYCODONEHCL 5 MG", "oxycodone"),
+        ("oxycodonehydrochloride 5 mg", "oxycodone"),
+        ("hydrocodonebitartrate/APAP 10/325", "hydrocodone"),
+        ("morphinesulfate ER 15 mg", "morphine"),
+        ("codeinephosphate 30 mg", "codeine"),
+        ("levorphanoltartrate 2 mg", "levorphanol"),
+        ("fentanylcitrate 100 mcg", "fentanyl"),
+        ("methadoneHCl 10mg", "methadone"),
+        ("tramadolHCl ER 100mg", "tramadol"),
+        ("OxyContinER 10 mg", "oxycodone"),
+        ("Percocets", "oxycodone"),
+        ("Norcos PRN", "hydrocodone"),
+        ("oxycodone-APAP", "oxycodone"),
+        ("hydrocodone/acetaminophen", "hydrocodone"),
+        ("APAP/codeine", "codeine"),
+        ("oxy IR", "oxycodone"),
+        ("MSIR", "morphine"),
+        ("Dilaudid-HP", "hydromorphone"),
+    ],
+)
+def test_a_salt_or_release_form_glued_to_the_name_does_not_hide_it(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+def test_a_misspelt_name_with_a_glued_salt_is_still_a_near_miss() -> None:
+    (medicine,) = read_medicines(["oxycodonHCl 5 mg"])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert "oxycodone" in medicine.suggestions
