@@ -48,6 +48,7 @@ from ldn_compound.settings import Settings, default_settings
 __all__ = [
     "MAX_MEDICINES",
     "MAX_MEDICINE_CHARS",
+    "AmbiguousName",
     "AtcGroup",
     "ListedMedicine",
     "OpioidList",
@@ -94,11 +95,33 @@ class ListedMedicine:
     brands: tuple[str, ...] = ()
     combinations: tuple[str, ...] = ()
     note: str = ""
+    shorthands: tuple[str, ...] = ()
+    street_names: tuple[str, ...] = ()
 
     @property
     def all_names(self) -> tuple[str, ...]:
-        """The generic name, then the other names, brands and combination products."""
-        return (self.ingredient, *self.names, *self.brands, *self.combinations)
+        """The generic name, then the other names, brands, combination products, shorthands and street names."""
+        return (self.ingredient, *self.names, *self.brands, *self.combinations, *self.shorthands, *self.street_names)
+
+    @property
+    def exact_only(self) -> tuple[str, ...]:
+        """The shorthands and street names: matched exactly, never as near misses (they are short or ordinary words)."""
+        return (*self.shorthands, *self.street_names)
+
+
+@attrs.frozen
+class AmbiguousName:
+    """A shorthand with an opioid and a non-opioid meaning (``"T3"``: Tylenol #3 or liothyronine): unclear.
+
+    ``means`` lists the meanings, each with its ingredient (the did-you-mean);
+    ``clear_with`` the words that, written with it, settle it as the
+    non-opioid (``"Cytomel"``, ``"liothyronine"``).
+    """
+
+    names: tuple[str, ...]
+    means: tuple[str, ...]
+    source: str
+    clear_with: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -173,6 +196,7 @@ class OpioidList:
         *,
         salt_words: Iterable[str] = (),
         form_words: Iterable[str] = (),
+        ambiguous: Sequence[AmbiguousName] = (),
     ) -> None:
         self.version = version
         self.medicines = tuple(medicines)
@@ -191,13 +215,30 @@ class OpioidList:
                 self._rxcui[entry.rxcui] = entry
             for code in entry.atc:
                 self._atc.setdefault(code, []).append(entry)
-        self._known = frozenset(_normalise(w) for w in known_words) | frozenset(self._names)
+        self.ambiguous = tuple(ambiguous)
+        self._ambiguous: dict[str, AmbiguousName] = {}
+        self._clear_with: dict[str, set[str]] = {}
+        for shorthand in self.ambiguous:
+            for name in shorthand.names:
+                words = _tokens(name)
+                self.max_words = max(self.max_words, len(words))
+                self._ambiguous["".join(words)] = shorthand
+            for name in shorthand.clear_with:
+                words = _tokens(name)
+                self.max_words = max(self.max_words, len(words))
+                self._clear_with.setdefault("".join(words), set()).add(shorthand.names[0])
+        self._known = (
+            frozenset(_normalise(w) for w in known_words)
+            | frozenset(self._names)
+            | frozenset(self._ambiguous)
+            | frozenset(self._clear_with)
+        )
         # misspellings are looked for among the names of opioids and noted medicines (letters only, 5 or more)
         self._near: dict[str, set[str]] = {}
         for key, listed in self._names.items():
             if not key.isalpha() or _allowed_edits(key) == 0:
                 continue
-            if not any(entry.effect != "clear" for entry, _ in listed):
+            if not any(entry.effect != "clear" and name not in entry.exact_only for entry, name in listed):
                 continue
             for variant in _deletions(key, _allowed_edits(key)):
                 self._near.setdefault(variant, set()).add(key)
@@ -231,6 +272,14 @@ class OpioidList:
     def listed(self, key: str) -> list[tuple[ListedMedicine, str]]:
         """The entries and listed names whose words, run together, are ``key``."""
         return self._names.get(key, [])
+
+    def ambiguous_name(self, key: str) -> AmbiguousName | None:
+        """The ambiguous shorthand whose words, run together, are ``key``."""
+        return self._ambiguous.get(key)
+
+    def settles(self, key: str) -> set[str]:
+        """The ambiguous shorthands (by first name) that ``key`` settles as their non-opioid meaning."""
+        return self._clear_with.get(key, set())
 
     def by_rxcui(self, rxcui: str) -> ListedMedicine | None:
         """The entry with this RxNorm ingredient RxCUI."""
@@ -295,6 +344,7 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
         "form_words",
         "group",
         "medicine",
+        "ambiguous",
     ]
     problems += [
         Problem(f"$.{key}", f"is not a known key (known: {', '.join(known)})") for key in data if key not in known
@@ -355,6 +405,8 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
             brands=_strings(raw, "brands", where, problems),
             combinations=_strings(raw, "combinations", where, problems),
             note=_text(raw, "note", where, problems, required=effect == "note"),
+            shorthands=_strings(raw, "shorthands", where, problems),
+            street_names=_strings(raw, "street_names", where, problems),
         )
         for name in entry.all_names:
             key = "".join(_tokens(name))
@@ -363,9 +415,51 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
             elif seen.setdefault(key, entry.ingredient) != entry.ingredient:
                 problems.append(Problem(where, f"name {name!r} is already listed for {seen[key]}"))
         medicines.append(entry)
+    ambiguous = _read_ambiguous(data, seen, problems)
     if problems:
         raise OpioidListError(source, problems)
-    return OpioidList(version, medicines, groups, known_words, source, salt_words=salt_words, form_words=form_words)
+    return OpioidList(
+        version,
+        medicines,
+        groups,
+        known_words,
+        source,
+        salt_words=salt_words,
+        form_words=form_words,
+        ambiguous=ambiguous,
+    )
+
+
+def _read_ambiguous(data: dict[str, Any], seen: dict[str, str], problems: list[Problem]) -> list[AmbiguousName]:
+    found: list[AmbiguousName] = []
+    raw_list = data.get("ambiguous", [])
+    if not isinstance(raw_list, list):
+        problems.append(Problem("$.ambiguous", "must be a list of tables ([[ambiguous]])"))
+        return found
+    fields = {f.name for f in attrs.fields(AmbiguousName)}
+    for index, raw in enumerate(raw_list):
+        where = f"$.ambiguous[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(Problem(where, "must be a table"))
+            continue
+        listing = ", ".join(sorted(fields))
+        problems += [
+            Problem(f"{where}.{key}", f"is not a known key (known: {listing})") for key in raw if key not in fields
+        ]
+        shorthand = AmbiguousName(
+            names=_strings(raw, "names", where, problems),
+            means=_strings(raw, "means", where, problems),
+            source=_text(raw, "source", where, problems),
+            clear_with=_strings(raw, "clear_with", where, problems),
+        )
+        if not shorthand.names or len(shorthand.means) < 2:
+            problems.append(Problem(where, "must have names and at least two meanings (means)"))
+        for name in (*shorthand.names, *shorthand.clear_with):
+            key = "".join(_tokens(name))
+            if key in seen:
+                problems.append(Problem(where, f"name {name!r} is already listed for {seen[key]}"))
+        found.append(shorthand)
+    return found
 
 
 def load_opioid_list(path: str | Path | None = None) -> OpioidList:
@@ -391,6 +485,10 @@ def _builtin() -> OpioidList:
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def _unique_shorthands(items: Iterable[AmbiguousName]) -> list[AmbiguousName]:
+    return list({id(s): s for s in items}.values())
 
 
 def _blocks(effect: str, settings: Settings) -> bool:
@@ -499,6 +597,23 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
     found = _recognised(given, matches, settings)
     if found is not None and found.status is MedicineStatus.OPIOID:
         return found
+    # a shorthand with an opioid and a non-opioid meaning ("T3"), unless the text settles it ("Cytomel")
+    settled: set[str] = set()
+    shorthands: list[AmbiguousName] = []
+    for start, end in _grams(len(words), book.max_words):
+        key = "".join(words[start:end])
+        settled |= book.settles(key)
+        shorthand = book.ambiguous_name(key)
+        if shorthand is not None and not covered.intersection(range(start, end)):
+            shorthands.append(shorthand)
+    shorthands = [s for s in _unique_shorthands(shorthands) if s.names[0] not in settled]
+    if shorthands:
+        return ScreenedMedicine(
+            given,
+            MedicineStatus.UNCLEAR,
+            suggestions=_unique(m for s in shorthands for m in s.means),
+            note="; ".join(f"{s.names[0]} may mean {' or '.join(s.means)}" for s in shorthands),
+        )
     # a misspelt opioid: a word, or a few words run together, a letter or two away from a blocking name
     close: list[str] = []
     for start, end in _grams(len(words), min(book.max_words, 3)):
@@ -616,7 +731,9 @@ def opioid_rule(opioids: Sequence[ScreenedMedicine], how: str = "override only w
 def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
     """The rule of a :class:`~ldn_compound.exceptions.MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
-    if medicine.matched:  # a code broader than an opioid group
+    if medicine.note:  # an ambiguous shorthand
+        rule = f"name each medicine exactly: {medicine.note} (did you mean {close}?)"
+    elif medicine.matched:  # a code broader than an opioid group
         rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"
     else:
         rule = f"name each medicine exactly: it is close to {close} but not it (did you mean {close}?)"

@@ -156,7 +156,10 @@ def test_every_entry_is_found_by_its_generic_name(entry: ListedMedicine) -> None
         assert entry.ingredient in ingredients, text
 
 
-@pytest.mark.parametrize(("ingredient", "name"), entry_names("names") + entry_names("brands"))
+@pytest.mark.parametrize(
+    ("ingredient", "name"),
+    entry_names("names") + entry_names("brands") + entry_names("shorthands") + entry_names("street_names"),
+)
 def test_every_other_name_and_brand_is_found(ingredient: str, name: str) -> None:
     for text in written_around(name):
         status, ingredients = read(text)
@@ -204,6 +207,8 @@ def near_miss_cases() -> list[tuple[str, str]]:
         if entry.effect != "block":
             continue
         for name in entry.all_names:
+            if name in entry.exact_only:  # shorthands and street names are matched exactly only
+                continue
             word = misspelt(name)
             if len(name) >= 5 and name.replace(" ", "").isalpha() and not LIST.listed(word):
                 cases.append((entry.ingredient, name))
@@ -362,6 +367,8 @@ Diflucan Actos Norvasc Nuvigil Provigil Orapred Demadex Tarka Lotrel Mitigare Te
 Sudafed Mucinex Vivitrol Revia Lucemyra Narcan Enbrel Exelon Aricept Maxidex Diamox Rybelsus Ozempic
 Armour Thyroid, vitamin D3 2000 IU, vitamin B12, fish oil, magnesium glycinate, melatonin 3 mg, turmeric,
 CoQ10, probiotic, Ultra Omega-3, low-dose naltrexone 4.5 mg, zinc, iron, vitamin C 500 mg
+Cytomel 5 mcg, liothyronine (T3) 5 mcg, Synthroid T4 88 mcg, OXY benzoyl peroxide 10% wash, cod liver oil
+Tylenol Cold and Flu, APAP cold, Tylenol Extra Strength, Tyl ES 500 mg, Oxybutynin ER, Percogesic
 """
 
 
@@ -485,6 +492,9 @@ def test_the_screen_is_exported_with_its_values() -> None:
 # --------------------------------------------------------------------------- a pharmacy's own list
 
 
+X = '[[medicine]]\ningredient = "x"\neffect = "block"\nsource = "s"\n'
+
+
 def write_list(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "opioids.toml"
     path.write_text('version = "2026-12-01"\n' + body, encoding="utf-8")
@@ -500,6 +510,16 @@ def test_a_pharmacy_list_is_read_and_used(tmp_path: Path) -> None:
     assert read_medicines(["Stablon 12.5 mg"], opioid_list=own)[0].ingredients == ("tianeptine",)
     with pytest.raises(CoMedicationError):
         screen_medicines(["tianeptine"], opioid_list=own)
+
+
+def test_a_pharmacy_list_may_name_its_own_ambiguous_shorthand(tmp_path: Path) -> None:
+    path = write_list(
+        tmp_path,
+        X + '[[ambiguous]]\nnames = ["Q1"]\nmeans = ["x", "quinine"]\nclear_with = ["quinine"]\nsource = "SOP"\n',
+    )
+    own = load_opioid_list(path)
+    assert read_medicines(["Q1"], opioid_list=own)[0].suggestions == ("x", "quinine")
+    assert read_medicines(["Q1 quinine"], opioid_list=own)[0].status is MedicineStatus.NOT_LISTED
 
 
 @pytest.mark.parametrize(
@@ -521,6 +541,11 @@ def test_a_pharmacy_list_is_read_and_used(tmp_path: Path) -> None:
         ("", "$.medicine: must be a non-empty list"),
         ("[[group]]\natc = 'N02A'\n", "$.group[0].name"),
         ("colour = 1\n", "$.colour: is not a known key"),
+        ("ambiguous = 1\n" + X, "$.ambiguous: must be a list of tables"),
+        ("ambiguous = [1]\n" + X, "$.ambiguous[0]: must be a table"),
+        (X + '[[ambiguous]]\nnames = ["Q"]\nmeans = ["x"]\nsource = "s"\n', "at least two meanings"),
+        (X + '[[ambiguous]]\nnames = ["x"]\nmeans = ["x", "y"]\nsource = "s"\n', "already listed for x"),
+        (X + '[[ambiguous]]\nnames = ["Q"]\nmeans = ["x", "y"]\nsource = "s"\nmean = 1\n', "is not a known key"),
     ],
 )
 def test_a_bad_list_file_names_every_problem(tmp_path: Path, body: str, problem: str) -> None:
@@ -540,7 +565,8 @@ def test_a_missing_or_broken_list_file_is_an_opioid_list_error(tmp_path: Path) -
 def test_listed_medicine_names_are_in_order() -> None:
     entry = ENTRIES["oxycodone"]
     assert entry.all_names[0] == "oxycodone"
-    assert attrs.evolve(entry, brands=()).all_names[-1] == entry.combinations[-1]
+    assert attrs.evolve(entry, brands=(), shorthands=()).all_names[-1] == entry.combinations[-1]
+    assert entry.all_names[-1] == entry.shorthands[-1]
 
 
 # --------------------------------------------------------------------------- false negatives found in review
@@ -578,3 +604,62 @@ def test_a_misspelt_name_with_a_glued_salt_is_still_a_near_miss() -> None:
     (medicine,) = read_medicines(["oxycodonHCl 5 mg"])
     assert medicine.status is MedicineStatus.UNCLEAR
     assert "oxycodone" in medicine.suggestions
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("Tylenol 3", "codeine"),
+        ("Tylenol-3 1 tab q6h PRN", "codeine"),
+        ("Tyl #3", "codeine"),
+        ("Tyl 4", "codeine"),
+        ("tyl#3", "codeine"),
+        ("APAP/cod 300/30", "codeine"),
+        ("APAP w/cod #3", "codeine"),
+        ("Tylenol w/ cod", "codeine"),
+        ("HC/APAP 5/325", "hydrocodone"),
+        ("MSO4 15 mg", "morphine"),
+        ("MS ER 30 mg", "morphine"),
+        ("Oxy ER 10 mg", "oxycodone"),
+        ("Perc 5/325", "oxycodone"),
+    ],
+)
+def test_common_pharmacy_shorthand_is_an_opioid(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize(
+    ("text", "meanings"),
+    [
+        ("T3", ("codeine", "liothyronine")),
+        ("T#3", ("codeine", "liothyronine")),
+        ("t3 1 tab", ("codeine", "liothyronine")),
+        ("T4", ("codeine", "levothyroxine")),
+        ("Oxy 5 mg", ("oxycodone", "benzoyl peroxide")),
+    ],
+)
+def test_an_ambiguous_shorthand_is_unclear_and_names_both_meanings(text: str, meanings: tuple[str, ...]) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert all(any(m in s for s in medicine.suggestions) for m in meanings), medicine.suggestions
+    with pytest.raises(MedicineNameError, match="did you mean") as caught:
+        screen_medicines(["metformin", text])
+    assert all(m in str(caught.value) for m in meanings)
+    accepted = screen_medicines([text], unclear_medicine_reason="liothyronine 5 mcg, confirmed with the patient")
+    assert accepted.result == "unclear"
+    assert [o.code for o in accepted.overrides] == ["medicine-name-unclear"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cytomel 5 mcg",
+        "liothyronine (T3) 5 mcg",
+        "T3 (Cytomel) 5 mcg",
+        "Synthroid T4 88 mcg",
+        "compounded T3 SR liothyronine",
+    ],
+)
+def test_a_thyroid_t3_or_t4_named_as_such_is_not_unclear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.NOT_LISTED, medicine
