@@ -663,3 +663,65 @@ def test_an_ambiguous_shorthand_is_unclear_and_names_both_meanings(text: str, me
 def test_a_thyroid_t3_or_t4_named_as_such_is_not_unclear(text: str) -> None:
     (medicine,) = read_medicines([text])
     assert medicine.status is MedicineStatus.NOT_LISTED, medicine
+
+
+OTHER_LANGUAGES = {
+    "oxycodone": ["Oxicodona 5 mg", "clorhidrato de oxicodona"],
+    "hydrocodone": ["hidrocodona"],
+    "benzhydrocodone": ["benzhidrocodona"],
+    "hydromorphone": ["hidromorfona"],
+    "oxymorphone": ["oximorfona"],
+    "morphine": ["morfina", "sulfato de morfina 10 mg"],
+    "codeine": ["codeína", "fosfato de codeína 30 mg", "paracetamol + codeína"],
+    "dihydrocodeine": ["dihidrocodeína", "di-hidrocodeína"],
+    "fentanyl": ["fentanilo parche", "fentanila", "fentanil"],
+    "sufentanil": ["sufentanilo", "sufentanila"],
+    "alfentanil": ["alfentanilo", "alfentanila"],
+    "remifentanil": ["remifentanilo", "remifentanila"],
+    "methadone": ["metadona", "méthadone"],
+    "levomethadyl": ["levacetilmetadol"],
+    "buprenorphine": ["buprenorfina", "buprénorphine"],
+    "meperidine": ["petidina", "meperidina", "péthidine"],
+    "levorphanol": ["levorfanol"],
+    "pentazocine": ["pentazocina"],
+    "butorphanol": ["butorfanol"],
+    "nalbuphine": ["nalbufina"],
+    "propoxyphene": ["dextropropoxifeno", "propoxifeno"],
+    "oliceridine": ["oliceridina"],
+    "opium": ["opio", "ópio", "tintura de opio", "láudano"],
+    "diphenoxylate": ["difenoxilato"],
+    "difenoxin": ["difenoxina", "difénoxine"],
+    "heroin": ["heroína", "héroïne", "diamorfina"],
+    "an opioid (unnamed)": ["opioide", "opiáceo", "opiacé", "narcótico", "narcotique"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"), [(text, ingredient) for ingredient, texts in OTHER_LANGUAGES.items() for text in texts]
+)
+def test_spanish_portuguese_and_french_generic_names_are_recognised_exactly(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+def test_every_opioid_with_an_inn_has_its_spanish_name() -> None:
+    english_is_spanish = {"tramadol", "tapentadol", "kratom (mitragynine)"}
+    blocking = {e.ingredient for e in LIST.medicines if e.effect == "block"}
+    assert blocking - set(OTHER_LANGUAGES) - english_is_spanish == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "ingredient"),
+    [
+        ("loperamida 2 mg", MedicineStatus.NOTE, "loperamide"),
+        ("eluxadolina", MedicineStatus.NOTE, "eluxadoline"),
+        ("naloxona", MedicineStatus.NOT_OPIOID, "naloxone"),
+        ("dextrometorfano jarabe", MedicineStatus.NOT_OPIOID, "dextromethorphan"),
+        ("dextrométhorphane", MedicineStatus.NOT_OPIOID, "dextromethorphan"),
+        ("noscapina", MedicineStatus.NOT_OPIOID, "noscapine"),
+        ("lofexidina", MedicineStatus.NOT_OPIOID, "lofexidine"),
+    ],
+)
+def test_the_noted_and_clear_entries_have_their_spanish_names_too(
+    text: str, status: MedicineStatus, ingredient: str
+) -> None:
+    assert read(text) == (status, (ingredient,))
