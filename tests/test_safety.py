@@ -565,8 +565,9 @@ def test_a_missing_or_broken_list_file_is_an_opioid_list_error(tmp_path: Path) -
 def test_listed_medicine_names_are_in_order() -> None:
     entry = ENTRIES["oxycodone"]
     assert entry.all_names[0] == "oxycodone"
-    assert attrs.evolve(entry, brands=(), shorthands=()).all_names[-1] == entry.combinations[-1]
-    assert entry.all_names[-1] == entry.shorthands[-1]
+    assert attrs.evolve(entry, brands=(), shorthands=(), street_names=()).all_names[-1] == entry.combinations[-1]
+    assert attrs.evolve(entry, street_names=()).all_names[-1] == entry.shorthands[-1]
+    assert entry.all_names[-1] == entry.street_names[-1]
 
 
 # --------------------------------------------------------------------------- false negatives found in review
@@ -725,3 +726,30 @@ def test_the_noted_and_clear_entries_have_their_spanish_names_too(
     text: str, status: MedicineStatus, ingredient: str
 ) -> None:
     assert read(text) == (status, (ingredient,))
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("diacetylmorphine", "heroin"),
+        ("Diacetylmorphine HCl", "heroin"),
+        ("diacetilmorfina", "heroin"),
+        ("diamorphine 5 mg", "heroin"),
+        ("heroin (in recovery)", "heroin"),
+        ("black tar", "heroin"),
+        ("Big H", "heroin"),
+        ("smack", "heroin"),
+        ("China White", "fentanyl"),
+        ("roxies", "oxycodone"),
+        ("hillbilly heroin", "oxycodone"),
+        ("vikes", "hydrocodone"),
+        ("purple drank", "codeine"),
+        ("sizzurp", "codeine"),
+        ("Amidone", "methadone"),
+        ("bupe 8 mg", "buprenorphine"),
+        ("ketum tea", "kratom (mitragynine)"),
+    ],
+)
+def test_heroin_synonyms_and_street_names_are_opioids(text: str, ingredient: str) -> None:
+    assert ingredient in read(text)[1]
+    assert read(text)[0] is MedicineStatus.OPIOID
