@@ -68,10 +68,12 @@ MAX_MEDICINES: Final = 100
 
 _EFFECTS: Final = ("block", "note", "clear")
 _TOKEN: Final = re.compile(r"[a-z]+|[0-9]+")
-_CODE: Final = re.compile(r"(rxcui|atc)\s*:\s*(.*)", re.IGNORECASE | re.DOTALL)
+_CODE: Final = re.compile(r"(rxcui|atc)(?:\s*[:=#]\s*|\s+)(.*)", re.IGNORECASE | re.DOTALL)
 _RXCUI: Final = re.compile(r"[0-9]{1,10}")
 _ATC: Final = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
 _BARE_ATC: Final = re.compile(r"[A-Z][0-9]{2}[A-Z](?:[A-Z](?:[0-9]{2})?)?")
+#: a bare code of one or three characters ("N", "N02") is read as ATC only when it lies above an opioid group
+_SHORT_ATC: Final = re.compile(r"[A-Z](?:[0-9]{2})?")
 
 
 class OpioidListError(DataFileError):
@@ -291,6 +293,10 @@ class OpioidList:
 
     def near(self, key: str) -> list[str]:
         """Listed names (as keys) within their allowed edits of ``key``, closest first."""
+        return [candidate for _, candidate in self.near_scored(key)]
+
+    def near_scored(self, key: str) -> list[tuple[int, str]]:
+        """``(edits, listed key)`` for each listed name within its allowed edits of ``key``, closest first."""
         if key in self._known or len(key) > self._longest + 2:
             return []
         candidates: set[str] = set()
@@ -302,7 +308,7 @@ class OpioidList:
             distance = _edit_distance(key, candidate, limit)
             if distance <= limit:
                 scored.append((distance, candidate))
-        return [candidate for _, candidate in sorted(scored)]
+        return sorted(scored)
 
 
 def _strings(data: dict[str, Any], key: str, where: str, problems: list[Problem]) -> tuple[str, ...]:
@@ -538,7 +544,15 @@ def _read_code(given: str, scheme: str, value: str, book: OpioidList, settings: 
         entry = book.by_rxcui(value)
         label = f"rxcui:{value}"
         if entry is None:
-            return ScreenedMedicine(given, MedicineStatus.NOT_LISTED, matched=(label,))
+            return ScreenedMedicine(
+                given,
+                MedicineStatus.UNCLEAR,
+                matched=(label,),
+                note=(
+                    f"{label} is not an RxNorm ingredient RxCUI of the opioid list (a product or brand RxCUI must "
+                    "be mapped to its ingredients first, RxNav /rxcui/{id}/related?tty=IN), so it cannot be screened"
+                ),
+            )
         found = _recognised(given, [(entry, label)], settings)
         assert found is not None
         return found
@@ -584,8 +598,15 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
     code = _CODE.fullmatch(text)
     if code:
         return _read_code(given, code.group(1).lower(), code.group(2).strip(), book, settings)
-    if _BARE_ATC.fullmatch(text.upper()):
+    upper = text.upper()
+    if _BARE_ATC.fullmatch(upper) or (
+        _SHORT_ATC.fullmatch(upper) and any(g.atc.startswith(upper) for g in book.groups)
+    ):
         return _read_code(given, "atc", text, book, settings)
+    return _read_name(given, text, book, settings)
+
+
+def _read_name(given: str, text: str, book: OpioidList, settings: Settings) -> ScreenedMedicine:
     words = book.split_glued(_tokens(text))
     matches: list[tuple[ListedMedicine, str]] = []
     covered: set[int] = set()
@@ -615,17 +636,24 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
             note="; ".join(f"{s.names[0]} may mean {' or '.join(s.means)}" for s in shorthands),
         )
     # a misspelt opioid: a word, or a few words run together, a letter or two away from a blocking name
-    close: list[str] = []
+    # (each ingredient once, by its closest names: "oxycodon" is oxycodone, not also oxicodona)
+    close: list[tuple[int, str, str]] = []
     for start, end in _grams(len(words), min(book.max_words, 3)):
         run = words[start:end]
         if covered.intersection(range(start, end)) or not all(w.isalpha() for w in run):
             continue
-        for key in book.near("".join(run)):
+        for distance, key in book.near_scored("".join(run)):
             for entry, name in book.listed(key):
                 if _blocks(entry.effect, settings):
-                    close.append(name if name == entry.ingredient else f"{name} ({entry.ingredient})")
+                    shown = name if name == entry.ingredient else f"{name} ({entry.ingredient})"
+                    close.append((distance, entry.ingredient, shown))
     if close:
-        return ScreenedMedicine(given, MedicineStatus.UNCLEAR, suggestions=_unique(close))
+        closest = {ingredient: min(d for d, i, _ in close if i == ingredient) for _, ingredient, _ in close}
+        return ScreenedMedicine(
+            given,
+            MedicineStatus.UNCLEAR,
+            suggestions=_unique(shown for d, ingredient, shown in close if d == closest[ingredient]),
+        )
     return found or ScreenedMedicine(given, MedicineStatus.NOT_LISTED)
 
 
@@ -731,7 +759,9 @@ def opioid_rule(opioids: Sequence[ScreenedMedicine], how: str = "override only w
 def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
     """The rule of a :class:`~ldn_compound.exceptions.MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
-    if medicine.note:  # an ambiguous shorthand
+    if medicine.note and not medicine.suggestions:  # a code the list does not know
+        rule = f"give a name, or a code the opioid list knows: {medicine.note}"
+    elif medicine.note:  # an ambiguous shorthand
         rule = f"name each medicine exactly: {medicine.note} (did you mean {close}?)"
     elif medicine.matched:  # a code broader than an opioid group
         rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"

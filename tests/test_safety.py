@@ -324,7 +324,6 @@ def test_an_atc_code_above_an_opioid_group_is_unclear() -> None:
         ("metformin 500 mg", MedicineStatus.NOT_LISTED, ()),
         ("Tylenol 500 mg", MedicineStatus.NOT_LISTED, ()),
         ("Tylenol 8 HR", MedicineStatus.NOT_LISTED, ()),
-        ("rxcui:6809", MedicineStatus.NOT_LISTED, ()),
         ("atc:A10BA02", MedicineStatus.NOT_LISTED, ()),
         ("Narcan nasal spray", MedicineStatus.NOT_OPIOID, ("naloxone",)),
         ("Delsym", MedicineStatus.NOT_OPIOID, ("dextromethorphan",)),
@@ -753,3 +752,55 @@ def test_the_noted_and_clear_entries_have_their_spanish_names_too(
 def test_heroin_synonyms_and_street_names_are_opioids(text: str, ingredient: str) -> None:
     assert ingredient in read(text)[1]
     assert read(text)[0] is MedicineStatus.OPIOID
+
+
+@pytest.mark.parametrize("text", ["rxcui:1049621", "rxcui:6809", "RxCUI: 999999", "rxcui 1049621"])
+def test_an_rxcui_the_list_does_not_know_is_unclear_never_clear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert "ingredient" in medicine.note
+    with pytest.raises(MedicineNameError, match="not an RxNorm ingredient RxCUI of the opioid list") as caught:
+        screen_medicines(["metformin", text])
+    assert caught.value.code == "medicine-name-unclear"
+    accepted = screen_medicines([text], unclear_medicine_reason="metformin 500 mg, mapped by hand")
+    assert accepted.result == "unclear"
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("N02", ("atc:N02A",)),
+        ("n02", ("atc:N02A",)),
+        ("N07", ("atc:N07BC",)),
+        ("R05", ("atc:R05DA", "atc:R05FA")),
+        ("A07", ("atc:A07DA",)),
+        ("N01", ("atc:N01AH",)),
+        ("N", ("atc:N02A", "atc:N07BC", "atc:N01AH")),
+        ("N07B", ("atc:N07BC",)),
+        ("atc:N", ("atc:N02A", "atc:N07BC", "atc:N01AH")),
+    ],
+)
+def test_a_bare_atc_code_above_an_opioid_group_is_unclear(text: str, groups: tuple[str, ...]) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert set(medicine.suggestions) == set(groups)
+    with pytest.raises(MedicineNameError, match="give a full code"):
+        screen_medicines([text])
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("RxCUI 7804", "oxycodone"),
+        ("RXCUI: 7804", "oxycodone"),
+        ("rxcui=7804", "oxycodone"),
+        ("ATC N02AA05", "oxycodone"),
+    ],
+)
+def test_a_code_is_read_with_any_separator(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize("text", ["A10BA02", "C", "D", "B12", "C09"])
+def test_a_bare_code_outside_the_opioid_groups_is_not_unclear(text: str) -> None:
+    assert read(text)[0] is MedicineStatus.NOT_LISTED
