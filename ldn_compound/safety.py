@@ -136,10 +136,40 @@ class AtcGroup:
     source: str
 
 
+# Letters of other scripts that look like Latin ones ("оxycodone" with a Cyrillic о), and Latin
+# letters that do not decompose: read as the Latin letters they look like.
+_LOOK_ALIKES: Final = str.maketrans(
+    {
+        **dict(zip("аеорсухіјѕһԁԛԝкмнтв", "aeopcyxijshdqwkmhtb", strict=True)),
+        **dict(zip("αβεηικνορτυχζμ", "abenikvoptuxzm", strict=True)),
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+_ZERO_FOR_O: Final = re.compile(r"(?<=[a-z])0(?=[a-z])")
+
+
 def _normalise(text: str) -> str:
-    """Lower case, accents dropped: ``"Codéine"`` → ``"codeine"``."""
+    """Lower case, accents and invisible characters dropped, look-alikes read as Latin: ``"Codéine"`` → ``"codeine"``."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+    return _ZERO_FOR_O.sub("o", kept.casefold().translate(_LOOK_ALIKES))
+
+
+def _unreadable(text: str) -> str:
+    """Why the screen cannot read ``text`` as a medicine's name, or ``""`` when it can."""
+    normal = _normalise(text)
+    if any(c.isalpha() and not c.isascii() for c in normal):
+        return "it is written in letters other than Latin ones, which the screen does not read: give the generic name"
+    if not any(c.isalpha() for c in normal):
+        return "it has no letters, so it names no medicine: give the medicine's name"
+    return ""
 
 
 def _tokens(text: str) -> list[str]:
@@ -607,6 +637,9 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
 
 
 def _read_name(given: str, text: str, book: OpioidList, settings: Settings) -> ScreenedMedicine:
+    unreadable = _unreadable(text)
+    if unreadable:
+        return ScreenedMedicine(given, MedicineStatus.UNCLEAR, note=unreadable)
     words = book.split_glued(_tokens(text))
     matches: list[tuple[ListedMedicine, str]] = []
     covered: set[int] = set()
@@ -760,7 +793,7 @@ def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
     """The rule of a :class:`~ldn_compound.exceptions.MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
     if medicine.note and not medicine.suggestions:  # a code the list does not know
-        rule = f"give a name, or a code the opioid list knows: {medicine.note}"
+        rule = f"be a name or code the screen can read: {medicine.note}"
     elif medicine.note:  # an ambiguous shorthand
         rule = f"name each medicine exactly: {medicine.note} (did you mean {close}?)"
     elif medicine.matched:  # a code broader than an opioid group

@@ -368,6 +368,8 @@ Armour Thyroid, vitamin D3 2000 IU, vitamin B12, fish oil, magnesium glycinate, 
 CoQ10, probiotic, Ultra Omega-3, low-dose naltrexone 4.5 mg, zinc, iron, vitamin C 500 mg
 Cytomel 5 mcg, liothyronine (T3) 5 mcg, Synthroid T4 88 mcg, OXY benzoyl peroxide 10% wash, cod liver oil
 Tylenol Cold and Flu, APAP cold, Tylenol Extra Strength, Tyl ES 500 mg, Oxybutynin ER, Percogesic
+Oxytrol patch, oxytocin, trazadone 50 mg, promethazine DM, chia seeds, black tea, horse chestnut, Dilantin 100 mg
+vitamin B12 1000 mcg, vitamin D3, CoQ10 100 mg, Tylenol 325 mg, Tylenol 8 HR Arthritis, Motrin IB, Diclegis
 """
 
 
@@ -692,6 +694,7 @@ OTHER_LANGUAGES = {
     "diphenoxylate": ["difenoxilato"],
     "difenoxin": ["difenoxina", "difénoxine"],
     "heroin": ["heroína", "héroïne", "diamorfina"],
+    "tianeptine": ["tianeptina"],
     "an opioid (unnamed)": ["opioide", "opiáceo", "opiacé", "narcótico", "narcotique"],
 }
 
@@ -804,3 +807,59 @@ def test_a_code_is_read_with_any_separator(text: str, ingredient: str) -> None:
 @pytest.mark.parametrize("text", ["A10BA02", "C", "D", "B12", "C09"])
 def test_a_bare_code_outside_the_opioid_groups_is_not_unclear(text: str) -> None:
     assert read(text)[0] is MedicineStatus.NOT_LISTED
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("\u043exycodone", "oxycodone"),  # Cyrillic o
+        ("oxy\u0441odone 5 mg", "oxycodone"),  # Cyrillic es
+        ("\u039fXYCODONE", "oxycodone"),  # Greek capital omicron
+        ("\uff2f\uff38\uff39\uff23\uff2f\uff24\uff2f\uff2e\uff25", "oxycodone"),  # full width
+        ("oxy\u200bcodone", "oxycodone"),  # zero-width space
+        ("oxy\u00adcodone", "oxycodone"),  # soft hyphen
+        ("oxycod0ne", "oxycodone"),  # a zero for an o
+        ("m0rphine ER", "morphine"),
+        ("[Percocet]", "oxycodone"),
+        ("Percocet\u00ae 5/325", "oxycodone"),
+        ("PRN: Norco 10/325", "hydrocodone"),
+        ("Vicodin-ES", "hydrocodone"),
+        ("fentanyl 25mcg/hr TD patch", "fentanyl"),
+        ("acetaminophen #3", "codeine"),
+        ("APAP #3", "codeine"),
+        ("bup/nx 8/2", "buprenorphine"),
+        ("7-OH tablets", "kratom (mitragynine)"),
+        ("tianeptine", "tianeptine"),
+        ("Zaza Red", "tianeptine"),
+        ("co-codamol 30/500", "codeine"),
+        ("co-dydramol", "dihydrocodeine"),
+        ("Oxynorm 5 mg", "oxycodone"),
+        ("Zomorph 30 mg", "morphine"),
+        ("MST Continus", "morphine"),
+        ("Palexia SR", "tapentadol"),
+        ("Zydol 50 mg", "tramadol"),
+        ("Tramacet", "tramadol"),
+        ("Transtec patch", "buprenorphine"),
+        ("Temgesic", "buprenorphine"),
+        ("Physeptone", "methadone"),
+        ("DF118", "dihydrocodeine"),
+        ("Solpadeine Max", "codeine"),
+        ("Nurofen Plus", "codeine"),
+        ("Dolantin", "meperidine"),
+        ("Matrifen 25", "fentanyl"),
+        ("Supeudol", "oxycodone"),
+        ("Hydromorph Contin", "hydromorphone"),
+        ("M-Eslon", "morphine"),
+        ("Tramal", "tramadol"),
+    ],
+)
+def test_look_alike_letters_and_other_writings_do_not_hide_an_opioid(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize("text", ["\u043c\u043e\u0440\u0444\u0438\u043d", "\u5417\u5561", "5/325", "1049621"])
+def test_text_the_screen_cannot_read_is_unclear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    with pytest.raises(MedicineNameError, match="can read"):
+        screen_medicines([text])
