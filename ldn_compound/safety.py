@@ -13,19 +13,24 @@ file for its sources and grammar):
 
 A medicine is a name as written on a medicine list, matched case-insensitively
 on whole words with anything around it ("OXYCONTIN 10MG ER", "Tylenol #3"),
-or a code:
+with glued salts and release forms split off ("oxycodoneHCl", "OxyContinER"),
+accents and invisible characters dropped and look-alike letters of other
+alphabets read as Latin; or a code:
 
-- ``rxcui:7804``: an RxNorm *ingredient* RxCUI (term type IN).  A product or
-  brand RxCUI is not an ingredient and is not recognised: map it to its
-  ingredients first (RxNav ``/rxcui/{id}/related?tty=IN``).
-- ``atc:N02AA05``, or the bare code ``N02AA05`` (a bare code needs at least
-  four characters, e.g. ``N02A``): a WHO ATC code.  A code beneath one of the
-  opioid groups (N02A, N07BC, R05DA, R05FA, A07DA, N01AH) is an opioid unless
-  the list says otherwise (dextromethorphan R05DA09 is not; loperamide A07DA03
-  is a note); a code above one (``N02``) is too broad and is unclear.
+- ``rxcui:7804``: an RxNorm *ingredient* RxCUI (term type IN).  An RxCUI the
+  list does not know, such as a product or brand RxCUI, is *unclear*, never
+  "no opioid": map it to its ingredients first (RxNav
+  ``/rxcui/{id}/related?tty=IN``).
+- ``atc:N02AA05``, or the bare code ``N02AA05``: a WHO ATC code.  A code
+  beneath one of the opioid groups (N02A, N07BC, R05DA, R05FA, A07DA, N01AH) is
+  an opioid unless the list says otherwise (dextromethorphan R05DA09 is not;
+  loperamide A07DA03 is a note); a code above one (``N02``, ``atc:N02``,
+  ``N``) is too broad and is unclear.
 
-A name a letter or two away from an opioid's ("oxycodon", "percoset") is
-*unclear*: it is refused with a did-you-mean unless a reason is given.
+These are *unclear*, refused with a did-you-mean unless a reason is given: a
+name a letter or two away from an opioid's ("oxycodon", "percoset"); a
+shorthand with an opioid and a non-opioid meaning ("T3": Tylenol #3 or
+liothyronine); text the screen cannot read (another script, no letters).
 """
 
 from __future__ import annotations
