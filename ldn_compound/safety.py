@@ -800,7 +800,7 @@ def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
     if medicine.note and not medicine.suggestions:  # a code the list does not know
         rule = f"be a name or code the screen can read: {medicine.note}"
     elif medicine.note:  # an ambiguous shorthand
-        rule = f"name each medicine exactly: {medicine.note} (did you mean {close}?)"
+        rule = f"name each medicine exactly: it is shorthand with more than one meaning (did you mean {close}?)"
     elif medicine.matched:  # a code broader than an opioid group
         rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"
     else:
