@@ -161,6 +161,31 @@ def test_print_record_gives_the_pdf_with_the_aliquot(client):
     assert "480 mg" in text
 
 
+def test_print_record_prints_the_prescription(client):
+    fields = {
+        "formula": "ldn-capsules",
+        "quantity": "30",
+        "rx": "RX-4471",
+        "patient": "Ann Lee",
+        "prescriber": "Dr. Bea Ortiz",
+        "directions": "Take 1 capsule by mouth at bedtime",
+        "label_stock": "roll-4x2.5in",
+        "language": "es",
+    }
+    response = submit(client, "/batch/record.pdf", **fields)
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content)
+    assert "RX-4471" in text
+    assert "Ann Lee" in text
+    assert "Dr. Bea Ortiz" in text
+
+
+def test_print_record_with_half_a_prescription_names_what_is_missing(client):
+    response = submit(client, "/batch/record.pdf", formula="ldn-capsules", quantity="30", rx="1", patient="P")
+    assert response.status_code == 422
+    assert "missing Prescriber, Directions" in response.text
+
+
 def test_print_labels_with_a_titration(client):
     fields = {
         "formula": "ldn-oral-liquid",
