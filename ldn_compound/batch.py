@@ -30,6 +30,7 @@ from ldn_compound.directions import (
     Prescribed,
     amounts_in,
     check_prescribed,
+    most_per_day,
     read_directions,
 )
 from ldn_compound.exceptions import (
@@ -700,6 +701,16 @@ def _unchecked_dose(
     return stated, True
 
 
+def _timing_words(prescribed: Prescribed) -> str:
+    """How often the dose is taken: the directions' timing, or ``3 times a day`` for text not read."""
+    if prescribed.directions is not None:
+        return prescribed.directions.timing.en
+    assert prescribed.daily_dose is not None
+    assert prescribed.dose is not None
+    times = prescribed.daily_dose.amount / prescribed.dose.amount
+    return f"{format_number(magnitude(times, ''))} times a day"
+
+
 def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
 
@@ -750,6 +761,11 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     )
     if from_text:
         prescribed = attrs.evolve(prescribed, dose_field="directions")
+    times = None if read is not None or directions is None else most_per_day(str(directions), settings=settings)
+    if times is not None and prescribed.dose is not None:  # unread text that names a timing: its daily dose too
+        prescribed = attrs.evolve(
+            prescribed, daily_dose=Strength(prescribed.dose.amount * times, prescribed.dose.basis)
+        )
     for note in prescribed.notes:
         work.step("Directions", note)
     work.warnings.extend(prescribed.warnings)
@@ -762,8 +778,8 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
                 "only the dose per administration was checked",
             )
     daily, per_dose = prescribed.daily_dose, prescribed.dose
-    if daily is not None and per_dose is not None and daily != per_dose and prescribed.directions is not None:
-        timing = prescribed.directions.timing.en
+    if daily is not None and per_dose is not None and daily != per_dose:
+        timing = _timing_words(prescribed)
         work.step("Daily dose", f"{per_dose.describe(significant=6)} {timing} = {daily.describe(significant=6)} a day")
     return prescribed
 
@@ -1069,8 +1085,8 @@ def check_batch(inputs: BatchInputs) -> Checks:
         shown = f"up to {most.describe(significant=4)}" + (" a day" if daily is not None else "")
         shown += " (the cream's density is not measured)"
         _check_dose(work, most, settings, reason, field="daily dose" if daily else "dose per click", shown=shown)
-    elif daily is not None and dose is not None and daily != dose and prescribed.directions is not None:
-        every = f"{dose.describe(significant=6)} {prescribed.directions.timing.en}"
+    elif daily is not None and dose is not None and daily != dose:
+        every = f"{dose.describe(significant=6)} {_timing_words(prescribed)}"
         shown = f"{daily.describe(significant=6)} a day ({every})"
         _check_dose(work, daily, settings, reason, field="daily dose", shown=shown)
     else:

@@ -824,6 +824,22 @@ def _read_number(token: str) -> Decimal:
     return Decimal(token)
 
 
+def most_per_day(text: str, *, settings: Settings | None = None) -> int | None:
+    """The most administrations a day any timing in free text names ("twice daily", "bid"), or None.
+
+    >>> most_per_day("Take 1 capsule at bedtime, or twice daily if needed")
+    2
+    """
+    line = " ".join(str(text).split())[: MAX_LENGTH * 5].lower()
+    counts = [
+        timing.per_day
+        for timing in _codes(settings).timings.values()
+        if timing.per_day is not None
+        and any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", line) for word in (*timing.phrases, *timing.codes))
+    ]
+    return max(counts, default=None)
+
+
 def amounts_in(text: str, *, settings: Settings | None = None) -> tuple[tuple[Decimal, str], ...]:
     """Every amount with a unit in free text, as ``(amount, unit key)``, in the order written.
 

@@ -890,3 +890,14 @@ def test_spanish_free_text_points_to_sig_codes():
     assert caught.value.code == "directions-not-english"
     assert "only English free text is read" in str(caught.value)
     assert "--sig" in str(caught.value)
+
+
+def test_unchecked_directions_that_name_a_timing_hold_the_daily_dose():
+    options = {"quantity": 60, "directions_unchecked": "as written", "date": DAY}
+    text = "Take 2 capsules with food twice daily"
+    with pytest.raises(DoseLimitError, match=r"18 mg naltrexone HCl a day \(9 mg naltrexone HCl 2 times a day\)"):
+        calculate_batch("ldn-capsules", strength="4.5 mg", directions=text, **options)
+    batch = calculate_batch("ldn-capsules", strength="1.5 mg", directions=text, **options)
+    assert str(batch.daily_dose) == "6 mg naltrexone HCl"
+    once = calculate_batch("ldn-capsules", strength="1.5 mg", directions="Take 2 capsules with food", **options)
+    assert once.daily_dose is None
