@@ -901,3 +901,33 @@ def test_unchecked_directions_that_name_a_timing_hold_the_daily_dose():
     assert str(batch.daily_dose) == "6 mg naltrexone HCl"
     once = calculate_batch("ldn-capsules", strength="1.5 mg", directions="Take 2 capsules with food", **options)
     assert once.daily_dose is None
+
+
+UNCHECKED_WORDS = st.sampled_from(
+    ["take", "with", "food", "1", "0", "2", "1/2", "3/0", "0/0", "1-2", "to", "or", "two", "capsules", "caps", "mL",
+     "cc", "drops", "gtt", "clicks", "pumps", "mg", "mcg", "g", "grams", "twice", "daily", "bid", "tid", "999999",
+     "0.000001", "é", ".5", "-"]
+)  # fmt: skip
+
+
+@given(
+    st.sampled_from(["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]),
+    st.lists(UNCHECKED_WORDS, max_size=10).map(" ".join),
+    st.one_of(st.none(), st.sampled_from(["1 mg", "4.5 mg", "9 mg"])),
+)
+def test_unchecked_directions_give_a_checked_dose_or_one_of_the_package_errors(formula, text, dose):
+    try:
+        batch = calculate_batch(
+            formula,
+            quantity=QUANTITY[formula],
+            directions=f"Take {text}",
+            directions_unchecked="as written",
+            dose=dose,
+            date=DAY,
+        )
+    except LDNError:
+        return
+    assert batch.dose is not None  # never None, never a made-up default
+    assert batch.dose.amount <= Settings().dose_limit  # no high-dose reason was given
+    if dose is not None:
+        assert str(batch.dose).startswith(dose)
