@@ -1176,6 +1176,13 @@ def check_prescribed(
     - Directions without an amount need a dose or a titration (code ``directions-without-dose``).
     - ``dispensed`` (default: the batch ``quantity``) holds at least one dose
       (code ``dispensed-below-one-dose``).
+    - The directions returned state what the patient measures: a mass (or mL of
+      calibrated drops) becomes whole capsules, syringe mL, drops or clicks, and
+      directions without an amount take the amount of ``dose`` (without a titration);
+      code ``dose-not-measurable`` where that cannot be measured.
+    - Clicks of a cream of unmeasured density: ``dose`` must lie within what the clicks
+      hold over ``Dosing.density_range`` (code ``dose-per-click-implausible``); the
+      upper end is returned as ``upper`` for the dose limits.
 
     The dose limits themselves are checked by the batch, which records overrides.
     """
