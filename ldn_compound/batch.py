@@ -24,7 +24,15 @@ import attrs
 
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use, expiry_warnings, read_expiry
-from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
+from ldn_compound.directions import (
+    Directions,
+    Dosing,
+    Prescribed,
+    amounts_in,
+    check_prescribed,
+    most_per_day,
+    read_directions,
+)
 from ldn_compound.exceptions import (
     AliquotError,
     DimensionError,
@@ -408,7 +416,7 @@ def _check_dose(
                 field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
-                + ("" if field == "dose" else f"but they give {shown}, ")
+                + (f"but they give {shown}, " if field == "directions" else "")
                 + "unless overridden with a reason",
             )
         work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
@@ -621,6 +629,88 @@ def _read_titration(titration: str | Sequence[TitrationStep] | None) -> tuple[Ti
 _UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
 
 
+def _unchecked_dose(
+    dosing: Dosing, text: str, dose: Quantity | None, steps: Sequence[TitrationStep], settings: Settings
+) -> tuple[Quantity | None, bool]:
+    """The dose of directions printed unchecked: every amount they state is held to the dose.
+
+    Each amount with a unit in ``text`` (capsules, mL, drops, clicks, mg …) is turned
+    into a dose; each must be the ``dose`` given, or a step of the titration.  Without
+    either, the text must state one dose, which becomes the dose (and is checked
+    like one); text that states no amount needs a dose or a titration, never a
+    made-up one.  Returns the dose and whether it came from the text.
+    """
+    shown = " ".join(text.split())
+    doses: list[tuple[Decimal, str]] = []
+    for amount, unit in amounts_in(text, settings=settings):
+        mg = dosing.mg_of(amount, unit)
+        if mg is None or mg <= 0:
+            raise InputError(
+                "directions",
+                shown,
+                f"state amounts of {dosing.form.display_name} (capsules, mL, drops, clicks or mg) that can be worked "
+                f"out as a dose: {format_number(amount)} {unit} cannot; give --sig codes",
+                code="directions-wrong-unit",
+            )
+        counted = unit in ("capsule", "drop", "click") and amount != 1
+        doses.append((mg, f"{format_number(amount)} {unit}{'s' if counted else ''}"))
+    basis = dosing.strength.basis
+    if not doses:
+        if dose is None and not steps:
+            raise InputError(
+                "directions",
+                shown,
+                "state an amount ldn_compound can read (e.g. '2 capsules', '4.5 mL', '4.5 mg') or come with a dose "
+                "or a titration schedule, so the dose limits are checked",
+                code="directions-without-dose",
+            )
+        return dose, False
+    if dose is not None:
+        given = magnitude(dose, "mg")
+        for mg, said in doses:
+            if mg != given:
+                raise InputError(
+                    "directions",
+                    shown,
+                    f"agree with the dose: the directions say {said} = {Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, "
+                    f"the dose says {Strength(dose, basis).describe(significant=6)}",
+                    code="dose-disagreement",
+                )
+        return dose, False
+    if steps:
+        allowed = {magnitude(step.dose, "mg") for step in steps}
+        for mg, said in doses:
+            if mg not in allowed:
+                raise InputError(
+                    "directions",
+                    shown,
+                    f"agree with the titration: the directions say {said} = "
+                    f"{Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
+                    code="dose-disagreement",
+                )
+        return None, False
+    if len({mg for mg, _ in doses}) > 1:
+        raise InputError(
+            "directions",
+            shown,
+            f"state one dose ({', '.join(said for _, said in doses)} differ): give a titration schedule, or sig codes",
+            code="dose-disagreement",
+        )
+    stated = Q_(doses[0][0], "mg")
+    dosing.measure(stated, "directions")
+    return stated, True
+
+
+def _timing_words(prescribed: Prescribed) -> str:
+    """How often the dose is taken: the directions' timing, or ``3 times a day`` for text not read."""
+    if prescribed.directions is not None:
+        return prescribed.directions.timing.en
+    assert prescribed.daily_dose is not None
+    assert prescribed.dose is not None
+    times = prescribed.daily_dose.amount / prescribed.dose.amount
+    return f"{format_number(magnitude(times, ''))} times a day"
+
+
 def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
 
@@ -636,10 +726,12 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
         click_volume=None if topical is None else topical.click_volume,
         density=None if topical is None else topical.density,
         graduation=settings.syringe_graduation,
+        density_range=settings.cream_density_range,
     )
     directions, reason = inputs.directions, inputs.directions_unchecked or ""
     dose = None if inputs.dose is None else inputs.dose.amount
     read: Directions | None = None
+    from_text = False
     if directions is not None:
         try:
             read = read_directions(directions, settings=settings)
@@ -649,10 +741,12 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
             if not reason or error.code not in _UNCHECKABLE:
                 raise
             read = None
+            dose, from_text = _unchecked_dose(dosing, str(directions), dose, steps, settings)
             work.overrides.append(Override("directions-unchecked", reason))
             work.warn(
                 "directions-unchecked",
-                f"directions {str(directions)!r} were not checked ({error.code}); overridden: {reason}",
+                f"directions {str(directions)!r} were not read ({error.code}); overridden: {reason}; every amount "
+                "they state was held to the dose",
             )
         else:
             if reason:
@@ -665,6 +759,13 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     prescribed = check_prescribed(
         dosing, directions=read, dose=dose, titration=steps, dispensed=inputs.dispensed, quantity=inputs.quantity
     )
+    if from_text:
+        prescribed = attrs.evolve(prescribed, dose_field="directions")
+    times = None if read is not None or directions is None else most_per_day(str(directions), settings=settings)
+    if times is not None and prescribed.dose is not None:  # unread text that names a timing: its daily dose too
+        prescribed = attrs.evolve(
+            prescribed, daily_dose=Strength(prescribed.dose.amount * times, prescribed.dose.basis)
+        )
     for note in prescribed.notes:
         work.step("Directions", note)
     work.warnings.extend(prescribed.warnings)
@@ -677,24 +778,33 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
                 "only the dose per administration was checked",
             )
     daily, per_dose = prescribed.daily_dose, prescribed.dose
-    if daily is not None and per_dose is not None and daily != per_dose and prescribed.directions is not None:
-        timing = prescribed.directions.timing.en
+    if daily is not None and per_dose is not None and daily != per_dose:
+        timing = _timing_words(prescribed)
         work.step("Daily dose", f"{per_dose.describe(significant=6)} {timing} = {daily.describe(significant=6)} a day")
     return prescribed
 
 
-def _days_supply(prescribed: Prescribed, bud: BeyondUse) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
-    """The days' supply as a trace step, and a warning when it outlasts the beyond-use date."""
+def _days_supply(
+    prescribed: Prescribed, bud: BeyondUse, start: dt.date
+) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
+    """The days' supply as a trace step, and a warning when its last day of use is after the beyond-use date.
+
+    The first dose is taken on ``start`` (the compounding date), so the last is
+    ``start + days - 1``; a last dose on the beyond-use date itself is within it.
+    """
     days = prescribed.days_supply
     if days is None:
         return (), ()
-    step = Step("Days' supply", f"{days} day{'s' if days != 1 else ''}")
-    if days <= bud.days:
+    last = start + dt.timedelta(days=max(days, 1) - 1)
+    plural = "s" if days != 1 else ""
+    step = Step("Days' supply", f"{days} day{plural}, {start.isoformat()} to {last.isoformat()}")
+    if last <= bud.date:
         return (step,), ()
     warning = BatchWarning(
         "days-supply-beyond-bud",
-        f"the quantity lasts {days} days on these directions, longer than the {bud.days}-day beyond-use date "
-        f"({bud.date.isoformat()}): the patient would use it after that date; dispense less",
+        f"the quantity lasts {days} day{plural} on these directions, from {start.isoformat()} to "
+        f"{last.isoformat()}, after the beyond-use date {bud.date.isoformat()}: the patient would use it after "
+        "that date; dispense less",
     )
     return (step,), (warning,)
 
@@ -968,10 +1078,17 @@ def check_batch(inputs: BatchInputs) -> Checks:
     prescribed = _check_prescribed(work, inputs)
     dose, daily = prescribed.dose, prescribed.daily_dose
     settings, reason, field = inputs.settings, inputs.high_dose_reason, prescribed.dose_field
-    if daily is not None and dose is not None and daily != dose and prescribed.directions is not None:
-        every = f"{dose.describe(significant=6)} {prescribed.directions.timing.en}"
+    upper = prescribed.upper
+    if upper is not None and dose is not None:  # the dose of a click is known only within bounds: the highest
+        per_day = daily.amount / dose.amount if daily is not None else 1
+        most = Strength(upper.amount * per_day, upper.basis)
+        shown = f"up to {most.describe(significant=4)}" + (" a day" if daily is not None else "")
+        shown += " (the cream's density is not measured)"
+        _check_dose(work, most, settings, reason, field="daily dose" if daily else "dose per click", shown=shown)
+    elif daily is not None and dose is not None and daily != dose:
+        every = f"{dose.describe(significant=6)} {_timing_words(prescribed)}"
         shown = f"{daily.describe(significant=6)} a day ({every})"
-        _check_dose(work, daily, settings, reason, field=field, shown=shown)
+        _check_dose(work, daily, settings, reason, field="daily dose", shown=shown)
     else:
         _check_dose(work, dose, settings, reason, field=field)
     screening = _check_medicines(
@@ -1456,7 +1573,9 @@ def assemble(
     """The batch result: the stages' values, their trace and warnings in the order they arose."""
     settings, theoretical_yield = inputs.settings, units.theoretical_yield
     prescribed = checks.prescribed
-    supply_steps, supply_warnings = ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use)
+    supply_steps, supply_warnings = (
+        ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use, inputs.date)
+    )
     result = BatchResult(
         formula=inputs.formula,
         strength=inputs.strength,

@@ -107,6 +107,10 @@ class Settings:
     - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
       liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
       of these marks (default 0.1 mL).
+    - ``cream_density_range``: the lowest and highest density a cream whose density is
+      not measured may have (0.8-1.2 g/mL: oil-in-water creams lie near 1 g/mL); with the
+      dispenser's click volume it bounds the dose of a click: a ``--dose`` outside the
+      bounds is refused, and the upper bound is held to the dose limits.
     - ``sig_code_file``: a TOML file of the pharmacy's own sig codes, added to the built-in
       ones (same grammar as ``ldn_compound/sigcodes.toml``); ``None`` for the built-in only.
     - ``label_languages``: the languages the pharmacy prints patient labels in
@@ -147,6 +151,9 @@ class Settings:
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
     co_medication_notes_block: bool = False
     syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    cream_density_range: tuple[Quantity, Quantity] = attrs.field(
+        factory=lambda: (_q("0.8 g/mL", CONCENTRATION), _q("1.2 g/mL", CONCENTRATION))
+    )
     sig_code_file: str | None = None
     label_languages: tuple[str, ...] = attrs.field(default=("en",), converter=_languages)
     label_locale: str = attrs.field(default=DEFAULT_LOCALE, converter=check_locale)

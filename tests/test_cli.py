@@ -644,7 +644,7 @@ ERRORS = [
     pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
     pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
     pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
-    pytest.param([*LABELS, *RX[:-3], "Take one at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
+    pytest.param([*LABELS, *RX[:-3], "Take one capsule at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one capsule at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),
@@ -874,7 +874,9 @@ def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_pat
     unreadable = [*args[:-1], "Take a spoonful at night", "--directions-unchecked", "prescriber's wording"]
     status, _, err = cli_run(*unreadable)
     assert status == 2
-    assert assert_one_error_line(err).startswith("error: --dose: is needed for a patient label for oral liquid")
+    assert assert_one_error_line(err).startswith(
+        'error: --directions "Take a spoonful at night": directions must state an amount ldn_compound can read'
+    )
 
 
 def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
