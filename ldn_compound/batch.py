@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import math
@@ -132,15 +133,16 @@ def _read_date(value: object, field: str = "date") -> dt.date:
     elif isinstance(value, dt.date):
         date = value
     elif isinstance(value, str) and len(value) <= 40:
-        try:
+        with contextlib.suppress(ValueError):
             date = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     if date is None:
         raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
     if not _FIRST_DATE <= date <= _LAST_DATE:
         raise InputError(
-            field, value, f"be a date from {_FIRST_DATE.isoformat()} to {_LAST_DATE.isoformat()}", code="date-out-of-range"
+            field,
+            value,
+            f"be a date from {_FIRST_DATE.isoformat()} to {_LAST_DATE.isoformat()}",
+            code="date-out-of-range",
         )
     return date
 

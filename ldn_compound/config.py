@@ -26,26 +26,31 @@ from typing import Any, Final
 from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import PharmacyConfigError, Problem
 from ldn_compound.model import Pharmacy
+from ldn_compound.text import MAX_NAME, excerpt, forbidden_character
 
 __all__ = ["PharmacyConfigError", "load_pharmacy_config", "read_pharmacy_config"]
 
 #: The keys of the ``[pharmacy]`` table and whether each is required.
 _PHARMACY_KEYS: Final = {"name": True, "address": False, "phone": False, "pharmacist": False}
 _MAX_ADDRESS_LINES: Final = 6
-_MAX_TEXT: Final = 200
+_MAX_TEXT: Final = MAX_NAME
 
 
 def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> str:
     """A one-line text value, or "" with a problem recorded."""
     if not isinstance(value, str) or (required and not value.strip()):
-        problems.append(Problem(path, f"must be non-empty text (got {value!r})"))
+        problems.append(Problem(path, f"must be non-empty text (got {excerpt(value)})"))
         return ""
     text = value.strip()
     if "\n" in text or "\r" in text:
-        problems.append(Problem(path, f"must be one line of text; give address lines as a list (got {value!r})"))
+        problems.append(Problem(path, f"must be one line of text; give address lines as a list (got {excerpt(value)})"))
         return ""
     if len(text) > _MAX_TEXT:
         problems.append(Problem(path, f"must be at most {_MAX_TEXT} characters (got {len(text)})"))
+        return ""
+    bad = forbidden_character(text)
+    if bad is not None:
+        problems.append(Problem(path, f"must not contain {bad[0]} ({bad[1]})"))
         return ""
     return text
 
@@ -77,11 +82,11 @@ def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | No
         problems.append(
             Problem(
                 "$.pharmacy.address",
-                f'must be a list of lines, e.g. ["12 Mill Street", "Springfield"] (got {raw_address!r})',
+                f'must be a list of lines, e.g. ["12 Mill Street", "Springfield"] (got {excerpt(raw_address)})',
             )
         )
     elif not isinstance(raw_address, list):
-        problems.append(Problem("$.pharmacy.address", f"must be a list of lines (got {raw_address!r})"))
+        problems.append(Problem("$.pharmacy.address", f"must be a list of lines (got {excerpt(raw_address)})"))
     else:
         if len(raw_address) > _MAX_ADDRESS_LINES:
             problems.append(

@@ -1,9 +1,9 @@
-"""Text safety: the one place that says which characters and how much text are accepted.
+r"""Text safety: the one place that says which characters and how much text are accepted.
 
 Every value that ends up printed (a formula's name, a lot, a patient's name, a
 pharmacy's address) goes on a label, a record or a terminal, where a control
 character can rewrite the screen and a bidirectional override or a zero-width
-character can reorder or hide text ("Smith\\u202eevil" prints as "Smithlive").
+character can reorder or hide text ("Smith\u202eevil" prints as "Smithlive").
 :func:`check_text` refuses them, naming the field and the code point; model
 validators, the formula loader, the pharmacy config and the command line all
 use it.  :func:`terminal` escapes what must still be shown (an error that
@@ -12,12 +12,12 @@ so a 100,000-character value gives a one-line error.
 
 >>> check_text("patient", "Zoë Łukasiewicz-Núñez")
 'Zoë Łukasiewicz-Núñez'
->>> check_text("patient", "Smith\\u202eevil")
+>>> check_text("patient", "Smith\u202eevil")
 Traceback (most recent call last):
 ...
-ldn_compound.exceptions.InputError: patient must not contain U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control that reorders printed text) (got 'Smith\\u202eevil')
->>> terminal("lot \\x1b[2J")
-'lot \\\\x1b[2J'
+ldn_compound.exceptions.InputError: patient must not contain U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control that reorders printed text) (got 'Smith\u202eevil')
+>>> terminal("lot \x1b[2J")
+'lot \\x1b[2J'
 >>> excerpt("x" * 500)
 "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (500 characters)"
 """
@@ -133,7 +133,7 @@ def excerpt(value: object, limit: int = _EXCERPT) -> str:
 
 
 def terminal(text: str) -> str:
-    """``text`` safe for a terminal: control, bidirectional and invisible characters escaped (``\\x1b``, ``\\u202e``).
+    r"""``text`` safe for a terminal: control, bidirectional and invisible characters escaped (``\x1b``, ``\u202e``).
 
     Line breaks and tabs are kept.
     """
