@@ -84,11 +84,12 @@ def read_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> byte
         if error.errno is not None and error.errno == getattr(os, "ENXIO", -1):
             raise InputFileError(name, "must be a regular file (it is a socket)") from None
         raise InputFileError(name, f"cannot be read: {error.strerror or error}") from None
+    info = os.fstat(descriptor)
+    mode = info.st_mode
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        os.close(descriptor)
+        raise InputFileError(name, f"must be a regular file (it is {_kind(mode)})")
     with os.fdopen(descriptor, "rb") as stream:
-        info = os.fstat(descriptor)
-        mode = info.st_mode
-        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
-            raise InputFileError(name, f"must be a regular file (it is {_kind(mode)})")
         seen = _SEEN.get()
         if seen is not None:
             seen.append(FileRead(name, info.st_dev, info.st_ino))
