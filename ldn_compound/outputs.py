@@ -160,6 +160,10 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         link = path.lstat()
     except FileNotFoundError:
         link = None
+    except NotADirectoryError:
+        raise _refuse(
+            option, given, f"be in a folder ({path.parent} is not a directory)", "output-folder-missing"
+        ) from None
     except OSError as error:
         raise _refuse(option, given, f"be a usable file name ({error.strerror or error})") from None
     if link is not None and stat.S_ISLNK(link.st_mode):
@@ -188,11 +192,12 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
             return Target(option, given, "stdout")
     real = Path(os.path.realpath(path))
     folder = real.parent
+    shown = path.parent if info is None else folder  # the folder as given, or where a link leads
     if not folder.is_dir():
         reason = "does not exist" if not folder.exists() else "is not a directory"
-        raise _refuse(option, given, f"be in a folder that exists: {folder} {reason}", "output-folder-missing")
+        raise _refuse(option, given, f"be in a folder that exists ({shown} {reason})", "output-folder-missing")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refuse(option, given, f"be in a writable folder: {folder} is not writable", "output-folder-not-writable")
+        raise _refuse(option, given, f"be in a writable folder ({shown} is not writable)", "output-folder-not-writable")
     return Target(option, given, "file", real)
 
 
