@@ -121,7 +121,7 @@ _FIELD_OPTIONS: Final = {
 }
 
 #: How many characters of a bad value an error quotes.
-_EXCERPT: Final = 60
+_EXCERPT: Final = 120
 
 # --------------------------------------------------------------------------- errors
 
@@ -541,7 +541,7 @@ def _output_target(option: str, text: str) -> outputs.Target:
 def _write(files: Sequence[tuple[outputs.Target, bytes]], args: argparse.Namespace, read: Sequence[FileRead]) -> None:
     """Write the outputs by the rules of :mod:`ldn_compound.outputs`, never over a file this run read."""
     sys.stdout.flush()
-    outputs.write_outputs(files, inputs=read, no_clobber=args.no_clobber)
+    outputs.write_outputs(files, inputs=read, no_clobber=service.no_clobber(args.no_clobber))
 
 
 def _check_stdout(targets: Sequence[outputs.Target], args: argparse.Namespace) -> bool:

@@ -52,6 +52,9 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``overwrite_outputs``: with ``True`` (default) an existing record or label file is
+      replaced (atomically, keeping its permissions); with ``False`` it is refused, as the
+      command line's ``--no-clobber`` does.
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -71,6 +74,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    overwrite_outputs: bool = True
 
 
 _DEFAULT: Settings | None = None
