@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import io
 import json
 import os
@@ -562,14 +563,17 @@ def _print(text: str) -> None:
 
 
 def _write_stdout(text: str) -> None:
-    """Print ``text`` as UTF-8 (JSON is UTF-8 whatever the terminal's encoding)."""
+    r"""Print ``text`` as UTF-8 (JSON is UTF-8 whatever the terminal's encoding).
+
+    A lone surrogate (a file name that was not UTF-8) is written as its JSON escape, ``\udcff``.
+    """
     stream = sys.stdout
     buffer = getattr(stream, "buffer", None)
     if buffer is None:
         stream.write(text)
         return
     stream.flush()
-    buffer.write(text.encode("utf-8"))
+    buffer.write(text.encode("utf-8", errors="backslashreplace"))
     buffer.flush()
 
 
@@ -678,6 +682,12 @@ def _report(message: str) -> None:
         pass
 
 
+@functools.cache
+def _parser() -> _Parser:
+    """The parser, built once per process (building it costs more than most commands)."""
+    return build_parser()
+
+
 def _check_lengths(arguments: Sequence[str]) -> None:
     """Refuse a value longer than any real one before it is parsed (the longest a path may be)."""
     for index, item in enumerate(arguments):
@@ -709,7 +719,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
             sys.stdout.reconfigure(errors="replace")
     args: argparse.Namespace | None = None
     try:
-        parser = build_parser()
+        parser = _parser()
         try:
             _check_lengths(arguments)
             parser.check_options(arguments)

@@ -51,14 +51,19 @@ class FileRead:
     inode: int
 
 
-_SEEN: contextvars.ContextVar[list[FileRead] | None] = contextvars.ContextVar("ldn_compound_files_read", default=None)
+_SEEN: contextvars.ContextVar[tuple[list[FileRead], ...]] = contextvars.ContextVar(
+    "ldn_compound_files_read", default=()
+)
 
 
 @contextlib.contextmanager
 def recording() -> Iterator[list[FileRead]]:
-    """Collect every file :func:`read_file` reads in this block (this thread or task only)."""
+    """Collect every file :func:`read_file` reads in this block (this thread or task only).
+
+    Recordings nest: a file read inside an inner one is in the outer one too.
+    """
     seen: list[FileRead] = []
-    token = _SEEN.set(seen)
+    token = _SEEN.set((*_SEEN.get(), seen))
     try:
         yield seen
     finally:
@@ -78,6 +83,8 @@ def _kind(mode: int) -> str:
 def read_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of ``path``, at most ``limit``; raise :class:`InputFileError` saying why not."""
     name = str(path)
+    if "\0" in name:
+        raise InputFileError(name, "must be a file name without a NUL character")
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
@@ -90,8 +97,7 @@ def read_file(path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES) -> byte
         os.close(descriptor)
         raise InputFileError(name, f"must be a regular file (it is {_kind(mode)})")
     with os.fdopen(descriptor, "rb") as stream:
-        seen = _SEEN.get()
-        if seen is not None:
+        for seen in _SEEN.get():
             seen.append(FileRead(name, info.st_dev, info.st_ino))
         try:
             data = stream.read(limit + 1)

@@ -132,12 +132,12 @@ class _Reader:
             if required and key not in data:
                 self.problem(f"{path}.{key}", "is required")
 
-    def safe(self, path: str, value: str, limit: int) -> bool:
+    def safe(self, path: str, value: str, limit: int, *, newlines: bool = False) -> bool:
         """Whether ``value`` is printable text of at most ``limit`` characters (else a problem is recorded)."""
         if len(value) > limit:
             self.problem(path, f"must be at most {limit} characters (got {len(value)})")
             return False
-        bad = forbidden_character(value)
+        bad = forbidden_character(value, newlines=newlines)
         if bad is not None:
             self.problem(path, f"must not contain {bad[0]} ({bad[1]})")
             return False
@@ -152,6 +152,7 @@ class _Reader:
         required: bool = True,
         default: str = "",
         limit: int = MAX_NAME,
+        newlines: bool = False,
     ) -> str:
         if key not in data:
             return default
@@ -159,7 +160,7 @@ class _Reader:
         if not isinstance(value, str) or (required and not value.strip()):
             self.problem(f"{path}.{key}", f"must be non-empty text (got {excerpt(value)})")
             return default
-        if not self.safe(f"{path}.{key}", value.strip(), limit):
+        if not self.safe(f"{path}.{key}", value.strip(), limit, newlines=newlines):
             return default
         return value.strip()
 
@@ -289,7 +290,7 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
     prep = r.choice(data, "preparation_class", "$", PreparationClass, [c.value for c in PreparationClass])
     storage = r.text(data, "storage", "$", limit=MAX_LINE)
     container = r.text(data, "container", "$", limit=MAX_LINE)
-    description = r.text(data, "description", "$", required=False, limit=MAX_PARAGRAPH)
+    description = r.text(data, "description", "$", required=False, limit=MAX_PARAGRAPH, newlines=True)
 
     # strength
     rng: StrengthRange | None = None

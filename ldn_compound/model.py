@@ -146,14 +146,14 @@ def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: str) -
         raise InputError(attribute.name, value, "not be empty")
 
 
-def _printable(field: str, limit: int = MAX_NAME) -> Any:
+def _printable(field: str, limit: int = MAX_NAME, *, newlines: bool = False) -> Any:
     """A validator: text safe to print (no control, bidirectional or invisible characters), at most ``limit`` long."""
 
     def check(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, str):
             raise InputTypeError(field, value, "text")
         if value.strip():  # blank text is for the field's own rule to refuse, with its own message
-            check_text(field, value, limit=limit)
+            check_text(field, value, limit=limit, newlines=newlines)
 
     return check
 
@@ -360,7 +360,7 @@ class MasterFormula:
     preparation_class: PreparationClass
     storage: str = attrs.field(validator=_printable("storage", MAX_LINE))
     container: str = attrs.field(validator=_printable("container", MAX_LINE))
-    description: str = attrs.field(default="", validator=_printable("description", MAX_PARAGRAPH))
+    description: str = attrs.field(default="", validator=_printable("description", MAX_PARAGRAPH, newlines=True))
     capsule: CapsuleSpec | None = None
     drops: DropsSpec | None = None
     topical: TopicalSpec | None = None

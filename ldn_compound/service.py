@@ -258,8 +258,8 @@ def _formula_dirs(formula_dir: str | None) -> list[str]:
     try:
         is_dir = folder.is_dir()
         reason = "does not exist" if not folder.exists() else "is not a directory"
-    except OSError as error:  # e.g. a name longer than the file system allows
-        is_dir, reason = False, f"cannot be used ({error.strerror or error})"
+    except (OSError, ValueError) as error:  # e.g. a name longer than the file system allows, a NUL
+        is_dir, reason = False, f"cannot be used ({getattr(error, 'strerror', None) or error})"
     if not is_dir:
         raise RequestError(
             "formula_dir",

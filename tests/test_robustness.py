@@ -566,3 +566,29 @@ def test_a_repeated_option_is_refused(option: str, tmp_path: Path, monkeypatch: 
     line = input_error(*CAPSULES, option, "a.pdf", option, "b.pdf")
     assert line.startswith(f"error: {option}: given twice; give it once")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_formula_folder_whose_name_is_not_utf8_is_listed_as_json(
+    formdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = formdir.parent / "caps\udcff"  # a byte that is not UTF-8, as Python reads it from the file system
+    formdir.rename(odd)
+    buffer = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer, encoding="utf-8"))
+    assert main(["formulas", "--dir", str(odd), "--json"]) == 0
+    sys.stdout.flush()
+    import json
+
+    listed = json.loads(buffer.getvalue().decode("utf-8"))
+    assert any(entry["source"].endswith("caps\udcff/myf.toml") for entry in listed["formulas"])
+
+
+def test_a_multi_line_description_is_still_accepted(formdir: Path) -> None:
+    file = formdir / "myf.toml"
+    text = file.read_text(encoding="utf-8")
+    start = text.index("\ndescription = ") + 1
+    end = text.index("\n", start)
+    file.write_text(text[:start] + 'description = """Line one.\nLine two."""' + text[end:], encoding="utf-8")
+    status, out, err = cli("show", str(file))
+    assert (status, err) == (0, "")
+    assert "Line one." in out
