@@ -21,6 +21,7 @@ from ldn_compound.model import (
     Ingredient,
     MasterFormula,
     PowderSource,
+    Screening,
 )
 from ldn_compound.units import Quantity, format_amount, format_number, is_quantity
 
@@ -86,6 +87,28 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
         "take": _q(plan.take),
         "holds": _q(plan.holds),
         "steps": list(plan.steps),
+    }
+
+
+def _screening(screening: Screening) -> dict[str, Any]:
+    return {
+        "result": screening.result,
+        "summary": screening.summary(),
+        "medicines": [
+            {
+                "given": m.given,
+                "status": m.status.value,
+                "ingredients": list(m.ingredients),
+                "matched": list(m.matched),
+                "suggestions": list(m.suggestions),
+                "note": m.note or None,
+            }
+            for m in screening.medicines
+        ],
+        "opioids": list(screening.opioids),
+        "notes": list(screening.notes),
+        "overrides": [{"code": o.code, "reason": o.reason} for o in screening.overrides],
+        "list_version": screening.list_version or None,
     }
 
 
@@ -158,6 +181,7 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "overrides": [{"code": o.code, "reason": o.reason} for o in result.overrides],
+        "screening": _screening(result.screening),
         "trace": [{"step": s.title, "text": s.text} for s in result.trace],
     }
 

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,7 +54,15 @@ from ldn_compound.units import (
     to_decimal,
 )
 
-__all__ = ["FORMAT", "builtin_ids", "load_formula", "load_formula_file", "load_formulas", "parse_formula"]
+__all__ = [
+    "FORMAT",
+    "builtin_folder",
+    "builtin_ids",
+    "load_formula",
+    "load_formula_file",
+    "load_formulas",
+    "parse_formula",
+]
 
 #: The value of the ``format`` key every formula file starts with.
 FORMAT = "ldn-compound/formula/1"
@@ -267,7 +276,7 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
 
 
 def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterFormula:
-    """Build a formula from parsed TOML (or equivalent) data; raise :class:`FormulaFileError` listing every problem."""
+    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem."""
     r = _Reader()
     if not isinstance(data, Mapping):
         raise FormulaFileError(source, [Problem("$", "must be a table")])
@@ -533,21 +542,40 @@ def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
 
 
 def load_formula_file(path: str | Path) -> MasterFormula:
-    """Load one formula file; raise :class:`FormulaFileError` for an unreadable or invalid file."""
+    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file."""
     source = str(path)
     return parse_formula(parse_toml(read_text(path, FormulaFileError), source, FormulaFileError), source)
+
+
+def builtin_folder() -> Traversable:
+    """Where the built-in formulas are (a folder on disk, or inside an archive)."""
+    return _builtin_folder()
+
+
+@functools.cache
+def _builtin_folder() -> Traversable:
+    """Where the built-in formulas are: the ``ldn_compound.formulas`` package.
+
+    An editable install in setuptools' ``compat`` mode (the one type checkers can
+    follow) puts the source tree on the path without the package mapping; there
+    the formulas are read from the tree's ``formulas/`` folder beside the package.
+    """
+    try:
+        return resources.files("ldn_compound.formulas")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "formulas"
 
 
 @functools.cache
 def _builtin_file(name: str) -> MasterFormula:
     """The built-in formula in ``formulas/<name>``, parsed once per process."""
-    entry = resources.files("ldn_compound.formulas").joinpath(name)
+    entry = _builtin_folder().joinpath(name)
     return parse_formula(tomllib.loads(entry.read_text(encoding="utf-8")), f"built-in {name}")
 
 
 @functools.cache
 def _builtin_names() -> tuple[str, ...]:
-    folder = resources.files("ldn_compound.formulas")
+    folder = _builtin_folder()
     return tuple(sorted(e.name for e in folder.iterdir() if e.name.endswith(".toml")))
 
 

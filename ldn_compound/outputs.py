@@ -117,20 +117,18 @@ class Target:
         return None if self.path is None else self.path.parent
 
 
-def _refuse(option: str, given: str, rule: str, code: str = "output-refused") -> OutputRefusedError:
+def _refuse(option: str, given: str, rule: str, *, code: str = "output-refused") -> OutputRefusedError:
     return OutputRefusedError(option, given, rule, code=code)
 
 
 def _package_folders() -> list[Path]:
     """The package's own folders (code, built-in formulas), resolved: never written to."""
-    from importlib import resources
+    from ldn_compound.loader import builtin_folder
 
-    folders = []
-    for package in ("ldn_compound", "ldn_compound.formulas"):
-        with contextlib.suppress(Exception):
-            entry = resources.files(package)
-            if isinstance(entry, Path):
-                folders.append(entry.resolve())
+    folders = [Path(__file__).resolve().parent]
+    formulas = builtin_folder()
+    if isinstance(formulas, Path):
+        folders.append(formulas.resolve())
     return folders
 
 
@@ -162,7 +160,7 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         link = None
     except NotADirectoryError:
         raise _refuse(
-            option, given, f"be in a folder ({path.parent} is not a directory)", "output-folder-missing"
+            option, given, f"be in a folder ({path.parent} is not a directory)", code="output-folder-missing"
         ) from None
     except OSError as error:
         raise _refuse(option, given, f"be a usable file name ({error.strerror or error})") from None
@@ -170,14 +168,16 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         try:
             info: os.stat_result | None = path.stat()
         except OSError:
-            raise _refuse(option, given, "not be a symbolic link to a missing file", "output-dangling-link") from None
+            raise _refuse(
+                option, given, "not be a symbolic link to a missing file", code="output-dangling-link"
+            ) from None
     else:
         info = link
     if info is not None:
         mode = info.st_mode
         if stat.S_ISDIR(mode):
             raise _refuse(
-                option, given, f"name a file, not a directory (e.g. {path / 'out.pdf'})", "output-is-directory"
+                option, given, f"name a file, not a directory (e.g. {path / 'out.pdf'})", code="output-is-directory"
             )
         if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
             if (info.st_dev, info.st_ino) == _stdout_identity():
@@ -186,7 +186,10 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         if not stat.S_ISREG(mode):
             kind = "a socket" if stat.S_ISSOCK(mode) else "a block device" if stat.S_ISBLK(mode) else "a special file"
             raise _refuse(
-                option, given, f"be a regular file, a FIFO or a character device (it is {kind})", "output-special-file"
+                option,
+                given,
+                f"be a regular file, a FIFO or a character device (it is {kind})",
+                code="output-special-file",
             )
         if (info.st_dev, info.st_ino) == _stdout_identity():  # e.g. /dev/stdout while stdout goes to a file
             return Target(option, given, "stdout")
@@ -199,15 +202,20 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         if named is None or (named.st_dev, named.st_ino) != (info.st_dev, info.st_ino):
             # e.g. /dev/stdout when standard output is a deleted or unnamed file: no name to replace it by
             raise _refuse(
-                option, given, "lead to a file that has a name (it is an open file without one)", "output-unnamed-file"
+                option,
+                given,
+                "lead to a file that has a name (it is an open file without one)",
+                code="output-unnamed-file",
             )
     folder = real.parent
     shown = path.parent if info is None else folder  # the folder as given, or where a link leads
     if not folder.is_dir():
         reason = "does not exist" if not folder.exists() else "is not a directory"
-        raise _refuse(option, given, f"be in a folder that exists ({shown} {reason})", "output-folder-missing")
+        raise _refuse(option, given, f"be in a folder that exists ({shown} {reason})", code="output-folder-missing")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refuse(option, given, f"be in a writable folder ({shown} is not writable)", "output-folder-not-writable")
+        raise _refuse(
+            option, given, f"be in a writable folder ({shown} is not writable)", code="output-folder-not-writable"
+        )
     return Target(option, given, "file", real)
 
 
@@ -235,7 +243,7 @@ def check_targets(targets: Sequence[Target], inputs: Iterable[FileRead] = ()) ->
                     target.option,
                     target.given,
                     f"not be the same file as {other.option}; give two different files",
-                    "output-twice",
+                    code="output-twice",
                 )
         identity = _identity(target)
         if identity is not None and identity in read:
@@ -243,7 +251,7 @@ def check_targets(targets: Sequence[Target], inputs: Iterable[FileRead] = ()) ->
                 target.option,
                 target.given,
                 f"not overwrite {read[identity]}, a file this command reads",
-                "output-is-input",
+                code="output-is-input",
             )
         if target.kind == "file" and target.path is not None:
             for folder in packages:
@@ -252,7 +260,7 @@ def check_targets(targets: Sequence[Target], inputs: Iterable[FileRead] = ()) ->
                         target.option,
                         target.given,
                         "not be inside the ldn_compound package (its code and built-in formulas)",
-                        "output-is-input",
+                        code="output-is-input",
                     )
 
 
@@ -342,7 +350,7 @@ def _write_stream(target: Target, data: bytes, stdout: IO[bytes] | None) -> None
     except OSError as error:
         if error.errno == errno.ENXIO:
             raise _refuse(
-                target.option, target.given, "be a FIFO that something reads from", "output-no-reader"
+                target.option, target.given, "be a FIFO that something reads from", code="output-no-reader"
             ) from None
         raise OutputError(target.option, target.given, error.strerror or str(error)) from None
     try:
@@ -399,10 +407,12 @@ def write_outputs(
                             target.option,
                             target.given,
                             "not exist already (no-clobber is set); give a new name or allow overwriting",
-                            "output-exists",
+                            code="output-exists",
                         )
                     if not stat.S_ISREG(existing.st_mode):
-                        raise _refuse(target.option, target.given, "still be a regular file", "output-special-file")
+                        raise _refuse(
+                            target.option, target.given, "still be a regular file", code="output-special-file"
+                        )
                     mode = stat.S_IMODE(existing.st_mode)
                 temporaries.append((target, _temporary(target, data, mode)))
             for target, data in outputs:
@@ -417,7 +427,7 @@ def write_outputs(
                         temporary.replace(target.path)
                 except FileExistsError:
                     raise _refuse(
-                        target.option, target.given, "not exist already (no-clobber is set)", "output-exists"
+                        target.option, target.given, "not exist already (no-clobber is set)", code="output-exists"
                     ) from None
                 except OSError as error:
                     raise OutputError(target.option, target.given, error.strerror or str(error)) from None

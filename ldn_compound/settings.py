@@ -55,6 +55,10 @@ class Settings:
     - ``overwrite_outputs``: with ``True`` (default) an existing record or label file is
       replaced (atomically, keeping its permissions); with ``False`` it is refused, as the
       command line's ``--no-clobber`` does.
+    - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
+      a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
+      the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
+      opioid (an override with a reason is needed).
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -75,6 +79,7 @@ class Settings:
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
     overwrite_outputs: bool = True
+    co_medication_notes_block: bool = False
 
 
 _DEFAULT: Settings | None = None

@@ -135,3 +135,6 @@ INPUT_FILES = (
     "link-to-formula.pdf",
 )
 input_files = st.one_of(st.sampled_from(INPUT_FILES), hostile_text)
+# the co-medication screen: any text a medicine list may hold, and what may surround a name on it
+medicine_texts = st.text(max_size=200).filter(str.strip)
+around_a_name = st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20)

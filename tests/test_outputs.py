@@ -221,9 +221,9 @@ def test_an_output_over_a_file_that_was_read_is_refused_by_identity(tmp_path: Pa
 
 
 def test_the_package_folders_are_never_written(tmp_path: Path) -> None:
-    from importlib import resources
+    from ldn_compound.loader import builtin_folder
 
-    builtin = Path(str(resources.files("ldn_compound.formulas").joinpath("ldn-capsules.toml")))
+    builtin = Path(str(builtin_folder().joinpath("ldn-capsules.toml")))
     before = builtin.read_bytes()
     for name in (builtin, builtin.with_name("new.pdf"), Path(outputs.__file__)):
         with pytest.raises(OutputRefusedError, match="inside the ldn_compound package"):

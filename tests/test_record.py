@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -577,7 +576,7 @@ def test_mfr_is_byte_identical_wherever_the_formula_file_lies(tmp_path: Path) ->
     first = render_mfr(builtin, pharmacy=PHARMACY)
     copy = tmp_path / "copy" / "ldn-sublingual-drops.toml"
     copy.parent.mkdir()
-    copy.write_text(resources.files("ldn_compound.formulas").joinpath("ldn-sublingual-drops.toml").read_text("utf-8"))
+    copy.write_text((Path(__file__).parents[1] / "formulas" / "ldn-sublingual-drops.toml").read_text("utf-8"))
     assert render_mfr(load_formula(copy), pharmacy=PHARMACY) == first
     assert render_mfr(attrs.evolve(builtin, version="1.1"), pharmacy=PHARMACY) != first
 
@@ -622,3 +621,27 @@ def test_an_excipient_below_the_minimum_weight_has_its_own_plan_on_the_record() 
     text = " ".join(pages_text(render(batch("sublingual-drops"))))
     assert "Aliquot plan: Sodium benzoate NF (solution)" in text
     assert "Weigh 120 mg of Sodium benzoate NF (4 × 30 mg)." in text
+
+
+def test_the_co_medication_screen_is_printed(records) -> None:
+    overridden = records["capsules-overage-lots-override"][2][0]
+    assert (
+        "Co-medication screen Co-medication screened: tramadol (tramadol): opioid found (tramadol); "
+        f"overridden (opioid-co-medication): {OPIOID_REASON}"
+    ) in overridden
+    assert "Co-medication screen No other medicines given: not screened" in records["oral-liquid"][2][0]
+    screened = calculate_batch(
+        "ldn-capsules", quantity=30, date="2026-03-01", other_medicines=["metformin", "levothyroxine"]
+    )
+    text = " ".join(pages_text(render(screened)))
+    assert "Co-medication screen Co-medication screened: metformin, levothyroxine: no opioid" in text
+    unclear = calculate_batch(
+        "ldn-capsules",
+        quantity=30,
+        date="2026-03-01",
+        other_medicines=["Percoset"],
+        unclear_medicine_reason="patient confirmed: Percogesic (no opioid)",
+    )
+    text = " ".join(pages_text(render(unclear)))
+    assert "Percoset (unclear: close to Percocet (oxycodone)): no opioid recognised; unclear name accepted" in text
+    assert "Override medicine-name-unclear patient confirmed: Percogesic (no opioid)" in text

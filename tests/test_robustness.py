@@ -153,13 +153,13 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from decimal import Decimal  # noqa: E402
-from importlib import resources  # noqa: E402
 
 import pytest  # noqa: E402
 
 from ldn_compound import InputError, InputTypeError  # noqa: E402
 from ldn_compound import service as service_module  # noqa: E402
 from ldn_compound.cli import main  # noqa: E402
+from ldn_compound.loader import builtin_folder  # noqa: E402
 from ldn_compound.units import Q_  # noqa: E402
 
 CAPSULES = ["batch", "ldn-capsules", "--quantity", "30", "--date", "2026-03-01"]
@@ -286,7 +286,7 @@ def test_the_formula_file_an_id_resolved_to_is_not_overwritten(fast_pdf: None, f
 
 
 def test_a_built_in_formula_is_never_overwritten(fast_pdf: None) -> None:
-    builtin = Path(str(resources.files("ldn_compound.formulas").joinpath("ldn-capsules.toml")))
+    builtin = Path(str(builtin_folder().joinpath("ldn-capsules.toml")))
     before = builtin.read_bytes()
     assert "inside the ldn_compound package" in input_error(*CAPSULES, "--record", str(builtin))
     assert builtin.read_bytes() == before
@@ -475,7 +475,7 @@ def test_impossible_formula_amounts_and_roles_are_problems_at_load(
         ({"settings": 5}, "settings"),
         ({"balance": "0.1 mg"}, "balance"),
         ({"lots": 100}, "lots"),
-        ({"other_medicines": "oxycodone"}, "other_medicines"),
+        ({"other_medicines": 5}, "other_medicines"),
         ({"co_medication_reason": 5, "other_medicines": ["oxycodone"]}, "co_medication_reason"),
         ({"formula_dirs": 5}, "formula_dirs"),
     ],

@@ -23,8 +23,10 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import logging
 import os
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -71,6 +73,8 @@ __all__ = [
     "write_pdf",
 ]
 
+_log = logging.getLogger(__name__)
+
 # --------------------------------------------------------------------------- units
 
 _PT_PER_MM: Final = 72.0 / 25.4
@@ -105,9 +109,22 @@ _FONT_FILES: Final = {
 }
 
 
-@functools.cache
+_FONTS_LOCK: Final = threading.Lock()
+
+
 def register_fonts() -> None:
-    """Register the embedded DejaVu fonts with reportlab (once, on first use)."""
+    """Register the embedded DejaVu fonts with reportlab (once, on first use; thread-safe).
+
+    reportlab's registry is global and ``registerFont`` resets a family's bold
+    mapping, so registration runs exactly once, under a lock, and no thread
+    renders until the whole family is in place.
+    """
+    with _FONTS_LOCK:
+        _register_fonts_once()
+
+
+@functools.cache
+def _register_fonts_once() -> None:
     fonts = resources.files("ldn_compound.render").joinpath("fonts")
     for name, filename in _FONT_FILES.items():
         data = fonts.joinpath(filename).read_bytes()
@@ -648,6 +665,7 @@ def write_pdf(data: bytes, target: str | os.PathLike[str] | IO[bytes]) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         temporary.replace(path)
+        _log.debug("wrote %s (%d bytes)", path, len(data))
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):

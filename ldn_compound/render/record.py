@@ -299,6 +299,7 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
         ["Active ingredient source", _source_text(result.active)],
         ["Balance", f"{result.balance.describe()}; " + _blank(value_width / 2, "balance ID: ")],
         ["Container", formula.container],
+        ["Co-medication screen", result.screening.summary()],
     ]
     return rows
 
@@ -914,7 +915,7 @@ def render_master_formula(
     """Write the master formulation record of ``formula`` as a PDF to a path or a binary file object.
 
     ``strength`` (default: the formula's) is the strength the record is for,
-    as :func:`~ldn_compound.batch.calculate_batch` reads it; components are
+    as :func:`~ldn_compound.calculate_batch` reads it; components are
     shown per unit and per the formula's reference batch.  The record carries
     no date, so the same formula always gives the same bytes.
     """

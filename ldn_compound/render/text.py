@@ -181,6 +181,8 @@ def batch_text(result: BatchResult) -> str:
     if bud.limited_by:
         out.append(f"  Limited  {bud.limited_by}")
     out.append(f"  Storage  {bud.storage}")
+    if result.screening.screened:
+        out += ["", result.screening.summary()]
     if result.overrides:
         out += ["", "Overrides"] + [f"  {o.code}: {o.reason}" for o in result.overrides]
     if result.warnings:
