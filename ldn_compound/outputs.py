@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import secrets
 import stat
@@ -63,6 +64,8 @@ __all__ = [
     "plan_output",
     "write_outputs",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: How long to wait for another process writing to the same folder, in seconds.
 LOCK_TIMEOUT: Final = 30.0
@@ -431,6 +434,8 @@ def write_outputs(
                     ) from None
                 except OSError as error:
                     raise OutputError(target.option, target.given, error.strerror or str(error)) from None
+            for target, data in outputs:
+                _log.debug("wrote %s %s (%d bytes)", target.option, target.given, len(data))
         finally:
             for _, temporary in temporaries:
                 temporary.unlink(missing_ok=True)

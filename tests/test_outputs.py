@@ -307,3 +307,11 @@ def test_a_writer_that_holds_the_folder_too_long_is_reported(tmp_path: Path) -> 
     assert len(result) == 1 and isinstance(result[0], OutputError)
     assert "another process" in str(result[0])
     assert not (tmp_path / "record.pdf").exists()
+
+
+def test_each_output_written_is_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="ldn_compound.outputs"):
+        write(tmp_path / "record.pdf", b"%PDF 12")
+    assert f"wrote --record {tmp_path / 'record.pdf'} (7 bytes)" in caplog.messages
