@@ -616,6 +616,10 @@ def load_formulas(directory: str | Path | None = None) -> dict[str, MasterFormul
             raise FormulaFileError(str(folder), [Problem("$", "must be a directory of formula files")])
         own: dict[str, MasterFormula] = {}
         for file in files:
+            if not file.is_file():  # a FIFO named *.toml would wait for a writer; a folder is no formula
+                raise FormulaFileError(
+                    str(file), [Problem("$", "must be a regular file, like every *.toml of the folder")]
+                )
             formula = load_formula_file(file)
             if formula.id in own:
                 raise FormulaFileError(

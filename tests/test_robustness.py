@@ -592,3 +592,12 @@ def test_a_multi_line_description_is_still_accepted(formdir: Path) -> None:
     status, out, err = cli("show", str(file))
     assert (status, err) == (0, "")
     assert "Line one." in out
+
+
+def test_a_fifo_among_the_formula_files_of_dir_is_refused_not_waited_on(formdir: Path) -> None:
+    os.mkfifo(formdir / "waiting.toml")
+    line = input_error("formulas", "--dir", str(formdir))
+    assert (
+        line
+        == f"error: formula file {formdir / 'waiting.toml'} must be a regular file, like every *.toml of the folder"
+    )
