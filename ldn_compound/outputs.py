@@ -197,19 +197,14 @@ def plan_output(option: str, given: str, *, allow_stdout: bool = True) -> Target
         if (info.st_dev, info.st_ino) == _stdout_identity():  # e.g. /dev/stdout while stdout goes to a file
             return Target(option, given, "stdout")
     real = Path(os.path.realpath(path))
-    if info is not None:
-        try:
-            named = real.stat()
-        except OSError:
-            named = None
-        if named is None or (named.st_dev, named.st_ino) != (info.st_dev, info.st_ino):
-            # e.g. /dev/stdout when standard output is a deleted or unnamed file: no name to replace it by
-            raise _refuse(
-                option,
-                given,
-                "lead to a file that has a name (it is an open file without one)",
-                code="output-unnamed-file",
-            )
+    # a link must lead to a file by a name: /proc/self/fd/N (and /dev/stdout) may lead to a deleted file
+    if info is not None and link is not None and stat.S_ISLNK(link.st_mode) and not real.exists():
+        raise _refuse(
+            option,
+            given,
+            "lead to a file that has a name (it is an open file without one)",
+            code="output-unnamed-file",
+        )
     folder = real.parent
     shown = path.parent if info is None else folder  # the folder as given, or where a link leads
     if not folder.is_dir():

@@ -315,3 +315,12 @@ def test_each_output_written_is_logged(tmp_path: Path, caplog: pytest.LogCapture
     with caplog.at_level(logging.DEBUG, logger="ldn_compound.outputs"):
         write(tmp_path / "record.pdf", b"%PDF 12")
     assert f"wrote --record {tmp_path / 'record.pdf'} (7 bytes)" in caplog.messages
+
+
+def test_a_link_to_an_open_file_without_a_name_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "gone.pdf"
+    with file.open("wb") as stream:
+        file.unlink()  # open, but no longer in any folder
+        with pytest.raises(OutputRefusedError) as caught:
+            plan_output("--record", f"/proc/self/fd/{stream.fileno()}")
+    assert caught.value.code == "output-unnamed-file"
