@@ -76,6 +76,7 @@ from ldn_compound.model import (
     TabletSource,
     TitrationStep,
     TopicalSpec,
+    Weighing,
 )
 from ldn_compound.safety import OpioidListError, find_opioids, load_opioid_list, screen_medicines
 from ldn_compound.settings import BudSystem, Settings
@@ -168,6 +169,7 @@ __all__ = [
     "TitrationRow",
     "TitrationStep",
     "TopicalSpec",
+    "Weighing",
     "__version__",
     "calculate_batch",
     "convert_basis",

@@ -183,6 +183,22 @@ def _body(result: BatchResult) -> dict[str, Any]:
         "overrides": [{"code": o.code, "reason": o.reason} for o in result.overrides],
         "screening": _screening(result.screening),
         "trace": [{"step": s.title, "text": s.text} for s in result.trace],
+        "weighings": [
+            {
+                "what": w.what,
+                "line": w.line,
+                "amount": _q(w.amount),
+                "instrument": w.instrument,
+                "rule": w.rule,
+                "purpose": w.purpose,
+                "into_batch": w.into_batch,
+                "holds": {line: _q(amount) for line, amount in w.holds},
+                "aliquot": w.aliquot,
+            }
+            for w in result.weighings
+        ],
+        "equipment": list(result.equipment),
+        "procedure": list(result.procedure),
     }
 
 

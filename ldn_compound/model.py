@@ -65,6 +65,7 @@ __all__ = [
     "TabletSource",
     "TitrationStep",
     "TopicalSpec",
+    "Weighing",
 ]
 
 
@@ -320,6 +321,7 @@ class TopicalSpec:
     click_volume: Quantity | None = None
     density: Quantity | None = None
     dispenser: str = attrs.field(default="", validator=_printable("dispenser"))
+    aqueous_phase: str = ""  # the component (id) the active is dissolved in; an aliquot is a solution in it
 
 
 @attrs.frozen
@@ -712,6 +714,31 @@ class AliquotPlan:
     holds: Quantity
     factor: Decimal
     steps: tuple[str, ...]
+    equipment: tuple[str, ...] = ()  # e.g. "5 mL volumetric flask", "1 mL volumetric pipette"
+
+
+@attrs.frozen
+class Weighing:
+    """One weighing or measurement of a batch, in the order it is done.
+
+    ``what`` names what is weighed or measured (a component, a trituration, a
+    stock solution); ``line`` is the id of the ingredient it belongs to.
+    ``amount`` is rounded by ``rule`` for its ``instrument``.  ``into_batch`` is
+    false for what goes into an aliquot's trituration or stock solution rather
+    than into the batch; ``holds`` maps each ingredient id to the amount this
+    weighing puts into the batch (a portion of a trituration holds some active
+    and some filler), so the weighings reconcile with the composition.
+    """
+
+    what: str
+    line: str
+    amount: Quantity
+    instrument: str
+    rule: str
+    purpose: str = ""
+    into_batch: bool = True
+    holds: tuple[tuple[str, Quantity], ...] = ()
+    aliquot: bool = False  # part of an aliquot plan
 
 
 @attrs.frozen
@@ -773,6 +800,9 @@ class BatchResult:
     dose: Strength | None = None
     dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
     screening: Screening = attrs.field(factory=Screening)
+    weighings: tuple[Weighing, ...] = ()
+    equipment: tuple[str, ...] = ()  # measuring equipment this batch needs beyond the formula's list
+    procedure: tuple[str, ...] = ()  # the formula's procedure, with the steps the weighings generate
 
     @property
     def active(self) -> Ingredient:

@@ -183,7 +183,7 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
 
     The opioid warning is always first, whatever the formula lists; "Shake well"
     joins the warnings when the batch is a suspension (made from tablets into a
-    liquid) or the formula asks for it.  A statement the storage line already
+    liquid) or the formula asks for it, never on a cream.  A statement the storage line already
     makes ("protected from light") is not repeated.  "Refrigerate" is never
     repeated: the storage line, which comes with the beyond-use date, says where
     to keep the preparation, and the formula's "Refrigerate" would contradict a
@@ -191,7 +191,8 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
     """
     storage = result.beyond_use.storage.casefold()
     warnings = [OPIOID_WARNING]
-    if any(w.code == "tablet-excipients" for w in result.warnings):
+    cream = result.formula.dosage_form is DosageForm.TOPICAL_CREAM  # a cream is never shaken
+    if any(w.code == "tablet-excipients" for w in result.warnings) and not cream:
         warnings.append(_SHAKE_WELL)
     others: list[str] = []
     seen = {w.casefold() for w in warnings}
@@ -199,6 +200,8 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
         text = statement.strip()
         key = text.rstrip(".!").casefold()
         if not text or key in seen or _SAID_BY_STORAGE.get(key, "\0") in storage:
+            continue
+        if cream and key == _SHAKE_WELL.casefold():
             continue
         seen.add(key)
         (warnings if key == _SHAKE_WELL.casefold() else others).append(text)

@@ -77,6 +77,7 @@ from ldn_compound import (
     TitrationRow,
     TitrationStep,
     TopicalSpec,
+    Weighing,
     __version__,
     calculate_batch,
     convert_basis,
@@ -149,6 +150,7 @@ VALUE_TYPES: tuple[type, ...] = (
     TitrationPlan,
     TitrationRow,
     TopicalSpec,
+    Weighing,
 )
 
 
