@@ -12,8 +12,8 @@ files and the command's own input files as outputs.  For every one it checks:
 
 A fault fails the test with the smallest command line Hypothesis finds for it.
 PDFs are rendered by a stand-in (the real renderers are tested on their own) and
-files are not flushed to disk (the disk's flush time is not the program's), so
-10,000 command lines take about a minute.  ``LDN_FUZZ_EXAMPLES`` sets another
+files are not flushed to disk (the disk's flush time is not the program's), and
+coverage is not traced, so 10,000 command lines take about a minute of CPU.  ``LDN_FUZZ_EXAMPLES`` sets another
 count; ``LDN_FUZZ_TIMES=1`` prints the slowest command lines.
 """
 
@@ -197,6 +197,7 @@ def _fast_renderer(module: str, name: str) -> object:
     return draw
 
 
+@pytest.mark.no_cover  # coverage tracing would double its time; the other tests measure coverage
 def test_generated_command_lines_end_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """10,000 command lines: no internal error, no hang over 2 s, exit status 0, 1 or 2, no input changed."""
     _prepare(tmp_path)
