@@ -418,7 +418,6 @@ def test_a_50_kb_formula_name_is_refused_at_load_with_the_limit(formdir: Path) -
         (["--strength", "4.5 (mg"], '--strength "4.5 (mg": strength must use units ldn_compound knows'),
         (["--strength", "4.5 " + " ".join(["mg"] * 1000)], "--strength"),
         (["--strength", "4.5 " + "mg*" * 30 + "mg"], '--strength "4.5 mg*mg*'),
-        (["--override-reason=--", "--other-medicine", "x"], "--override-reason: expected one argument"),
         (["--lot", "mcc=A\udcff"], '--lot "mcc=A\\udcff": must not contain U+DCFF (a byte that is not UTF-8)'),
         (["--dir", "a" * 300], "cannot be used (File name too long)"),
         (["--labels", "l.pdf", "--refills", "²", "--rx", "1", "--patient", "P", "--prescriber", "D", "--directions",
@@ -601,3 +600,13 @@ def test_a_fifo_among_the_formula_files_of_dir_is_refused_not_waited_on(formdir:
         line
         == f"error: formula file {formdir / 'waiting.toml'} must be a regular file, like every *.toml of the folder"
     )
+
+
+def test_an_option_given_as_dash_dash_is_never_an_internal_error() -> None:
+    """``--override-reason=--``: argparse before 3.12.7 makes the value an empty list, later ones keep "--"."""
+    status, out, err = cli(*CAPSULES, "--override-reason=--", "--other-medicine", "oxycodone", "--json")
+    assert "internal error" not in err
+    if status:
+        assert err == "error: --override-reason: expected one argument (see 'ldn-compound batch --help')\n"
+    else:
+        assert '"reason": "--"' in out
