@@ -51,6 +51,7 @@ from ldn_compound.exceptions import (
     LDNError,
     MedicineNameError,
     Problem,
+    SigCodeFileError,
 )
 from ldn_compound.inputs import FileRead
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
@@ -90,6 +91,13 @@ _FIELD_TO_DEST: Final = {
     "pharmacy": "pharmacy_config",
     "titration": "titration",
     "titration dose": "titration",
+    "directions": "directions",
+    "directions amount": "directions",
+    "directions site": "directions",
+    "directions unchecked": "directions_unchecked",
+    "sig": "sig",
+    "sig code": "sig",
+    "dispensed quantity": "dispense",
 }
 
 #: What to add to an error when an option lets the user go on.
@@ -107,8 +115,9 @@ _REQUEST_OPTIONS: Final = {
         "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
-        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
-        "patient", "prescriber", "directions", "refills", "dispense", "titration",
+        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size",
+        "pharmacy_config", "rx", "patient", "prescriber", "directions", "sig", "directions_unchecked", "sig_codes",
+        "refills", "dispense", "titration", "language",
     )
 }  # fmt: skip
 
@@ -184,6 +193,8 @@ def _from_input_error(error: InputError, args: argparse.Namespace | None) -> str
             dest = "titration" if getattr(args, "titration", None) else "strength"
             if dest == "strength" and getattr(args, "strength", None) is None:
                 dest = None
+        if dest == "directions" and getattr(args, "directions", None) is None and getattr(args, "sig", None):
+            dest = "sig"  # the directions came from --sig
         if dest is not None and hasattr(args, dest):
             option = _option(dest)
             typed = getattr(args, dest)
@@ -226,8 +237,13 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:  #
         )
     if isinstance(error, FormulaFileError):
         return _from_problems("formula file", error.source, error.problems)
-    if isinstance(error, PharmacyConfigError):
-        return "--pharmacy-config: " + _from_problems("pharmacy config", error.source, error.problems)
+    for cls, option, what in (
+        (PharmacyConfigError, "--pharmacy-config", "pharmacy config"),
+        (SigCodeFileError, "--sig-codes", "sig code file"),
+    ):
+        if isinstance(error, cls):
+            assert isinstance(error, PharmacyConfigError | SigCodeFileError)
+            return f"{option}: " + _from_problems(what, error.source, error.problems)
     if isinstance(error, outputs.OutputRefusedError):
         return f"{error.option} {_quote(error.target)}: must {error.rule}"
     if isinstance(error, outputs.OutputError):
@@ -526,10 +542,26 @@ def build_parser() -> _Parser:
     rx.add_argument("--rx", metavar="NUMBER", help="prescription number")
     rx.add_argument("--patient", metavar="NAME", help="patient name")
     rx.add_argument("--prescriber", metavar="NAME", help="prescriber name")
-    rx.add_argument("--directions", metavar="TEXT", help='directions, e.g. "Take 1 capsule by mouth at bedtime"')
+    rx.add_argument(
+        "--directions",
+        metavar="TEXT",
+        help='directions in English, read and checked, e.g. "Take 1 capsule by mouth at bedtime"',
+    )
+    rx.add_argument("--sig", metavar="CODES", help='directions as sig codes, e.g. "1 cap po qhs", "3 gtt sl qhs"')
+    rx.add_argument(
+        "--directions-unchecked",
+        metavar="REASON",
+        help="print --directions that cannot be read anyway, for this reason (kept on the record)",
+    )
+    rx.add_argument("--sig-codes", metavar="FILE", help="TOML file of the pharmacy's own sig codes")
     rx.add_argument("--refills", metavar="N", help="refills allowed (default 0)")
     rx.add_argument(
         "--dispense", metavar="Q", help="quantity dispensed on this prescription (default: the whole batch)"
+    )
+    rx.add_argument(
+        "--language",
+        metavar="CODE",
+        help="language of the patient label: en (default) or es (Spanish; directions from a sig code)",
     )
     rx.add_argument(
         "--titration",
@@ -547,10 +579,20 @@ def _output_target(option: str, text: str) -> outputs.Target:
     return outputs.plan_output(option, text)
 
 
-def _write(files: Sequence[tuple[outputs.Target, bytes]], args: argparse.Namespace, read: Sequence[FileRead]) -> None:
-    """Write the outputs by the rules of :mod:`ldn_compound.outputs`, never over a file this run read."""
+def _write(
+    files: Sequence[tuple[outputs.Target, bytes]],
+    args: argparse.Namespace,
+    read: Sequence[FileRead],
+    *,
+    overwrite: bool = True,
+) -> None:
+    """Write the outputs by the rules of :mod:`ldn_compound.outputs`, never over a file this run read.
+
+    An existing file is refused with ``--no-clobber``, or when the pharmacy config's
+    ``[settings] overwrite_outputs = false`` says so (``overwrite``).
+    """
     sys.stdout.flush()
-    outputs.write_outputs(files, inputs=read, no_clobber=service.no_clobber(args.no_clobber))
+    outputs.write_outputs(files, inputs=read, no_clobber=args.no_clobber or not overwrite)
 
 
 def _check_stdout(targets: Sequence[outputs.Target], args: argparse.Namespace) -> bool:
@@ -655,7 +697,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         data = outcome.record if target.option == "--record" else outcome.labels
         assert data is not None
         files.append((target, data))
-    _write(files, args, read)
+    _write(files, args, read, overwrite=outcome.overwrite)
     if to_stdout:  # standard output carries the PDF and nothing else
         return 0
     if args.json:

@@ -90,6 +90,22 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
     }
 
 
+def _directions(result: BatchResult) -> dict[str, Any] | None:
+    """The checked directions: the sentence printed and its parts."""
+    directions = result.directions
+    if directions is None:
+        return None
+    return {
+        "text": directions.text(),
+        "amount": _q(directions.quantity),
+        "route": directions.route.key,
+        "site": None if directions.site is None else directions.site.key,
+        "timing": directions.timing.key,
+        "per_day": directions.per_day,
+        "titration": [{"dose": _q(step.dose), "days": step.days} for step in directions.titration],
+    }
+
+
 def _screening(screening: Screening) -> dict[str, Any]:
     return {
         "result": screening.result,
@@ -168,6 +184,12 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "dose": None if result.dose is None else {"amount": _q(result.dose.amount), "basis": result.dose.basis.id},
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
+        "directions": _directions(result),
+        "daily_dose": None
+        if result.daily_dose is None
+        else {"amount": format_amount(result.daily_dose.amount, significant=6), "basis": result.daily_dose.basis.id},
+        "dispensed": _q(result.dispensed),
+        "days_supply": result.days_supply,
         "theoretical_yield": _q(result.theoretical_yield),
         "yield_range": None
         if result.yield_range is None
@@ -300,6 +322,8 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
         "references": [{"citation": r.citation, "supports": r.supports} for r in formula.references],
         "source": formula.source,
     }
+    if formula.translations:  # a pharmacy formula's own translations of its label statements
+        data["translations"] = {language: dict(table) for language, table in sorted(formula.translations.items())}
     if reference is not None:
         batch = batch_to_dict(reference)
         data["reference_batch"] = {

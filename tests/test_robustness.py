@@ -421,7 +421,7 @@ def test_a_50_kb_formula_name_is_refused_at_load_with_the_limit(formdir: Path) -
         (["--lot", "mcc=A\udcff"], '--lot "mcc=A\\udcff": must not contain U+DCFF (a byte that is not UTF-8)'),
         (["--dir", "a" * 300], "cannot be used (File name too long)"),
         (["--labels", "l.pdf", "--refills", "²", "--rx", "1", "--patient", "P", "--prescriber", "D", "--directions",
-          "Take 1", "--pharmacy-config", "/dev/null"], "error: --"),
+          "Take 1 capsule by mouth at bedtime", "--pharmacy-config", "/dev/null"], "error: --"),
     ],
 )  # fmt: skip
 def test_bad_command_line_input_is_an_input_error_not_an_internal_error(
@@ -439,7 +439,7 @@ def test_refills_of_a_superscript_digit_is_refused(tmp_path: Path, monkeypatch: 
     (tmp_path / "pharmacy.toml").write_text(PHARMACY, encoding="utf-8")
     line = input_error(
         *CAPSULES, "--labels", "l.pdf", "--rx", "1", "--patient", "P", "--prescriber", "D",
-        "--directions", "Take 1 capsule at bedtime", "--pharmacy-config", "pharmacy.toml", "--refills", "²",
+        "--directions", "Take 1 capsule by mouth at bedtime", "--pharmacy-config", "pharmacy.toml", "--refills", "²",
     )  # fmt: skip
     assert line == 'error: --refills "²": must be a whole number from 0 to 99'
 
@@ -533,7 +533,12 @@ def test_every_printed_command_line_field_refuses_unsafe_characters_naming_the_c
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pharmacy.toml").write_text(PHARMACY, encoding="utf-8")
-    prescription = {"--rx": "1", "--patient": "P", "--prescriber": "D", "--directions": "Take 1 capsule"}
+    prescription = {
+        "--rx": "1",
+        "--patient": "P",
+        "--prescriber": "D",
+        "--directions": "Take 1 capsule by mouth at bedtime",
+    }
     prescription.pop(option, None)
     argv = [*CAPSULES, "--labels", "l.pdf", "--pharmacy-config", "pharmacy.toml", option, value]
     argv += [item for pair in prescription.items() for item in pair]
@@ -610,3 +615,18 @@ def test_an_option_given_as_dash_dash_is_never_an_internal_error() -> None:
         assert err == "error: --override-reason: expected one argument (see 'ldn-compound batch --help')\n"
     else:
         assert '"reason": "--"' in out
+
+
+def test_the_pharmacy_config_can_make_refusing_existing_outputs_the_rule(
+    fast_pdf: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("pharmacy.toml").write_text(PHARMACY + "[settings]\noverwrite_outputs = false\n", encoding="utf-8")
+    Path("record.pdf").write_bytes(b"yesterday's batch")
+    line = input_error(*CAPSULES, "--record", "record.pdf", "--pharmacy-config", "pharmacy.toml")
+    assert line.startswith('error: --record "record.pdf": must not exist already (no-clobber is set)')
+    assert Path("record.pdf").read_bytes() == b"yesterday's batch"
+    assert cli(*CAPSULES, "--record", "new.pdf", "--pharmacy-config", "pharmacy.toml")[0] == 0
+    Path("bad.toml").write_text(PHARMACY + '[settings]\noverwrite_outputs = "no"\n', encoding="utf-8")
+    line = input_error(*CAPSULES, "--record", "other.pdf", "--pharmacy-config", "bad.toml")
+    assert "$.settings.overwrite_outputs: must be true or false (got 'no')" in line
