@@ -53,7 +53,7 @@ LAST_DATE = dt.date(2999, 12, 31)
 
 
 def read_expiry(value: object, field: str = "expiry") -> dt.date:
-    """An expiry date (see :func:`_read_expiry`), from :data:`FIRST_DATE` to :data:`LAST_DATE`."""
+    """An expiry date: ``YYYY-MM-DD``, or ``YYYY-MM`` for the last day of that month; from 1900-01-01 to 2999-12-31."""
     date = _read_expiry(value, field)
     if not FIRST_DATE <= date <= LAST_DATE:
         raise InputError(
