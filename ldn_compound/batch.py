@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -38,6 +39,7 @@ from ldn_compound.exceptions import (
     DimensionError,
     DoseLimitError,
     InputError,
+    InputTypeError,
     QuantityError,
 )
 from ldn_compound.forms import capsules as capsule_math
@@ -143,19 +145,59 @@ def _read_percent(
     return fraction
 
 
+#: The dates accepted (compounding dates, lot expiries): a beyond-use date is always a real date after them.
+_FIRST_DATE = dt.date(1900, 1, 1)
+_LAST_DATE = dt.date(2999, 12, 31)
+
+
 def _read_date(value: object, field: str = "date") -> dt.date:
     if value is None:
         return dt.date.today()
+    date: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str) and len(value) <= 40:
+        with contextlib.suppress(ValueError):
+            date = dt.date.fromisoformat(value.strip())
+    if date is None:
+        raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
+    if not _FIRST_DATE <= date <= _LAST_DATE:
+        raise InputError(
+            field,
+            value,
+            f"be a date from {_FIRST_DATE.isoformat()} to {_LAST_DATE.isoformat()}",
+            code="date-out-of-range",
+        )
+    return date
+
+
+def _check_types(arguments: Mapping[str, object]) -> None:
+    """A wrong Python type for an argument is a :class:`TypeError` naming it (never a crash further on)."""
+    expected: dict[str, tuple[tuple[type, ...], str]] = {
+        "settings": ((Settings,), "a Settings"),
+        "balance": ((Balance,), "a Balance (give text such as '0.1 mg' as balance_readability)"),
+        "high_dose_reason": ((str,), "text"),
+        "co_medication_reason": ((str,), "text"),
+        "unclear_medicine_reason": ((str,), "text"),
+        "capsule_size": ((str,), "text such as '0'"),
+        "lot_number": ((str,), "text"),
+        "stability": ((str, StabilityEvidence), "the id of stability evidence (text)"),
+    }
+    for name, (types, what) in expected.items():
+        value = arguments[name]
+        if value is not None and not isinstance(value, types):
+            raise InputTypeError(name, value, what)
+    lots = arguments["lots"]
+    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable | Mapping):
+        raise InputTypeError("lots", lots, "a list of Lot or 'ID=LOT[:YYYY-MM-DD]' texts, or a mapping")
+    medicines = arguments["other_medicines"]
+    if not isinstance(medicines, str | Iterable) or isinstance(medicines, bytes):
+        raise InputTypeError("other_medicines", medicines, "a list of texts (or one text)")
+    dirs = arguments["formula_dirs"]
+    if isinstance(dirs, str | bytes) or not isinstance(dirs, Iterable):
+        raise InputTypeError("formula_dirs", dirs, "a list of folders")
 
 
 def parse_lot(text: str) -> Lot:
@@ -1720,6 +1762,7 @@ def calculate_batch(
     """
     from ldn_compound.loader import load_formula
 
+    _check_types(locals())
     if not isinstance(formula, MasterFormula):
         formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     inputs = read_inputs(

@@ -100,6 +100,9 @@ class Settings:
     - ``tablets_weighed``: how many tablets are weighed for their average weight when a
       batch is made from crushed tablets (20 to 100: USP tablet assay practice weighs at
       least 20); the record has a box for each.
+    - ``overwrite_outputs``: with ``True`` (default) an existing record or label file is
+      replaced (atomically, keeping its permissions); with ``False`` it is refused, as the
+      command line's ``--no-clobber`` does.
     - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
       a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
       the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
@@ -149,6 +152,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    overwrite_outputs: bool = True
     co_medication_notes_block: bool = False
     syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
     cream_density_range: tuple[Quantity, Quantity] = attrs.field(
