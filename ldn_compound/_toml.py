@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from ldn_compound.exceptions import DataFileError, Problem
+from ldn_compound.inputs import InputFileError, read_file
 
 __all__ = ["parse_toml", "read_text"]
 
 
 def read_text(path: str | Path, error: type[DataFileError]) -> str:
-    """The UTF-8 text of ``path``; an unreadable or non-UTF-8 file raises ``error`` naming it."""
+    """The UTF-8 text of ``path`` (at most 1 MiB, noted as read); a failure raises ``error`` naming it."""
     file = Path(path)
     try:
-        return file.read_text(encoding="utf-8")
-    except OSError as problem:
-        raise error(str(file), [Problem("$", f"cannot be read: {problem.strerror or problem}")]) from None
+        return read_file(file).decode("utf-8")
+    except InputFileError as problem:
+        raise error(str(file), [Problem("$", problem.reason)]) from None
     except UnicodeDecodeError:
         raise error(str(file), [Problem("$", "must be UTF-8 text")]) from None
 
@@ -28,3 +29,5 @@ def parse_toml(text: str, source: str, error: type[DataFileError]) -> dict[str, 
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as problem:
         raise error(source, [Problem("$", f"is not valid TOML: {problem}")]) from None
+    except RecursionError:  # hundreds of nested brackets
+        raise error(source, [Problem("$", "must not nest arrays or tables hundreds deep")]) from None

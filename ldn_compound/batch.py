@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -24,12 +25,21 @@ import attrs
 
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use, expiry_warnings, read_expiry
-from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
+from ldn_compound.directions import (
+    Directions,
+    Dosing,
+    Prescribed,
+    amounts_in,
+    check_prescribed,
+    most_per_day,
+    read_directions,
+)
 from ldn_compound.exceptions import (
     AliquotError,
     DimensionError,
     DoseLimitError,
     InputError,
+    InputTypeError,
     QuantityError,
 )
 from ldn_compound.forms import capsules as capsule_math
@@ -135,19 +145,59 @@ def _read_percent(
     return fraction
 
 
+#: The dates accepted (compounding dates, lot expiries): a beyond-use date is always a real date after them.
+_FIRST_DATE = dt.date(1900, 1, 1)
+_LAST_DATE = dt.date(2999, 12, 31)
+
+
 def _read_date(value: object, field: str = "date") -> dt.date:
     if value is None:
         return dt.date.today()
+    date: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, str) and len(value) <= 40:
+        with contextlib.suppress(ValueError):
+            date = dt.date.fromisoformat(value.strip())
+    if date is None:
+        raise InputError(field, value, "be a date written YYYY-MM-DD, e.g. 2026-03-01")
+    if not _FIRST_DATE <= date <= _LAST_DATE:
+        raise InputError(
+            field,
+            value,
+            f"be a date from {_FIRST_DATE.isoformat()} to {_LAST_DATE.isoformat()}",
+            code="date-out-of-range",
+        )
+    return date
+
+
+def _check_types(arguments: Mapping[str, object]) -> None:
+    """A wrong Python type for an argument is a :class:`TypeError` naming it (never a crash further on)."""
+    expected: dict[str, tuple[tuple[type, ...], str]] = {
+        "settings": ((Settings,), "a Settings"),
+        "balance": ((Balance,), "a Balance (give text such as '0.1 mg' as balance_readability)"),
+        "high_dose_reason": ((str,), "text"),
+        "co_medication_reason": ((str,), "text"),
+        "unclear_medicine_reason": ((str,), "text"),
+        "capsule_size": ((str,), "text such as '0'"),
+        "lot_number": ((str,), "text"),
+        "stability": ((str, StabilityEvidence), "the id of stability evidence (text)"),
+    }
+    for name, (types, what) in expected.items():
+        value = arguments[name]
+        if value is not None and not isinstance(value, types):
+            raise InputTypeError(name, value, what)
+    lots = arguments["lots"]
+    if isinstance(lots, str | bytes) or not isinstance(lots, Iterable | Mapping):
+        raise InputTypeError("lots", lots, "a list of Lot or 'ID=LOT[:YYYY-MM-DD]' texts, or a mapping")
+    medicines = arguments["other_medicines"]
+    if not isinstance(medicines, str | Iterable) or isinstance(medicines, bytes):
+        raise InputTypeError("other_medicines", medicines, "a list of texts (or one text)")
+    dirs = arguments["formula_dirs"]
+    if isinstance(dirs, str | bytes) or not isinstance(dirs, Iterable):
+        raise InputTypeError("formula_dirs", dirs, "a list of folders")
 
 
 def parse_lot(text: str) -> Lot:
@@ -408,7 +458,7 @@ def _check_dose(
                 field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
-                + ("" if field == "dose" else f"but they give {shown}, ")
+                + (f"but they give {shown}, " if field == "directions" else "")
                 + "unless overridden with a reason",
             )
         work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
@@ -621,6 +671,88 @@ def _read_titration(titration: str | Sequence[TitrationStep] | None) -> tuple[Ti
 _UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
 
 
+def _unchecked_dose(
+    dosing: Dosing, text: str, dose: Quantity | None, steps: Sequence[TitrationStep], settings: Settings
+) -> tuple[Quantity | None, bool]:
+    """The dose of directions printed unchecked: every amount they state is held to the dose.
+
+    Each amount with a unit in ``text`` (capsules, mL, drops, clicks, mg …) is turned
+    into a dose; each must be the ``dose`` given, or a step of the titration.  Without
+    either, the text must state one dose, which becomes the dose (and is checked
+    like one); text that states no amount needs a dose or a titration, never a
+    made-up one.  Returns the dose and whether it came from the text.
+    """
+    shown = " ".join(text.split())
+    doses: list[tuple[Decimal, str]] = []
+    for amount, unit in amounts_in(text, settings=settings):
+        mg = dosing.mg_of(amount, unit)
+        if mg is None or mg <= 0:
+            raise InputError(
+                "directions",
+                shown,
+                f"state amounts of {dosing.form.display_name} (capsules, mL, drops, clicks or mg) that can be worked "
+                f"out as a dose: {format_number(amount)} {unit} cannot; give --sig codes",
+                code="directions-wrong-unit",
+            )
+        counted = unit in ("capsule", "drop", "click") and amount != 1
+        doses.append((mg, f"{format_number(amount)} {unit}{'s' if counted else ''}"))
+    basis = dosing.strength.basis
+    if not doses:
+        if dose is None and not steps:
+            raise InputError(
+                "directions",
+                shown,
+                "state an amount ldn_compound can read (e.g. '2 capsules', '4.5 mL', '4.5 mg') or come with a dose "
+                "or a titration schedule, so the dose limits are checked",
+                code="directions-without-dose",
+            )
+        return dose, False
+    if dose is not None:
+        given = magnitude(dose, "mg")
+        for mg, said in doses:
+            if mg != given:
+                raise InputError(
+                    "directions",
+                    shown,
+                    f"agree with the dose: the directions say {said} = {Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, "
+                    f"the dose says {Strength(dose, basis).describe(significant=6)}",
+                    code="dose-disagreement",
+                )
+        return dose, False
+    if steps:
+        allowed = {magnitude(step.dose, "mg") for step in steps}
+        for mg, said in doses:
+            if mg not in allowed:
+                raise InputError(
+                    "directions",
+                    shown,
+                    f"agree with the titration: the directions say {said} = "
+                    f"{Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
+                    code="dose-disagreement",
+                )
+        return None, False
+    if len({mg for mg, _ in doses}) > 1:
+        raise InputError(
+            "directions",
+            shown,
+            f"state one dose ({', '.join(said for _, said in doses)} differ): give a titration schedule, or sig codes",
+            code="dose-disagreement",
+        )
+    stated = Q_(doses[0][0], "mg")
+    dosing.measure(stated, "directions")
+    return stated, True
+
+
+def _timing_words(prescribed: Prescribed) -> str:
+    """How often the dose is taken: the directions' timing, or ``3 times a day`` for text not read."""
+    if prescribed.directions is not None:
+        return prescribed.directions.timing.en
+    assert prescribed.daily_dose is not None
+    assert prescribed.dose is not None
+    times = prescribed.daily_dose.amount / prescribed.dose.amount
+    return f"{format_number(magnitude(times, ''))} times a day"
+
+
 def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
 
@@ -636,10 +768,12 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
         click_volume=None if topical is None else topical.click_volume,
         density=None if topical is None else topical.density,
         graduation=settings.syringe_graduation,
+        density_range=settings.cream_density_range,
     )
     directions, reason = inputs.directions, inputs.directions_unchecked or ""
     dose = None if inputs.dose is None else inputs.dose.amount
     read: Directions | None = None
+    from_text = False
     if directions is not None:
         try:
             read = read_directions(directions, settings=settings)
@@ -649,10 +783,12 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
             if not reason or error.code not in _UNCHECKABLE:
                 raise
             read = None
+            dose, from_text = _unchecked_dose(dosing, str(directions), dose, steps, settings)
             work.overrides.append(Override("directions-unchecked", reason))
             work.warn(
                 "directions-unchecked",
-                f"directions {str(directions)!r} were not checked ({error.code}); overridden: {reason}",
+                f"directions {str(directions)!r} were not read ({error.code}); overridden: {reason}; every amount "
+                "they state was held to the dose",
             )
         else:
             if reason:
@@ -665,6 +801,13 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
     prescribed = check_prescribed(
         dosing, directions=read, dose=dose, titration=steps, dispensed=inputs.dispensed, quantity=inputs.quantity
     )
+    if from_text:
+        prescribed = attrs.evolve(prescribed, dose_field="directions")
+    times = None if read is not None or directions is None else most_per_day(str(directions), settings=settings)
+    if times is not None and prescribed.dose is not None:  # unread text that names a timing: its daily dose too
+        prescribed = attrs.evolve(
+            prescribed, daily_dose=Strength(prescribed.dose.amount * times, prescribed.dose.basis)
+        )
     for note in prescribed.notes:
         work.step("Directions", note)
     work.warnings.extend(prescribed.warnings)
@@ -677,24 +820,33 @@ def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
                 "only the dose per administration was checked",
             )
     daily, per_dose = prescribed.daily_dose, prescribed.dose
-    if daily is not None and per_dose is not None and daily != per_dose and prescribed.directions is not None:
-        timing = prescribed.directions.timing.en
+    if daily is not None and per_dose is not None and daily != per_dose:
+        timing = _timing_words(prescribed)
         work.step("Daily dose", f"{per_dose.describe(significant=6)} {timing} = {daily.describe(significant=6)} a day")
     return prescribed
 
 
-def _days_supply(prescribed: Prescribed, bud: BeyondUse) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
-    """The days' supply as a trace step, and a warning when it outlasts the beyond-use date."""
+def _days_supply(
+    prescribed: Prescribed, bud: BeyondUse, start: dt.date
+) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
+    """The days' supply as a trace step, and a warning when its last day of use is after the beyond-use date.
+
+    The first dose is taken on ``start`` (the compounding date), so the last is
+    ``start + days - 1``; a last dose on the beyond-use date itself is within it.
+    """
     days = prescribed.days_supply
     if days is None:
         return (), ()
-    step = Step("Days' supply", f"{days} day{'s' if days != 1 else ''}")
-    if days <= bud.days:
+    last = start + dt.timedelta(days=max(days, 1) - 1)
+    plural = "s" if days != 1 else ""
+    step = Step("Days' supply", f"{days} day{plural}, {start.isoformat()} to {last.isoformat()}")
+    if last <= bud.date:
         return (step,), ()
     warning = BatchWarning(
         "days-supply-beyond-bud",
-        f"the quantity lasts {days} days on these directions, longer than the {bud.days}-day beyond-use date "
-        f"({bud.date.isoformat()}): the patient would use it after that date; dispense less",
+        f"the quantity lasts {days} day{plural} on these directions, from {start.isoformat()} to "
+        f"{last.isoformat()}, after the beyond-use date {bud.date.isoformat()}: the patient would use it after "
+        "that date; dispense less",
     )
     return (step,), (warning,)
 
@@ -968,10 +1120,17 @@ def check_batch(inputs: BatchInputs) -> Checks:
     prescribed = _check_prescribed(work, inputs)
     dose, daily = prescribed.dose, prescribed.daily_dose
     settings, reason, field = inputs.settings, inputs.high_dose_reason, prescribed.dose_field
-    if daily is not None and dose is not None and daily != dose and prescribed.directions is not None:
-        every = f"{dose.describe(significant=6)} {prescribed.directions.timing.en}"
+    upper = prescribed.upper
+    if upper is not None and dose is not None:  # the dose of a click is known only within bounds: the highest
+        per_day = daily.amount / dose.amount if daily is not None else 1
+        most = Strength(upper.amount * per_day, upper.basis)
+        shown = f"up to {most.describe(significant=4)}" + (" a day" if daily is not None else "")
+        shown += " (the cream's density is not measured)"
+        _check_dose(work, most, settings, reason, field="daily dose" if daily else "dose per click", shown=shown)
+    elif daily is not None and dose is not None and daily != dose:
+        every = f"{dose.describe(significant=6)} {_timing_words(prescribed)}"
         shown = f"{daily.describe(significant=6)} a day ({every})"
-        _check_dose(work, daily, settings, reason, field=field, shown=shown)
+        _check_dose(work, daily, settings, reason, field="daily dose", shown=shown)
     else:
         _check_dose(work, dose, settings, reason, field=field)
     screening = _check_medicines(
@@ -1456,7 +1615,9 @@ def assemble(
     """The batch result: the stages' values, their trace and warnings in the order they arose."""
     settings, theoretical_yield = inputs.settings, units.theoretical_yield
     prescribed = checks.prescribed
-    supply_steps, supply_warnings = ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use)
+    supply_steps, supply_warnings = (
+        ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use, inputs.date)
+    )
     result = BatchResult(
         formula=inputs.formula,
         strength=inputs.strength,
@@ -1601,6 +1762,7 @@ def calculate_batch(
     """
     from ldn_compound.loader import load_formula
 
+    _check_types(locals())
     if not isinstance(formula, MasterFormula):
         formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     inputs = read_inputs(

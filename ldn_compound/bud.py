@@ -47,7 +47,25 @@ def maximum_days(preparation_class: PreparationClass) -> tuple[int, str]:
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+#: The dates accepted (compounding dates, lot expiries): every date worked out from them is a real date.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2999, 12, 31)
+
+
 def read_expiry(value: object, field: str = "expiry") -> dt.date:
+    """An expiry date: ``YYYY-MM-DD``, or ``YYYY-MM`` for the last day of that month; from 1900-01-01 to 2999-12-31."""
+    date = _read_expiry(value, field)
+    if not FIRST_DATE <= date <= LAST_DATE:
+        raise InputError(
+            field,
+            value,
+            f"be a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}",
+            code="date-out-of-range",
+        )
+    return date
+
+
+def _read_expiry(value: object, field: str = "expiry") -> dt.date:
     """An expiry date: ``YYYY-MM-DD``, or ``YYYY-MM`` meaning the last day of that month.
 
     USP General Notices ("Expiration Date and Beyond-Use Date"): an expiry given

@@ -30,17 +30,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import io
 import json
 import os
-import re
-import secrets
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Final, NoReturn
+from typing import Any, Final, NoReturn
 
-from ldn_compound import service
+from ldn_compound import inputs, outputs, service
 from ldn_compound._version import __version__
 from ldn_compound.config import PharmacyConfigError
 from ldn_compound.exceptions import (
@@ -55,9 +53,11 @@ from ldn_compound.exceptions import (
     Problem,
     SigCodeFileError,
 )
+from ldn_compound.inputs import FileRead
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
 from ldn_compound.render.text import batch_text, formula_text, formulas_table
 from ldn_compound.settings import BudSystem
+from ldn_compound.text import MAX_VALUE, terminal
 
 __all__ = ["main"]
 
@@ -137,6 +137,9 @@ _FIELD_OPTIONS: Final = {
     "co_medication_reason": "--override-reason",
 }
 
+#: How many characters of a bad value an error quotes.
+_EXCERPT: Final = 120
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -150,13 +153,16 @@ class _CommandError(Exception):
 
 
 def _quote(value: object) -> str:
-    """A value as the user typed it, in double quotes: ``"4.5 mL"``."""
-    return json.dumps(str(value), ensure_ascii=False)
+    """A value as the user typed it, in double quotes: ``"4.5 mL"``; a long one clipped, with its length."""
+    text = str(value)
+    if len(text) > _EXCERPT:
+        return json.dumps(text[:_EXCERPT], ensure_ascii=False)[:-1] + f'…" ({len(text)} characters)'
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _one_line(text: str) -> str:
-    """Text folded onto one line (line breaks become single spaces)."""
-    return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+    """Text folded onto one line (line breaks become single spaces), in time linear in its length."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 def _field_option(field: str) -> str:
@@ -230,7 +236,7 @@ def _describe(error: LDNError, args: argparse.Namespace | None) -> str:
         return str(error)
 
 
-def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
+def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:  # noqa: PLR0911 - one per kind
     if isinstance(error, FormulaNotFoundError):
         close = difflib.get_close_matches(error.formula, error.known, n=1)
         guess = f"; did you mean {close[0]!r}?" if close else ""
@@ -248,6 +254,10 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
         if isinstance(error, cls):
             assert isinstance(error, PharmacyConfigError | SigCodeFileError)
             return f"{option}: " + _from_problems(what, error.source, error.problems)
+    if isinstance(error, outputs.OutputRefusedError):
+        return f"{error.option} {_quote(error.target)}: must {error.rule}"
+    if isinstance(error, outputs.OutputError):
+        return f"{error.option} {_quote(error.target)}: cannot write: {error.reason}"
     if isinstance(error, service.RequestError):
         return _from_request_error(error, args)
     if isinstance(error, InputError):
@@ -258,10 +268,51 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
 # --------------------------------------------------------------------------- argument parsing
 
 
+class _Once(argparse.Action):
+    """Store an option's value; refuse it given twice (the first would be silently lost) or without a value."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        name = option_string or self.dest
+        if not isinstance(values, str):  # argparse turns "--option=--" into []
+            parser.error(f"{name}: expected one argument")
+        seen: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in seen:
+            parser.error(f"{name}: given twice; give it once")
+        seen.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
+class _Append(argparse._AppendAction):  # noqa: SLF001 - argparse's own repeatable option
+    """A repeatable option whose every value is text (argparse turns "--option=--" into [])."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        if not isinstance(values, str):
+            parser.error(f"{option_string or self.dest}: expected one argument")
+        super().__call__(parser, namespace, values, option_string)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one ``error:`` line and exit status 2."""
 
     commands: dict[str, argparse.ArgumentParser]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
+        self.register("action", "append", _Append)
 
     def check_options(self, arguments: Sequence[str]) -> None:
         """Refuse an unknown ``--option`` by name (before argparse reports a missing required one)."""
@@ -324,6 +375,13 @@ def build_parser() -> _Parser:
         parser.commands[name] = sub
         return sub
 
+    def no_clobber(sub: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+        sub.add_argument(
+            "--no-clobber",
+            action="store_true",
+            help="refuse to replace an existing output file (default: replace it, keeping its permissions)",
+        )
+
     def formula_dir(sub: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
         sub.add_argument(
             "--dir", metavar="DIR", help="the pharmacy's folder of formula files (*.toml), besides the built-in ones"
@@ -362,7 +420,10 @@ def build_parser() -> _Parser:
     )
     sub.add_argument("formula", metavar="FORMULA", help="a built-in formula id or the path of a formula file")
     sub.add_argument("--strength", metavar="S", help="the strength of the record (default: the formula's)")
-    sub.add_argument("-o", "--output", metavar="FILE", required=True, help="the PDF file to write")
+    sub.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="the PDF file to write ('-': standard output)"
+    )
+    no_clobber(sub)
     sub.add_argument("--pharmacy-config", metavar="FILE", help="TOML file with the [pharmacy] printed on the record")
     sub.add_argument("--page-size", choices=("letter", "a4"), default=None, help="paper size (default: letter)")
     formula_dir(sub)
@@ -480,7 +541,8 @@ def build_parser() -> _Parser:
     )
     output = sub.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print the batch as JSON (schema ldn-compound/batch/2)")
-    output.add_argument("--record", metavar="FILE", help="write the compounding record PDF")
+    output.add_argument("--record", metavar="FILE", help="write the compounding record PDF ('-': standard output)")
+    no_clobber(output)
     output.add_argument(
         "--labels",
         metavar="FILE",
@@ -555,88 +617,56 @@ def _add_serve(command: Callable[..., argparse.ArgumentParser]) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def _output_path(option: str, text: str) -> Path:
-    """An output file path, checked before anything is calculated: its folder exists and is writable."""
-    if not text.strip():
-        raise _CommandError(f"{option} {_quote(text)}: must name a file, e.g. record.pdf")
-    path = Path(text)
-    if path.is_dir():
-        raise _CommandError(f"{option} {_quote(text)}: is a directory; give a file name, e.g. {path / 'out.pdf'}")
-    parent = path.parent
-    if not parent.exists():
-        raise _CommandError(f"{option} {_quote(text)}: the directory {parent} does not exist")
-    if not parent.is_dir():
-        raise _CommandError(f"{option} {_quote(text)}: {parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise _CommandError(f"{option} {_quote(text)}: the directory {parent} is not writable")
-    return path
+def _output_target(option: str, text: str) -> outputs.Target:
+    """Where an output goes (a file, standard output, a FIFO or device), checked before anything is calculated."""
+    return outputs.plan_output(option, text)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (existing or not)."""
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:  # pragma: no cover - resolve() fails only on exotic file systems
-        return False
+def _write(
+    files: Sequence[tuple[outputs.Target, bytes]],
+    args: argparse.Namespace,
+    read: Sequence[FileRead],
+    *,
+    overwrite: bool = True,
+) -> None:
+    """Write the outputs by the rules of :mod:`ldn_compound.outputs`, never over a file this run read.
 
-
-def _check_outputs(outputs: Sequence[tuple[str, Path]], inputs: Sequence[tuple[str, str | None]]) -> None:
-    """No two outputs are the same file, and no output overwrites an input file."""
-    for index, (option, path) in enumerate(outputs):
-        for other, other_path in outputs[:index]:
-            if _same_file(path, other_path):
-                raise _CommandError(f"{option} {_quote(str(path))}: is also the {other} file; give two different files")
-        for what, text in inputs:
-            if text and Path(text).is_file() and _same_file(path, Path(text)):
-                raise _CommandError(f"{option} {_quote(str(path))}: would overwrite the {what} file")
-
-
-def _write_files(files: Sequence[tuple[str, Path, bytes]]) -> None:
-    """Write every output atomically: all to temporary files first, then each replaces its target.
-
-    A failure leaves no temporary file and no half-written output behind.
+    An existing file is refused with ``--no-clobber``, or when the pharmacy config's
+    ``[settings] overwrite_outputs = false`` says so (``overwrite``).
     """
-    temporaries: list[Path] = []
-    try:
-        for option, path, data in files:
-            temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-            try:
-                descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            except OSError as error:
-                raise _CommandError(
-                    f"{option} {_quote(str(path))}: cannot write: {error.strerror or error}", 1
-                ) from None
-            temporaries.append(temporary)
-            try:
-                with os.fdopen(descriptor, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-            except OSError as error:
-                raise _CommandError(
-                    f"{option} {_quote(str(path))}: cannot write: {error.strerror or error}", 1
-                ) from None
-        for (option, path, _), temporary in zip(files, temporaries, strict=True):
-            try:
-                temporary.replace(path)
-            except OSError as error:
-                raise _CommandError(
-                    f"{option} {_quote(str(path))}: cannot write: {error.strerror or error}", 1
-                ) from None
-    finally:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
+    sys.stdout.flush()
+    outputs.write_outputs(files, inputs=read, no_clobber=args.no_clobber or not overwrite)
+
+
+def _check_stdout(targets: Sequence[outputs.Target], args: argparse.Namespace) -> bool:
+    """Whether a PDF goes to standard output; then nothing else may (``--json`` is refused)."""
+    to_stdout = [target for target in targets if target.kind == "stdout"]
+    if to_stdout and getattr(args, "json", False):
+        raise _CommandError(
+            f"{to_stdout[0].option} {_quote(to_stdout[0].given)}: the PDF goes to standard output, so --json cannot;"
+            " write the PDF to a file"
+        )
+    outputs.check_targets(targets)
+    return bool(to_stdout)
+
+
+def _print(text: str) -> None:
+    """Print text for a person at a terminal: control, bidirectional and invisible characters escaped."""
+    sys.stdout.write(terminal(text))
 
 
 def _write_stdout(text: str) -> None:
-    """Print ``text`` as UTF-8 (JSON is UTF-8 whatever the terminal's encoding)."""
+    r"""Print ``text`` as UTF-8 (JSON is UTF-8 whatever the terminal's encoding).
+
+    A lone surrogate (a file name that was not UTF-8) is written as its JSON escape, ``\udcff``.
+    """
     stream = sys.stdout
     buffer = getattr(stream, "buffer", None)
     if buffer is None:
         stream.write(text)
         return
     stream.flush()
-    buffer.write(text.encode("utf-8"))
+    buffer.write(text.encode("utf-8", errors="backslashreplace"))
     buffer.flush()
 
 
@@ -649,7 +679,7 @@ def _cmd_formulas(args: argparse.Namespace) -> int:
     if args.json:
         _write_stdout(dumps(formulas_to_dict(formulas)))
     else:
-        sys.stdout.write("\n".join(formulas_table(formulas, with_source=args.dir is not None)) + "\n")
+        _print("\n".join(formulas_table(formulas, with_source=args.dir is not None)) + "\n")
     return 0
 
 
@@ -659,23 +689,25 @@ def _cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _write_stdout(dumps(formula_to_dict(formula, reference)))
     else:
-        sys.stdout.write(formula_text(formula, reference))
+        _print(formula_text(formula, reference))
     return 0
 
 
 def _cmd_mfr(args: argparse.Namespace) -> int:
     """``mfr``: write the master formulation record PDF."""
-    path = _output_path("-o", args.output)
-    _check_outputs([("-o", path)], [("formula", args.formula), ("pharmacy config", args.pharmacy_config)])
-    formula, data = service.master_record(
-        args.formula,
-        strength=args.strength,
-        pharmacy_config=args.pharmacy_config,
-        page_size=args.page_size,
-        formula_dir=args.dir,
-    )
-    _write_files([("-o", path, data)])
-    sys.stdout.write(f"Master formulation record of {formula.id} v{formula.version} written to {path}\n")
+    target = _output_target("-o", args.output)
+    to_stdout = _check_stdout([target], args)
+    with inputs.recording() as read:
+        formula, data = service.master_record(
+            args.formula,
+            strength=args.strength,
+            pharmacy_config=args.pharmacy_config,
+            page_size=args.page_size,
+            formula_dir=args.dir,
+        )
+    _write([(target, data)], args, read)
+    if not to_stdout:
+        _print(f"Master formulation record of {formula.id} v{formula.version} written to {args.output}\n")
     return 0
 
 
@@ -694,32 +726,35 @@ def _batch_request(args: argparse.Namespace) -> service.BatchRequest:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     """``batch``: calculate; print the table or JSON; write the record and labels."""
-    outputs: list[tuple[str, Path]] = []
+    targets: list[outputs.Target] = []
     if args.record is not None:
-        outputs.append(("--record", _output_path("--record", args.record)))
+        targets.append(_output_target("--record", args.record))
     if args.labels is not None:
-        outputs.append(("--labels", _output_path("--labels", args.labels)))
-    _check_outputs(outputs, [("formula", args.formula), ("pharmacy config", args.pharmacy_config)])
-    outcome = service.run_batch(_batch_request(args))
+        targets.append(_output_target("--labels", args.labels))
+    to_stdout = _check_stdout(targets, args)
+    with inputs.recording() as read:
+        outcome = service.run_batch(_batch_request(args))
     result = outcome.result
-    files: list[tuple[str, Path, bytes]] = []
-    for option, path in outputs:
-        data = outcome.record if option == "--record" else outcome.labels
+    files: list[tuple[outputs.Target, bytes]] = []
+    for target in targets:
+        data = outcome.record if target.option == "--record" else outcome.labels
         assert data is not None
-        files.append((option, path, data))
-    _write_files(files)
+        files.append((target, data))
+    _write(files, args, read, overwrite=outcome.overwrite)
+    if to_stdout:  # standard output carries the PDF and nothing else
+        return 0
     if args.json:
         _write_stdout(result.to_json())
         return 0
     text = batch_text(result)
-    for option, path, _ in files:
+    for target in targets:
         what = (
             "Compounding record"
-            if option == "--record"
+            if target.option == "--record"
             else ("Patient label" if outcome.prescription else "Container label")
         )
-        text += f"\n{what} written to {path}"
-    sys.stdout.write(text + ("\n" if files else ""))
+        text += f"\n{what} written to {target.given}"
+    _print(text + ("\n" if files else ""))
     return 0
 
 
@@ -764,10 +799,26 @@ def _command_hint(argv: Sequence[str]) -> str | None:
 def _report(message: str) -> None:
     """Print one ``error:`` line on stderr."""
     try:
-        sys.stderr.write(f"error: {_one_line(message)}\n")
+        sys.stderr.write(f"error: {terminal(_one_line(message))}\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # pragma: no cover - stderr closed
         pass
+
+
+@functools.cache
+def _parser() -> _Parser:
+    """The parser, built once per process (building it costs more than most commands)."""
+    return build_parser()
+
+
+def _check_lengths(arguments: Sequence[str]) -> None:
+    """Refuse a value longer than any real one before it is parsed (the longest a path may be)."""
+    for index, item in enumerate(arguments):
+        if len(item) > MAX_VALUE:
+            name, equals, _ = item.partition("=")
+            option = name if equals and name.startswith("-") else (arguments[index - 1] if index else "")
+            where = f"{option}: " if option.startswith("-") else ""
+            raise _CommandError(f"{where}a value must be at most {MAX_VALUE} characters (got {len(item)})")
 
 
 def _quiet_stdout() -> None:  # pragma: no cover - only after a broken pipe
@@ -791,8 +842,9 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
             sys.stdout.reconfigure(errors="replace")
     args: argparse.Namespace | None = None
     try:
-        parser = build_parser()
+        parser = _parser()
         try:
+            _check_lengths(arguments)
             parser.check_options(arguments)
             args = parser.parse_args(arguments)
         except _CommandError as failure:
@@ -810,7 +862,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         return failure.status
     except LDNError as error:
         _report(_describe(error, args))
-        return 1 if isinstance(error, service.DocumentUnavailableError) else 2
+        return 1 if isinstance(error, service.DocumentUnavailableError | outputs.OutputError) else 2
     except BrokenPipeError:  # pragma: no cover - e.g. `ldn-compound formulas | head -1`
         _quiet_stdout()
         return 1

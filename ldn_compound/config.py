@@ -13,6 +13,7 @@ A small TOML file with one ``[pharmacy]`` table, read by the command line's
     [settings]                                        # optional: the site settings that differ
     label_languages = ["en", "es"]                    # patient label languages (formulas are checked)
     label_locale = "es_US"                            # Spanish labels: decimal point, month names
+    overwrite_outputs = false                         # refuse to replace an existing record or label file
 
 Every problem in the file is reported at once, each with its key path
 (``$.pharmacy.address[1]``) and what is accepted, like formula files.
@@ -36,6 +37,7 @@ from ldn_compound.exceptions import InputError, PharmacyConfigError, Problem
 from ldn_compound.i18n import check_language, check_locale
 from ldn_compound.model import Pharmacy
 from ldn_compound.settings import Settings, default_settings
+from ldn_compound.text import MAX_NAME, excerpt, forbidden_character
 
 __all__ = [
     "PharmacyConfigError",
@@ -48,7 +50,7 @@ __all__ = [
 #: The keys of the ``[pharmacy]`` table and whether each is required.
 _PHARMACY_KEYS: Final = {"name": True, "address": False, "phone": False, "pharmacist": False}
 _MAX_ADDRESS_LINES: Final = 6
-_MAX_TEXT: Final = 200
+_MAX_TEXT: Final = MAX_NAME
 #: The top-level tables of the file.
 _TABLES: Final = ("pharmacy", "settings")
 
@@ -56,14 +58,18 @@ _TABLES: Final = ("pharmacy", "settings")
 def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> str:
     """A one-line text value, or "" with a problem recorded."""
     if not isinstance(value, str) or (required and not value.strip()):
-        problems.append(Problem(path, f"must be non-empty text (got {value!r})"))
+        problems.append(Problem(path, f"must be non-empty text (got {excerpt(value)})"))
         return ""
     text = value.strip()
     if "\n" in text or "\r" in text:
-        problems.append(Problem(path, f"must be one line of text; give address lines as a list (got {value!r})"))
+        problems.append(Problem(path, f"must be one line of text; give address lines as a list (got {excerpt(value)})"))
         return ""
     if len(text) > _MAX_TEXT:
         problems.append(Problem(path, f"must be at most {_MAX_TEXT} characters (got {len(text)})"))
+        return ""
+    bad = forbidden_character(text)
+    if bad is not None:
+        problems.append(Problem(path, f"must not contain {bad[0]} ({bad[1]})"))
         return ""
     return text
 
@@ -98,11 +104,11 @@ def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | No
         problems.append(
             Problem(
                 "$.pharmacy.address",
-                f'must be a list of lines, e.g. ["12 Mill Street", "Springfield"] (got {raw_address!r})',
+                f'must be a list of lines, e.g. ["12 Mill Street", "Springfield"] (got {excerpt(raw_address)})',
             )
         )
     elif not isinstance(raw_address, list):
-        problems.append(Problem("$.pharmacy.address", f"must be a list of lines (got {raw_address!r})"))
+        problems.append(Problem("$.pharmacy.address", f"must be a list of lines (got {excerpt(raw_address)})"))
     else:
         if len(raw_address) > _MAX_ADDRESS_LINES:
             problems.append(
@@ -151,6 +157,12 @@ def _settings_changes(data: Mapping[str, Any], problems: list[Problem]) -> dict[
         languages = _label_languages(table["label_languages"], "$.settings.label_languages", problems)
         if languages is not None:
             changes["label_languages"] = languages
+    if "overwrite_outputs" in table:
+        value = table["overwrite_outputs"]
+        if isinstance(value, bool):
+            changes["overwrite_outputs"] = value
+        else:
+            problems.append(Problem("$.settings.overwrite_outputs", f"must be true or false (got {excerpt(value)})"))
     if "label_locale" in table:
         try:
             changes["label_locale"] = check_locale(table["label_locale"], "$.settings.label_locale")
@@ -160,7 +172,7 @@ def _settings_changes(data: Mapping[str, Any], problems: list[Problem]) -> dict[
 
 
 #: The keys of the ``[settings]`` table: the site settings a pharmacy sets in its file.
-_SETTINGS_KEYS: Final = ("label_languages", "label_locale")
+_SETTINGS_KEYS: Final = ("label_languages", "label_locale", "overwrite_outputs")
 
 
 def _read(text: str, source: str) -> tuple[Pharmacy, dict[str, Any]]:

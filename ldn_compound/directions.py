@@ -96,6 +96,8 @@ _FORM_UNIT: Final = {
     DosageForm.SUBLINGUAL_DROPS: "mL",
     DosageForm.TOPICAL_CREAM: "g",
 }
+#: What a timing without a daily count says instead (``daily = "as needed"`` in a sig code file).
+_NO_DAILY_COUNT: Final = ("as needed", "as directed")
 _STRENGTH_UNIT: Final = {
     DosageForm.CAPSULES: "mg",
     DosageForm.ORAL_LIQUID: "mg/mL",
@@ -227,7 +229,7 @@ _SCHEMA: Final = {
         "forms": True,
     },
     "site": {"route": True, "en": True, "es": True, "phrases": False},
-    "timing": {"codes": True, "en": True, "es": True, "phrases": False, "per_day": False},
+    "timing": {"codes": True, "en": True, "es": True, "phrases": False, "per_day": False, "daily": False},
 }
 _KEY: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,31}\Z")
 _CODE: Final = re.compile(r"[a-z][a-z0-9]{0,9}\Z")
@@ -393,6 +395,7 @@ class _Reader:
             )
         else:
             per_day = table.get("per_day")
+            daily = table.get("daily")
             if per_day is not None and (
                 not isinstance(per_day, int) or isinstance(per_day, bool) or not 1 <= per_day <= 24
             ):
@@ -400,6 +403,22 @@ class _Reader:
                     Problem(f"{path}.per_day", f"must be a whole number from 1 to 24 (got {per_day!r})")
                 )
                 per_day = None
+            elif daily is not None and daily not in _NO_DAILY_COUNT:
+                self.problems.append(
+                    Problem(f"{path}.daily", f"must be one of {', '.join(map(repr, _NO_DAILY_COUNT))} (got {daily!r})")
+                )
+            elif per_day is not None and daily is not None:
+                self.problems.append(
+                    Problem(f"{path}.daily", "goes instead of per_day: a timing states a daily count or none")
+                )
+            elif per_day is None and daily is None and "per_day" not in table:
+                self.problems.append(
+                    Problem(
+                        f"{path}.per_day",
+                        "is required (administrations a day, so the daily dose is checked); a timing that states "
+                        'no daily count says so with daily = "as needed" or daily = "as directed"',
+                    )
+                )
             timings[key] = Timing(
                 key=key,
                 en=en,
@@ -546,7 +565,7 @@ class Directions:
             parts += [format_number(self.amount).replace(".", decimal), self.unit.word(self.amount, language)]
         place = self.site if self.site is not None else self.route
         parts += [place.es if spanish else place.en, self.timing.es if spanish else self.timing.en]
-        if self.amount is None and self.timing.per_day is not None:
+        if self.amount is None and self.titration:
             schedule = builtin_sig_codes().schedule
             parts.append(schedule["es" if spanish else "en"])
         return " ".join(parts)
@@ -747,14 +766,103 @@ def is_sig(text: str, settings: Settings | None = None) -> bool:
 
 
 def read_directions(value: Directions | str, *, settings: Settings | None = None) -> Directions:
-    """A :class:`Directions` as it is, or text read as sig codes or English (see :func:`is_sig`)."""
+    """A :class:`Directions` as it is, or text read as sig codes or English (see :func:`is_sig`).
+
+    Text in another language than English (a Spanish verb, or letters outside ASCII)
+    that does not read as sig codes raises an :class:`~ldn_compound.exceptions.InputError`
+    with code ``directions-not-english`` that points to sig codes.
+    """
     if isinstance(value, Directions):
         return value
     if not isinstance(value, str):
         raise InputError("directions", value, "be a Directions value, sig codes or English text")
     if is_sig(value, settings):
-        return parse_sig(value, settings=settings)
+        try:
+            return parse_sig(value, settings=settings)
+        except InputError as error:
+            if error.code in ("invalid-sig", "unknown-sig-code") and _foreign(value, settings):
+                raise InputError(
+                    "directions",
+                    " ".join(value.split()),
+                    "be English: only English free text is read; for a label in another language give sig codes "
+                    "with --sig (e.g. '3 cap po qhs') and the label's language with --language",
+                    code="directions-not-english",
+                ) from None
+            raise
     return parse_directions(value, settings=settings)
+
+
+def _foreign(text: str, settings: Settings | None) -> bool:
+    """Whether ``text`` looks like a sentence in another language: a Spanish verb first, or non-ASCII letters."""
+    words = text.lower().split()
+    spanish = {route.verb_es.lower() for route in _codes(settings).routes.values()}
+    return bool(words) and (words[0] in spanish or not text.isascii())
+
+
+_NUMBER: Final = r"(?:\d{1,6}(?:\.\d{1,6})?|\.\d{1,6}|\d{1,3} ?/ ?\d{1,3}|" + "|".join(_NUMBER_WORDS) + ")"
+#: Units free text may use beyond the vocabulary's: masses of the active or of cream, and cc.
+_EXTRA_UNITS: Final = {
+    "mcg": "mcg",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "g": "g",
+    "gram": "g",
+    "grams": "g",
+    "cc": "mL",
+    "cap": "capsule",
+    "caps": "capsule",
+}
+
+
+def _read_number(token: str) -> Decimal:
+    token = token.replace(" ", "")
+    if token in _NUMBER_WORDS:
+        return Decimal(_NUMBER_WORDS[token])
+    if "/" in token:
+        top, bottom = token.split("/")
+        return Decimal(top) / Decimal(bottom) if int(bottom) else Decimal(0)
+    return Decimal(token)
+
+
+def most_per_day(text: str, *, settings: Settings | None = None) -> int | None:
+    """The most administrations a day any timing in free text names ("twice daily", "bid"), or None.
+
+    >>> most_per_day("Take 1 capsule at bedtime, or twice daily if needed")
+    2
+    """
+    line = " ".join(str(text).split())[: MAX_LENGTH * 5].lower()
+    counts = [
+        timing.per_day
+        for timing in _codes(settings).timings.values()
+        if timing.per_day is not None
+        and any(re.search(rf"(?<!\w){re.escape(word)}(?!\w)", line) for word in (*timing.phrases, *timing.codes))
+    ]
+    return max(counts, default=None)
+
+
+def amounts_in(text: str, *, settings: Settings | None = None) -> tuple[tuple[Decimal, str], ...]:
+    """Every amount with a unit in free text, as ``(amount, unit key)``, in the order written.
+
+    Units are those of the vocabulary (capsule, mL, drop, click, mg, by any of their
+    words or codes) and ``mcg``, ``g`` (of cream) and ``cc`` (mL); a range ("1-2
+    capsules", "1 to 2 capsules") gives both ends.  Used for directions printed
+    unchecked: their amounts are still held to the dose.
+
+    >>> amounts_in("Take 10 capsules by mouth every night, or 1 to 2 mL")
+    ((Decimal('10'), 'capsule'), (Decimal('1'), 'mL'), (Decimal('2'), 'mL'))
+    """
+    codes = _codes(settings)
+    words: dict[str, str] = dict(_EXTRA_UNITS)
+    for meaning in codes.units.values():
+        for word in (*meaning.phrases, *meaning.codes, meaning.en.lower(), meaning.en_plural.lower()):
+            words[word.lower()] = meaning.key
+    names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])({_NUMBER})(?: ?(?:-|–|to|or) ?({_NUMBER}))? ?({names})(?!\w)", re.IGNORECASE)
+    found: list[tuple[Decimal, str]] = []
+    for match in pattern.finditer(" ".join(str(text).split())[: MAX_LENGTH * 5].lower()):
+        unit = words[match.group(3).lower()]
+        found.extend((_read_number(number), unit) for number in match.group(1, 2) if number is not None)
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -766,7 +874,9 @@ class Dosing:
 
     ``strength`` is the batch's; ``drops_per_ml`` the calibrated dropper's (drops);
     ``click_volume`` and ``density`` the dispenser's (creams); ``graduation`` the
-    dosing syringe's smallest mark (liquids).
+    dosing syringe's smallest mark (liquids); ``density_range`` the plausible
+    densities of a cream whose density is not measured (``Settings.cream_density_range``),
+    which bound the dose of a click.
     """
 
     form: DosageForm
@@ -775,6 +885,9 @@ class Dosing:
     click_volume: Quantity | None = None
     density: Quantity | None = None
     graduation: Quantity = attrs.field(factory=lambda: default_settings().syringe_graduation)
+    density_range: tuple[Quantity, Quantity] | None = attrs.field(
+        factory=lambda: default_settings().cream_density_range
+    )
 
     @classmethod
     def from_batch(cls, batch: BatchResult, settings: Settings | None = None) -> Dosing:
@@ -788,6 +901,7 @@ class Dosing:
             click_volume=None if topical is None else topical.click_volume,
             density=None if topical is None else topical.density,
             graduation=(settings or default_settings()).syringe_graduation,
+            density_range=(settings or default_settings()).cream_density_range,
         )
 
     @property
@@ -815,6 +929,29 @@ class Dosing:
         if unit == "click" and self.form is DosageForm.TOPICAL_CREAM:
             return self.click_grams
         return None
+
+    def mg_of(self, amount: Decimal, unit: str) -> Decimal | None:
+        """The mg (strength's basis) in ``amount`` of ``unit`` (a vocabulary unit, ``mcg`` or ``g`` of cream), or None."""
+        if unit == "mcg":
+            return amount / 1000
+        if unit == "g":
+            return amount * self._per_unit if self.form is DosageForm.TOPICAL_CREAM else None
+        supply = self.supply(unit)
+        return None if supply is None else amount * supply * self._per_unit
+
+    def click_range(self, clicks: Decimal) -> tuple[Decimal, Decimal] | None:
+        """The lowest and highest mg ``clicks`` of a cream of unmeasured density can hold, or None.
+
+        Bounded by ``density_range`` and the dispenser's click volume; None when the
+        density is measured (the dose is then exact) or nothing bounds it.
+        """
+        if self.form is not DosageForm.TOPICAL_CREAM or self.click_volume is None or self.density is not None:
+            return None
+        if self.density_range is None:
+            return None
+        volume = clicks * magnitude(self.click_volume, "mL") * self._per_unit / 1000
+        low, high = (magnitude(density, "mg/mL") for density in self.density_range)
+        return volume * low, volume * high
 
     def check_unit(self, directions: Directions) -> None:
         """Refuse directions whose unit or route does not fit the batch's dosage form."""
@@ -936,6 +1073,45 @@ class Dosing:
         return int(amount / (self.used_per_dose(dose.amount) * per_day))
 
 
+def _in_form_unit(dosing: Dosing, directions: Directions, dose: Quantity, field: str) -> Directions:
+    """``directions`` with the amount of ``dose`` in what the patient measures: capsules, syringe mL, drops, clicks.
+
+    A mass is turned into the form's unit and must be measurable; mL of drops
+    become drops when the dropper is calibrated.  A dose that only a mass could
+    state (clicks of a cream of unmeasured density) is refused: the patient
+    cannot measure it.
+    """
+    unit = directions.unit
+    if unit is not None and unit.key not in ("mg", "mL"):
+        return directions
+    if (
+        unit is not None
+        and unit.key == "mL"
+        and not (dosing.form is DosageForm.SUBLINGUAL_DROPS and dosing.drops_per_ml)
+    ):
+        return directions
+    count, key = dosing.measure(dose, field)
+    if key == "mg" and dosing.form is DosageForm.SUBLINGUAL_DROPS:  # no calibrated dropper: mL on the syringe
+        count, key = magnitude(dose, "mg") / dosing._per_unit, "mL"  # noqa: SLF001 - the same module's arithmetic
+        if count % magnitude(dosing.graduation, "mL"):
+            raise InputError(
+                field,
+                format_amount(dose, significant=6),
+                f"be a volume on the {format_amount(dosing.graduation)} graduations (it is "
+                f"{format_number(count, significant=4)} mL)",
+                code="dose-not-measurable",
+            )
+    if key == "mg":
+        raise InputError(
+            "directions",
+            directions.text(),
+            f"state the number of clicks: the patient cannot measure {format_amount(dose, significant=6)} of "
+            "naltrexone in a cream whose density is not measured (e.g. 'Apply 1 click to the skin once daily')",
+            code="dose-not-measurable",
+        )
+    return attrs.evolve(directions, amount=count, unit=builtin_sig_codes().units[key])
+
+
 def form_quantity(form: DosageForm, amount: Decimal) -> Quantity:
     """``amount`` in the form's batch unit: capsules, mL or g."""
     return Q_(amount, _FORM_UNIT[form])
@@ -977,6 +1153,8 @@ class Prescribed:
     days_supply: int | None
     notes: tuple[str, ...] = ()
     warnings: tuple[BatchWarning, ...] = ()
+    #: The highest dose a click can hold where the cream's density is not measured (held to the limits).
+    upper: Strength | None = None
 
 
 def check_prescribed(
@@ -998,6 +1176,13 @@ def check_prescribed(
     - Directions without an amount need a dose or a titration (code ``directions-without-dose``).
     - ``dispensed`` (default: the batch ``quantity``) holds at least one dose
       (code ``dispensed-below-one-dose``).
+    - The directions returned state what the patient measures: a mass (or mL of
+      calibrated drops) becomes whole capsules, syringe mL, drops or clicks, and
+      directions without an amount take the amount of ``dose`` (without a titration);
+      code ``dose-not-measurable`` where that cannot be measured.
+    - Clicks of a cream of unmeasured density: ``dose`` must lie within what the clicks
+      hold over ``Dosing.density_range`` (code ``dose-per-click-implausible``); the
+      upper end is returned as ``upper`` for the dose limits.
 
     The dose limits themselves are checked by the batch, which records overrides.
     """
@@ -1005,6 +1190,7 @@ def check_prescribed(
     steps = tuple(titration) or (() if directions is None else directions.titration)
     notes: list[str] = []
     warnings: list[BatchWarning] = []
+    upper: Strength | None = None
     if directions is not None and steps:
         if directions.titration and directions.titration != steps:
             raise InputError(
@@ -1035,6 +1221,23 @@ def check_prescribed(
                     "click cannot be worked out (measure the density and set [topical] density in the formula)",
                     code="directions-without-dose",
                 )
+            bounds = dosing.click_range(directions.amount)
+            if bounds is not None:
+                low, high = (Strength(Q_(mg, "mg"), basis) for mg in bounds)
+                assert dosing.density_range is not None
+                densities = " to ".join(
+                    f"{format_number(magnitude(d, 'mg/mL') / 1000, significant=4)} g/mL" for d in dosing.density_range
+                )
+                if not low.amount <= given.amount <= high.amount:
+                    raise InputError(
+                        "dose",
+                        given.describe(significant=6),
+                        f"be what {format_amount(Q_(directions.amount, 'click'))} can hold: "
+                        f"{low.describe(significant=4)} to {high.describe(significant=4)} for a cream of "
+                        f"{densities} (the density is not measured; set [topical] density in the formula)",
+                        code="dose-per-click-implausible",
+                    )
+                upper = high
             warnings.append(
                 BatchWarning(
                     "dose-per-click-unknown",
@@ -1061,6 +1264,7 @@ def check_prescribed(
                     )
             assert stated is not None
             notes.append(f"directions: {describe_dose(dosing, directions)}")
+            directions = _in_form_unit(dosing, directions, stated.amount, "directions")
         elif given is None and highest is None:
             raise InputError(
                 "directions",
@@ -1069,6 +1273,8 @@ def check_prescribed(
                 "dose or a titration schedule",
                 code="directions-without-dose",
             )
+        elif given is not None and not steps:  # the label states the amount of the dose given
+            directions = _in_form_unit(dosing, directions, given.amount, "dose")
     if stated is not None and directions is not None:
         says = f"the directions say {stated.describe(significant=6)} ({describe_dose(dosing, directions)})"
         if given is not None and stated.amount != given.amount:
@@ -1135,4 +1341,5 @@ def check_prescribed(
         days_supply=days,
         notes=tuple(notes),
         warnings=tuple(warnings),
+        upper=upper,
     )

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from ldn_compound.text import excerpt
+
 __all__ = [
     "AliquotError",
     "CapsuleOverfillError",
@@ -22,6 +24,7 @@ __all__ = [
     "FormulaFileError",
     "FormulaNotFoundError",
     "InputError",
+    "InputTypeError",
     "LDNError",
     "LabelFitError",
     "LabelStockFileError",
@@ -61,7 +64,23 @@ class InputError(LDNError, ValueError):
         self.rule = rule
         if code is not None:
             self.code = code
-        super().__init__(f"{field} must {rule} (got {value!r})")
+        super().__init__(f"{field} must {rule} (got {excerpt(value)})")
+
+
+class InputTypeError(LDNError, TypeError):
+    """A value of the wrong Python type for a field (``settings=5``): a ``TypeError`` naming the field.
+
+    ``field`` names the argument, ``value`` is what was given and ``expected`` says what is accepted.
+    """
+
+    code = "wrong-type"
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.field = field
+        self.value = value
+        self.expected = expected
+        self.rule = f"be {expected}"
+        super().__init__(f"{field} must be {expected} (got {type(value).__name__} {excerpt(value)})")
 
 
 class QuantityError(InputError):

@@ -43,6 +43,7 @@ from ldn_compound.model import (
 )
 from ldn_compound.settings import Settings
 from ldn_compound.substances import NALTREXONE_HCL, SALT_FORMS
+from ldn_compound.text import MAX_LINE, MAX_LIST_ITEMS, MAX_NAME, MAX_PARAGRAPH, excerpt, forbidden_character
 from ldn_compound.units import (
     CONCENTRATION,
     COUNT_CAPSULE,
@@ -57,6 +58,7 @@ from ldn_compound.units import (
 
 __all__ = [
     "FORMAT",
+    "builtin_folder",
     "builtin_ids",
     "load_formula",
     "load_formula_file",
@@ -105,6 +107,11 @@ _AMOUNT_KINDS = {
     DosageForm.SUBLINGUAL_DROPS: {AmountKind.W_V, AmountKind.V_V, AmountKind.QS},
     DosageForm.TOPICAL_CREAM: {AmountKind.W_W, AmountKind.QS},
 }
+#: Roles the calculation gives a meaning that holds in some dosage forms only (the diluent of a trituration).
+_ROLE_FORMS = {
+    "filler": (DosageForm.CAPSULES,),
+    "base": (DosageForm.TOPICAL_CREAM,),
+}
 _QUANTITY_KIND = {
     DosageForm.CAPSULES: COUNT_CAPSULE,
     DosageForm.ORAL_LIQUID: VOLUME,
@@ -138,19 +145,47 @@ class _Reader:
             if required and key not in data:
                 self.problem(f"{path}.{key}", "is required")
 
-    def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True, default: str = "") -> str:
+    def safe(self, path: str, value: str, limit: int, *, newlines: bool = False) -> bool:
+        """Whether ``value`` is printable text of at most ``limit`` characters (else a problem is recorded)."""
+        if len(value) > limit:
+            self.problem(path, f"must be at most {limit} characters (got {len(value)})")
+            return False
+        bad = forbidden_character(value, newlines=newlines)
+        if bad is not None:
+            self.problem(path, f"must not contain {bad[0]} ({bad[1]})")
+            return False
+        return True
+
+    def text(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        default: str = "",
+        limit: int = MAX_NAME,
+        newlines: bool = False,
+    ) -> str:
         if key not in data:
             return default
         value = data[key]
         if not isinstance(value, str) or (required and not value.strip()):
-            self.problem(f"{path}.{key}", f"must be non-empty text (got {value!r})")
+            self.problem(f"{path}.{key}", f"must be non-empty text (got {excerpt(value)})")
+            return default
+        if not self.safe(f"{path}.{key}", value.strip(), limit, newlines=newlines):
             return default
         return value.strip()
 
     def texts(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.problem(f"{path}.{key}", f"must be a list of non-empty texts (got {value!r})")
+            self.problem(f"{path}.{key}", f"must be a list of non-empty texts (got {excerpt(value)})")
+            return ()
+        if len(value) > MAX_LIST_ITEMS:
+            self.problem(f"{path}.{key}", f"must have at most {MAX_LIST_ITEMS} items (got {len(value)})")
+            return ()
+        if not all(self.safe(f"{path}.{key}[{index}]", v.strip(), MAX_LINE) for index, v in enumerate(value)):
             return ()
         return tuple(v.strip() for v in value)
 
@@ -161,7 +196,7 @@ class _Reader:
         try:
             return parse_quantity(value, f"{path}.{key}", kind, **options)
         except InputError as error:
-            self.problem(f"{path}.{key}", f"must {error.rule} (got {value!r})")
+            self.problem(f"{path}.{key}", f"must {error.rule} (got {excerpt(value)})")
             return None
 
     def choice(
@@ -173,13 +208,16 @@ class _Reader:
         try:
             return convert(value)
         except (ValueError, KeyError, TypeError):
-            self.problem(f"{path}.{key}", f"must be one of {', '.join(names)} (got {value!r})")
+            self.problem(f"{path}.{key}", f"must be one of {', '.join(names)} (got {excerpt(value)})")
             return None
 
     def items(self, data: Mapping[str, Any], key: str, path: str) -> list[tuple[str, Mapping[str, Any]]]:
         value = data.get(key, [])
         if not isinstance(value, list):
             self.problem(f"{path}.{key}", f"must be an array of tables (got {type(value).__name__})")
+            return []
+        if len(value) > MAX_LIST_ITEMS:
+            self.problem(f"{path}.{key}", f"must have at most {MAX_LIST_ITEMS} items (got {len(value)})")
             return []
         out = []
         for index, item in enumerate(value):
@@ -192,9 +230,11 @@ class _Reader:
 
 def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Amount | None:
     if not isinstance(raw, str) or not raw.strip():
-        reader.problem(path, f"must be text such as '0.5 % w/v', '5 mg/mL', 'q.s.' or 'fill' (got {raw!r})")
+        reader.problem(path, f"must be text such as '0.5 % w/v', '5 mg/mL', 'q.s.' or 'fill' (got {excerpt(raw)})")
         return None
     text = raw.strip()
+    if not reader.safe(path, text, MAX_NAME):
+        return None
     lowered = text.lower()
     amount: Amount | None = None
     if lowered in {"q.s.", "qs", "q.s"}:
@@ -211,7 +251,7 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
         else:
             amount = Amount(kind, number / 100, text)
         if number <= 0 or number >= 100:
-            reader.problem(path, f"must be a percentage above 0 and below 100 (got {raw!r})")
+            reader.problem(path, f"must be a percentage above 0 and below 100 (got {excerpt(raw)})")
             return None
     else:
         for kind_, quantity_kind in (
@@ -227,12 +267,14 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
         if amount is None:
             reader.problem(
                 path,
-                f"must be '<n> % w/v', '<n> % v/v', '<n> % w/w', a mass per capsule, mg/mL, mg/g, 'q.s.' or 'fill' (got {raw!r})",
+                f"must be '<n> % w/v', '<n> % v/v', '<n> % w/w', a mass per capsule, mg/mL, mg/g, 'q.s.' or 'fill' (got {excerpt(raw)})",
             )
             return None
     if form is not None and amount.kind not in _AMOUNT_KINDS[form]:
         allowed = ", ".join(sorted(k.value for k in _AMOUNT_KINDS[form]))
-        reader.problem(path, f"must be one of the amount kinds a {form.value} formula uses ({allowed}) (got {raw!r})")
+        reader.problem(
+            path, f"must be one of the amount kinds a {form.value} formula uses ({allowed}) (got {excerpt(raw)})"
+        )
         return None
     return amount
 
@@ -250,20 +292,24 @@ def parse_formula(
         raise FormulaFileError(source, [Problem("$", "must be a table")])
     r.keys(data, "$", _TOP_KEYS)
     if "format" in data and data["format"] != FORMAT:
-        r.problem("$.format", f"must be {FORMAT!r} (got {data['format']!r})")
+        r.problem("$.format", f"must be {excerpt(FORMAT)} (got {excerpt(data['format'])})")
     formula_id = r.text(data, "id", "$")
     if formula_id and not _ID_RE.match(formula_id):
-        r.problem("$.id", f"must be lower-case letters, digits and hyphens, e.g. 'ldn-capsules' (got {formula_id!r})")
+        r.problem(
+            "$.id", f"must be lower-case letters, digits and hyphens, e.g. 'ldn-capsules' (got {excerpt(formula_id)})"
+        )
     name = r.text(data, "name", "$")
     version = data.get("version")
     if not isinstance(version, str) or not version.strip():
-        r.problem("$.version", f"must be text such as '1.0' (got {version!r})")
+        r.problem("$.version", f"must be text such as '1.0' (got {excerpt(version)})")
+        version = ""
+    elif not r.safe("$.version", version.strip(), MAX_NAME):
         version = ""
     form = r.choice(data, "dosage_form", "$", DosageForm, [f.value for f in DosageForm])
     prep = r.choice(data, "preparation_class", "$", PreparationClass, [c.value for c in PreparationClass])
-    storage = r.text(data, "storage", "$")
-    container = r.text(data, "container", "$")
-    description = r.text(data, "description", "$", required=False)
+    storage = r.text(data, "storage", "$", limit=MAX_LINE)
+    container = r.text(data, "container", "$", limit=MAX_LINE)
+    description = r.text(data, "description", "$", required=False, limit=MAX_PARAGRAPH, newlines=True)
 
     # strength
     rng: StrengthRange | None = None
@@ -301,13 +347,19 @@ def parse_formula(
         )
         cid = r.text(item, "id", path)
         if cid and not _ID_RE.match(cid):
-            r.problem(f"{path}.id", f"must be lower-case letters, digits and hyphens (got {cid!r})")
+            r.problem(f"{path}.id", f"must be lower-case letters, digits and hyphens (got {excerpt(cid)})")
         if cid in seen:
-            r.problem(f"{path}.id", f"must be unique in the formula (got {cid!r} twice)")
+            r.problem(f"{path}.id", f"must be unique in the formula (got {excerpt(cid)} twice)")
         seen.add(cid)
         role = r.text(item, "role", path)
         if role and role not in ROLES:
-            r.problem(f"{path}.role", f"must be one of {', '.join(ROLES)} (got {role!r})")
+            r.problem(f"{path}.role", f"must be one of {', '.join(ROLES)} (got {excerpt(role)})")
+        elif form is not None and role in _ROLE_FORMS and form not in _ROLE_FORMS[role]:
+            r.problem(
+                f"{path}.role",
+                f"must not be {role!r} in a {form.value} formula: it is the diluent of "
+                f"{' and '.join(f.value for f in _ROLE_FORMS[role])} formulas only",
+            )
         salt = r.choice(item, "salt_form", path, lambda v: SALT_FORMS[v], SALT_FORMS)
         preserved = item.get("preserved", False)
         if not isinstance(preserved, bool):
@@ -336,7 +388,7 @@ def parse_formula(
                     amount=amount,
                     grade=r.text(item, "grade", path, required=False),
                     salt_form=salt if role == "active" else None,
-                    notes=r.text(item, "notes", path, required=False),
+                    notes=r.text(item, "notes", path, required=False, limit=MAX_LINE),
                     preserved=preserved,
                 )
             )
@@ -392,20 +444,27 @@ def parse_formula(
         r.keys(item, path, {"id": True, "days": True, "storage": True, "citation": True})
         days = item.get("days")
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 1095:
-            r.problem(f"{path}.days", f"must be a whole number of days from 1 to 1095 (got {days!r})")
+            r.problem(f"{path}.days", f"must be a whole number of days from 1 to 1095 (got {excerpt(days)})")
             days = None
-        sid, sst, cit = r.text(item, "id", path), r.text(item, "storage", path), r.text(item, "citation", path)
+        sid = r.text(item, "id", path)
+        sst = r.text(item, "storage", path, limit=MAX_LINE)
+        cit = r.text(item, "citation", path, limit=MAX_LINE)
         if days is not None and sid and sst and cit:
             stability.append(StabilityEvidence(id=sid, days=days, storage=sst, citation=cit))
 
     checks = []
     for path, item in r.items(data, "quality_checks", "$"):
         r.keys(item, path, {"name": True, "specification": True})
-        checks.append(QualityCheck(r.text(item, "name", path), r.text(item, "specification", path)))
+        checks.append(QualityCheck(r.text(item, "name", path), r.text(item, "specification", path, limit=MAX_LINE)))
     references = []
     for path, item in r.items(data, "references", "$"):
         r.keys(item, path, {"citation": True, "supports": False})
-        references.append(Reference(r.text(item, "citation", path), r.text(item, "supports", path, required=False)))
+        references.append(
+            Reference(
+                r.text(item, "citation", path, limit=MAX_LINE),
+                r.text(item, "supports", path, required=False, limit=MAX_LINE),
+            )
+        )
 
     procedure = r.texts(data, "procedure", "$")
     equipment = r.texts(data, "equipment", "$")
@@ -522,10 +581,10 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     )
     size = table.get("size")
     if size is not None and str(size) not in CAPSULE_VOLUMES:
-        r.problem(f"{path}.size", f"must be one of {', '.join(CAPSULE_VOLUMES)} (got {size!r})")
+        r.problem(f"{path}.size", f"must be one of {', '.join(CAPSULE_VOLUMES)} (got {excerpt(size)})")
     filler = r.text(table, "filler", path)
     if filler and filler not in component_ids:
-        r.problem(f"{path}.filler", f"must be the id of a component (got {filler!r})")
+        r.problem(f"{path}.filler", f"must be the id of a component (got {excerpt(filler)})")
     packing: dict[str, Quantity] = {}
     raw = table.get("packing", {})
     if r.table(raw, f"{path}.packing") is not None:
@@ -552,11 +611,13 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
         given = _number_within(table["displacement_factor"], Decimal(0), Decimal(5), low_inclusive=False)
         if given is None:
             raw_factor = table["displacement_factor"]
-            r.problem(f"{path}.displacement_factor", f"must be a number above 0 and at most 5 (got {raw_factor!r})")
+            r.problem(
+                f"{path}.displacement_factor", f"must be a number above 0 and at most 5 (got {excerpt(raw_factor)})"
+            )
         else:
             factor = given
     if size is not None and str(size) not in packing and density is None and str(size) in CAPSULE_VOLUMES:
-        r.problem(f"{path}.packing", f"must give the default size {size!r} or set bulk_density")
+        r.problem(f"{path}.packing", f"must give the default size {excerpt(size)} or set bulk_density")
     if size is None or not filler:
         return None
     return CapsuleSpec(
@@ -586,7 +647,8 @@ def _drops(r: _Reader, table: Mapping[str, Any]) -> DropsSpec | None:
     per_ml = _number_within(value, Decimal(5), Decimal(60))
     if per_ml is None:
         r.problem(
-            f"{path}.drops_per_ml", f"must be the calibrated dropper's drops per mL, from 5 to 60 (got {value!r})"
+            f"{path}.drops_per_ml",
+            f"must be the calibrated dropper's drops per mL, from 5 to 60 (got {excerpt(value)})",
         )
         return None
     return DropsSpec(drops_per_ml=per_ml, dropper=r.text(table, "dropper", path, required=False))
@@ -612,6 +674,11 @@ def load_formula_file(path: str | Path, *, settings: Settings | None = None) -> 
     source = str(path)
     data = parse_toml(read_text(path, FormulaFileError), source, FormulaFileError)
     return parse_formula(data, source, settings=settings)
+
+
+def builtin_folder() -> Traversable:
+    """Where the built-in formulas are (a folder on disk, or inside an archive)."""
+    return _builtin_folder()
 
 
 @functools.cache
@@ -672,14 +739,23 @@ def load_formulas(directory: str | Path | None = None, *, settings: Settings | N
     formulas = {formula_id: _checked(formula, settings) for formula_id, formula in _builtin().items()}
     if directory is not None:
         folder = Path(directory)
-        if not folder.is_dir():
+        try:
+            files = sorted(folder.glob("*.toml")) if folder.is_dir() else None
+        except OSError as error:  # e.g. a name too long for the file system
+            raise FormulaFileError(str(folder), [Problem("$", f"cannot be read: {error.strerror or error}")]) from None
+        if files is None:
             raise FormulaFileError(str(folder), [Problem("$", "must be a directory of formula files")])
         own: dict[str, MasterFormula] = {}
-        for file in sorted(folder.glob("*.toml")):
+        for file in files:
+            if not file.is_file():  # a FIFO named *.toml would wait for a writer; a folder is no formula
+                raise FormulaFileError(
+                    str(file), [Problem("$", "must be a regular file, like every *.toml of the folder")]
+                )
             formula = load_formula_file(file, settings=settings)
             if formula.id in own:
                 raise FormulaFileError(
-                    str(file), [Problem("$.id", f"must be unique: {formula.id!r} is also in {own[formula.id].source}")]
+                    str(file),
+                    [Problem("$.id", f"must be unique: {excerpt(formula.id)} is also in {own[formula.id].source}")],
                 )
             own[formula.id] = formula
         formulas.update(own)

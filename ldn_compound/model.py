@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ldn_compound.exceptions import InputError
+from ldn_compound.exceptions import InputError, InputTypeError
 from ldn_compound.i18n import N_
 from ldn_compound.substances import NALTREXONE_HCL, SaltForm, anhydrous_form, convert_basis
+from ldn_compound.text import MAX_LINE, MAX_LIST_ITEMS, MAX_NAME, MAX_PARAGRAPH, check_text
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -158,6 +159,34 @@ def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: str) -
         raise InputError(attribute.name, value, "not be empty")
 
 
+def _printable(field: str, limit: int = MAX_NAME, *, newlines: bool = False) -> Any:
+    """A validator: text safe to print (no control, bidirectional or invisible characters), at most ``limit`` long."""
+
+    def check(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str):
+            raise InputTypeError(field, value, "text")
+        if value.strip():  # blank text is for the field's own rule to refuse, with its own message
+            check_text(field, value, limit=limit, newlines=newlines)
+
+    return check
+
+
+def _printable_lines(field: str, limit: int = MAX_LINE) -> Any:
+    """A validator: a tuple of texts, each safe to print and at most ``limit`` long."""
+
+    def check(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            raise InputTypeError(field, value, "a tuple of texts")
+        if len(value) > MAX_LIST_ITEMS:
+            raise InputError(field, f"{len(value)} items", f"have at most {MAX_LIST_ITEMS} items")
+        for item in value:
+            if not isinstance(item, str):
+                raise InputTypeError(field, item, "text")
+            check_text(field, item, limit=limit)
+
+    return check
+
+
 @attrs.frozen
 class Strength:
     """An amount of naltrexone per unit with its basis, e.g. ``4.5 mg naltrexone HCl`` per capsule.
@@ -243,13 +272,13 @@ class Component:
     base), which counts as the preservative of an aqueous-preserved formula.
     """
 
-    id: str = attrs.field(validator=_non_empty)
-    name: str = attrs.field(validator=_non_empty)
+    id: str = attrs.field(validator=[_non_empty, _printable("component id")])
+    name: str = attrs.field(validator=[_non_empty, _printable("component name")])
     role: str
     amount: Amount
-    grade: str = ""
+    grade: str = attrs.field(default="", validator=_printable("component grade"))
     salt_form: SaltForm | None = None
-    notes: str = ""
+    notes: str = attrs.field(default="", validator=_printable("component notes", MAX_LINE))
     preserved: bool = False
 
 
@@ -296,7 +325,7 @@ class DropsSpec:
     """Sublingual drops: the calibrated dropper's drops per mL."""
 
     drops_per_ml: Decimal
-    dropper: str = ""
+    dropper: str = attrs.field(default="", validator=_printable("dropper"))
 
 
 @attrs.frozen
@@ -305,7 +334,7 @@ class TopicalSpec:
 
     click_volume: Quantity | None = None
     density: Quantity | None = None
-    dispenser: str = ""
+    dispenser: str = attrs.field(default="", validator=_printable("dispenser"))
     aqueous_phase: str = ""  # the component (id) the active is dissolved in; an aliquot is a solution in it
 
 
@@ -316,26 +345,26 @@ class StabilityEvidence:
     It is used only when a batch names it explicitly, and its citation is printed.
     """
 
-    id: str
+    id: str = attrs.field(validator=_printable("stability id"))
     days: int
-    storage: str
-    citation: str
+    storage: str = attrs.field(validator=_printable("stability storage", MAX_LINE))
+    citation: str = attrs.field(validator=_printable("stability citation", MAX_LINE))
 
 
 @attrs.frozen
 class QualityCheck:
     """A quality-control check of the master formula, e.g. ``pH`` ``4.0 to 5.0``."""
 
-    name: str
-    specification: str
+    name: str = attrs.field(validator=_printable("quality check name"))
+    specification: str = attrs.field(validator=_printable("quality check specification", MAX_LINE))
 
 
 @attrs.frozen
 class Reference:
     """A published source behind a formula."""
 
-    citation: str
-    supports: str = ""
+    citation: str = attrs.field(validator=_printable("reference citation", MAX_LINE))
+    supports: str = attrs.field(default="", validator=_printable("reference supports", MAX_LINE))
 
 
 @attrs.frozen
@@ -343,24 +372,24 @@ class MasterFormula:
     """A master formula: what a pharmacy compounds, how, and how it is dated and labelled."""
 
     id: str
-    name: str
-    version: str
+    name: str = attrs.field(validator=_printable("formula name"))
+    version: str = attrs.field(validator=_printable("formula version"))
     dosage_form: DosageForm
     strength: StrengthRange
     components: tuple[Component, ...]
     preparation_class: PreparationClass
-    storage: str
-    container: str
-    description: str = ""
+    storage: str = attrs.field(validator=_printable("storage", MAX_LINE))
+    container: str = attrs.field(validator=_printable("container", MAX_LINE))
+    description: str = attrs.field(default="", validator=_printable("description", MAX_PARAGRAPH, newlines=True))
     capsule: CapsuleSpec | None = None
     drops: DropsSpec | None = None
     topical: TopicalSpec | None = None
     reference_quantity: Quantity | None = None
     stability: tuple[StabilityEvidence, ...] = ()
-    procedure: tuple[str, ...] = ()
-    equipment: tuple[str, ...] = ()
+    procedure: tuple[str, ...] = attrs.field(default=(), validator=_printable_lines("procedure"))
+    equipment: tuple[str, ...] = attrs.field(default=(), validator=_printable_lines("equipment"))
     quality_checks: tuple[QualityCheck, ...] = ()
-    auxiliary_labels: tuple[str, ...] = ()
+    auxiliary_labels: tuple[str, ...] = attrs.field(default=(), validator=_printable_lines("auxiliary labels"))
     references: tuple[Reference, ...] = ()
     source: str = ""
     #: The formula's own translations of its label statements: language → English → translation.
@@ -504,7 +533,7 @@ class Balance:
     readability: Quantity
     repeatability: Quantity | None = None
     fixed_minimum: Quantity | None = None
-    name: str = ""
+    name: str = attrs.field(default="", validator=_printable("balance name"))
 
     @property
     def minimum_weight(self) -> Quantity:
@@ -526,10 +555,10 @@ class Balance:
 class Lot:
     """A component lot used in a batch: lot number, expiry and maker."""
 
-    component: str
-    lot: str
+    component: str = attrs.field(validator=_printable("lot component"))
+    lot: str = attrs.field(validator=_printable("lot"))
     expiry: dt.date | None = None
-    manufacturer: str = ""
+    manufacturer: str = attrs.field(default="", validator=_printable("lot manufacturer"))
 
 
 @attrs.frozen
@@ -537,7 +566,7 @@ class Override:
     """A safety check the caller overrode, with the reason given."""
 
     code: str
-    reason: str
+    reason: str = attrs.field(validator=_printable("override reason", MAX_LINE))
 
 
 class MedicineStatus(enum.StrEnum):
@@ -653,10 +682,10 @@ class Screening:
 class Pharmacy:
     """The pharmacy printed on records and labels."""
 
-    name: str = attrs.field(validator=_non_empty)
-    address: tuple[str, ...] = ()
-    phone: str = ""
-    pharmacist: str = ""
+    name: str = attrs.field(validator=[_non_empty, _printable("pharmacy name")])
+    address: tuple[str, ...] = attrs.field(default=(), validator=_printable_lines("pharmacy address", MAX_NAME))
+    phone: str = attrs.field(default="", validator=_printable("pharmacy phone"))
+    pharmacist: str = attrs.field(default="", validator=_printable("pharmacist"))
 
 
 @attrs.frozen
@@ -682,10 +711,10 @@ class Prescription:
     renders its own sentence from it (``sig.text("es")``).
     """
 
-    number: str = attrs.field(validator=_non_empty)
-    patient: str = attrs.field(validator=_non_empty)
-    prescriber: str = attrs.field(validator=_non_empty)
-    directions: str = attrs.field(validator=_non_empty)
+    number: str = attrs.field(validator=[_non_empty, _printable("rx")])
+    patient: str = attrs.field(validator=[_non_empty, _printable("patient")])
+    prescriber: str = attrs.field(validator=[_non_empty, _printable("prescriber")])
+    directions: str = attrs.field(validator=[_non_empty, _printable("directions", MAX_LINE)])
     date_filled: dt.date | None = None
     refills: int = 0
     quantity: Quantity | None = None

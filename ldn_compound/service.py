@@ -50,6 +50,7 @@ from ldn_compound.model import (
     TitrationStep,
 )
 from ldn_compound.settings import BudSystem, Settings, default_settings
+from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text
 from ldn_compound.titration import parse_titration
 
 __all__ = [
@@ -57,12 +58,14 @@ __all__ = [
     "BatchOutcome",
     "BatchRequest",
     "RequestError",
+    "check_text_fields",
     "describe_error",
     "error_field",
     "formula_ids",
     "label_stocks",
     "list_formulas",
     "master_record",
+    "no_clobber",
     "read_formula",
     "read_pharmacy_config",
     "request_from_mapping",
@@ -146,10 +149,45 @@ class RequestError(InputError):
 
 
 def _quote(value: object) -> str:
-    """A value as the user typed it, in double quotes: ``"4.5 mL"``."""
+    """A value as the user typed it, in double quotes: ``"4.5 mL"``; a long one clipped, with its length."""
     import json
 
-    return json.dumps(str(value), ensure_ascii=False)
+    text = str(value)
+    if len(text) > _EXCERPT:
+        return json.dumps(text[:_EXCERPT], ensure_ascii=False)[:-1] + f'…" ({len(text)} characters)'
+    return json.dumps(text, ensure_ascii=False)
+
+
+#: How many characters of a bad value a message quotes.
+_EXCERPT: Final = 120
+#: Request fields that name files: any characters the file system allows, within the length of a path.
+_PATH_FIELDS: Final = frozenset({"formula", "formula_dir", "pharmacy_config"})
+#: Request fields that hold a line of free text rather than a name or a value.
+_LINE_FIELDS: Final = frozenset({"directions", "co_medication_reason", "high_dose_reason", "titration"})
+
+
+def check_text_fields(**fields: object) -> None:
+    """Refuse a text field that is too long or holds characters that must not be printed.
+
+    Paths may be up to :data:`~ldn_compound.text.MAX_VALUE` characters; free
+    text (directions, reasons, a titration) up to ``MAX_LINE``; every other
+    field up to ``MAX_NAME`` and free of control, bidirectional and invisible
+    characters, which the error names by code point.
+    """
+    for field, value in fields.items():
+        for item in value if isinstance(value, tuple | list) else (value,):
+            if not isinstance(item, str):
+                continue
+            if field in _PATH_FIELDS:
+                if len(item) > MAX_VALUE:
+                    raise RequestError(
+                        field, item, f"must be at most {MAX_VALUE} characters (got {len(item)})", code="text-too-long"
+                    )
+                continue
+            try:
+                check_text(field, item, limit=MAX_LINE if field in _LINE_FIELDS else MAX_NAME)
+            except InputError as error:
+                raise RequestError(field, item, f"must {error.rule}", code=error.code) from None
 
 
 @attrs.frozen(kw_only=True)
@@ -229,6 +267,8 @@ class BatchOutcome:
     prescription: Prescription | None
     record: bytes | None = None
     labels: bytes | None = None
+    #: Whether an existing output file may be replaced (the site's ``overwrite_outputs`` setting).
+    overwrite: bool = True
 
 
 # --------------------------------------------------------------------------- formulas
@@ -239,6 +279,7 @@ def read_formula(formula: str, formula_dir: str | None = None, settings: Setting
 
     With ``settings``, it must translate its label statements into their label languages.
     """
+    check_text_fields(formula=formula, formula_dir=formula_dir)
     text = str(formula).strip()
     if not text:
         raise RequestError(
@@ -251,9 +292,14 @@ def _formula_dirs(formula_dir: str | None) -> list[str]:
     """The formula folders to search, checked to be folders."""
     if formula_dir is None:
         return []
+    check_text_fields(formula_dir=formula_dir)
     folder = Path(formula_dir)
-    if not folder.is_dir():
+    try:
+        is_dir = folder.is_dir()
         reason = "does not exist" if not folder.exists() else "is not a directory"
+    except (OSError, ValueError) as error:  # e.g. a name longer than the file system allows, a NUL
+        is_dir, reason = False, f"cannot be used ({getattr(error, 'strerror', None) or error})"
+    if not is_dir:
         raise RequestError(
             "formula_dir",
             formula_dir,
@@ -279,6 +325,7 @@ def show_formula(
     formula: str, strength: str | None = None, formula_dir: str | None = None
 ) -> tuple[MasterFormula, BatchResult | None]:
     """A formula, and its reference batch at ``strength`` when one is asked for."""
+    check_text_fields(strength=strength)
     loaded = read_formula(formula, formula_dir)
     return loaded, None if strength is None else reference_batch(loaded, strength)
 
@@ -292,6 +339,7 @@ def master_record(
     formula_dir: str | None = None,
 ) -> tuple[MasterFormula, bytes]:
     """A formula and its master formulation record as PDF bytes."""
+    check_text_fields(strength=strength, pharmacy_config=pharmacy_config, page_size=page_size)
     pharmacy = _pharmacy(pharmacy_config)
     loaded = read_formula(formula, formula_dir)
     if strength is not None:
@@ -313,6 +361,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     Every check runs before anything is rendered: a request that fails gives no
     document.
     """
+    check_text_fields(**attrs.asdict(request))
     settings = _settings(request)
     formula = read_formula(request.formula, request.formula_dir, settings)
     check_batch_request(request, formula)
@@ -403,7 +452,13 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
                 settings=settings,
             ),
         )
-    return BatchOutcome(result=result, prescription=prescription, record=record, labels=labels)
+    return BatchOutcome(
+        result=result,
+        prescription=prescription,
+        record=record,
+        labels=labels,
+        overwrite=settings.overwrite_outputs,
+    )
 
 
 def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
@@ -502,6 +557,15 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
             "is needed for a patient label: the pharmacy's name and address print on it",
             code="pharmacy-needed",
         )
+
+
+def no_clobber(refuse_existing: bool, settings: Settings | None = None) -> bool:
+    """Whether an existing output file is refused: asked for (``--no-clobber``), or the site's setting.
+
+    >>> no_clobber(False), no_clobber(True), no_clobber(False, attrs.evolve(default_settings(), overwrite_outputs=False))
+    (False, True, True)
+    """
+    return refuse_existing or not (settings or default_settings()).overwrite_outputs
 
 
 def _language(request: BatchRequest) -> str:

@@ -100,6 +100,9 @@ class Settings:
     - ``tablets_weighed``: how many tablets are weighed for their average weight when a
       batch is made from crushed tablets (20 to 100: USP tablet assay practice weighs at
       least 20); the record has a box for each.
+    - ``overwrite_outputs``: with ``True`` (default) an existing record or label file is
+      replaced (atomically, keeping its permissions); with ``False`` it is refused, as the
+      command line's ``--no-clobber`` does.
     - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
       a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
       the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
@@ -107,6 +110,10 @@ class Settings:
     - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
       liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
       of these marks (default 0.1 mL).
+    - ``cream_density_range``: the lowest and highest density a cream whose density is
+      not measured may have (0.8-1.2 g/mL: oil-in-water creams lie near 1 g/mL); with the
+      dispenser's click volume it bounds the dose of a click: a ``--dose`` outside the
+      bounds is refused, and the upper bound is held to the dose limits.
     - ``sig_code_file``: a TOML file of the pharmacy's own sig codes, added to the built-in
       ones (same grammar as ``ldn_compound/sigcodes.toml``); ``None`` for the built-in only.
     - ``label_languages``: the languages the pharmacy prints patient labels in
@@ -145,8 +152,12 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    overwrite_outputs: bool = True
     co_medication_notes_block: bool = False
     syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    cream_density_range: tuple[Quantity, Quantity] = attrs.field(
+        factory=lambda: (_q("0.8 g/mL", CONCENTRATION), _q("1.2 g/mL", CONCENTRATION))
+    )
     sig_code_file: str | None = None
     label_languages: tuple[str, ...] = attrs.field(default=("en",), converter=_languages)
     label_locale: str = attrs.field(default=DEFAULT_LOCALE, converter=check_locale)

@@ -176,8 +176,8 @@ def _substances() -> dict[str, Substance]:
 def substance(component_id: str) -> Substance:
     """The data of a component's substance; a solid of unknown solubility when not listed.
 
-    >>> substance("naltrexone-hcl").solubility
-    <Quantity(100, 'milligram / milliliter')>
+    >>> print(substance("naltrexone-hcl").solubility)
+    100 mg/mL
     >>> substance("purified-water").liquid, substance("some-new-powder").solubility
     (True, None)
     """

@@ -27,6 +27,7 @@ from ldn_compound.exceptions import DoseLimitError, InputError
 from ldn_compound.model import BatchResult, DosageForm, Strength, TitrationStep
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL
+from ldn_compound.text import MAX_LINE
 from ldn_compound.units import MASS, Q_, Quantity, format_amount, format_number, magnitude, parse_quantity
 
 __all__ = ["TitrationPlan", "TitrationRow", "parse_titration", "titration_plan"]
@@ -64,6 +65,8 @@ def parse_titration(text: str) -> tuple[TitrationStep, ...]:
     Every step but the last needs a number of days; the last may leave it out
     ("then 4.5 mg", taken from then on).
     """
+    if len(str(text)) > MAX_LINE:  # the step pattern backtracks on long runs of spaces: bound it first
+        raise InputError("titration", text, f"be at most {MAX_LINE} characters (got {len(str(text))})")
     parts = [p for p in re.split(r"[,;]", str(text)) if p.strip()]
     if not parts:
         raise InputError("titration", text, "be steps such as '1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg'")

@@ -14,7 +14,6 @@ printed by :func:`format_amount` the way a pharmacist writes them.
 from __future__ import annotations
 
 import re
-import tokenize
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, Final, TypeAlias, TypeGuard
@@ -87,11 +86,16 @@ MASS_FRACTION: Final = Kind("a mass per mass", "mg/g", "1 mg/g")
 COUNT_CAPSULE: Final = Kind("a number of capsules", "capsule", "100")
 
 _NUMBER = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?"
-_QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s].*?)?\s*$")
+# Both patterns run on stripped text of at most _MAX_TEXT characters, and neither backtracks
+# more than linearly: no two neighbouring parts can match the same characters.
+_QUANTITY_RE = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s].*)?")
 _RATIO_RE = re.compile(
     rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\d\s/]+?)\s*/\s*(?P<den>{_NUMBER})\s*(?P<dunit>[^\d\s/]+?)\s*$"
 )
-_MAX_DIGITS = 30
+#: Numbers are accepted from 10^-15 to 10^15 (in the unit given): far beyond any batch, and exact in Decimal.
+_MAX_DIGITS = 15
+#: The longest quantity text read ("4.5 mg/capsule" is 14 characters).
+_MAX_TEXT = 100
 
 
 def to_decimal(value: object, field: str = "value") -> Decimal:
@@ -111,6 +115,8 @@ def to_decimal(value: object, field: str = "value") -> Decimal:
     elif isinstance(value, float):
         result = Decimal(repr(value))
     elif isinstance(value, str):
+        if len(value) > _MAX_TEXT:
+            raise QuantityError(field, value, f"be at most {_MAX_TEXT} characters (got {len(value)})")
         text = value.strip()
         if re.fullmatch(r"[+-]?\d{1,3},\d{3}", text):  # "1,000": a thousands separator or a decimal comma?
             raise QuantityError(field, value, "be written without a thousands separator, e.g. 1000 (or 1.000 for one)")
@@ -127,7 +133,7 @@ def to_decimal(value: object, field: str = "value") -> Decimal:
     if not result.is_finite():
         raise QuantityError(field, value, "be a finite number")
     if result != 0 and abs(result.adjusted()) > _MAX_DIGITS:
-        raise QuantityError(field, value, "be a number of sensible size")
+        raise QuantityError(field, value, f"be a number of sensible size (from 1e-{_MAX_DIGITS} to 1e{_MAX_DIGITS})")
     return result
 
 
@@ -139,21 +145,16 @@ def _units(text: str, field: str, original: object) -> Any:
         raise QuantityError(field, original, "be a number followed by a unit such as 'mg', 'mL' or 'mg/mL'")
     try:
         return ureg.parse_units(cleaned.replace("·", "*"))
-    except (
-        pint.errors.UndefinedUnitError,
-        pint.errors.DefinitionSyntaxError,
-        AttributeError,
-        TypeError,
-        ValueError,
-        AssertionError,
-        tokenize.TokenError,  # an unbalanced bracket: "5 mg)"
-    ):
+    except Exception:  # noqa: BLE001 - pint's parser fails in many ways (TokenError, RecursionError…): all bad input
         raise QuantityError(
             field, original, "use units ldn_compound knows (mg, g, mcg, kg, mL, L, %, capsule, drop, click)"
         ) from None
 
 
-def _from_text(text: str, field: str) -> Quantity:
+def _from_text(original: str, field: str) -> Quantity:
+    if len(original) > _MAX_TEXT:
+        raise QuantityError(field, original, f"be at most {_MAX_TEXT} characters (got {len(original)})")
+    text = original.strip()
     ratio = _RATIO_RE.match(text)
     if ratio:
         # "5 mg/5 mL": both sides are quantities; pint alone would read mg·mL.
@@ -164,7 +165,7 @@ def _from_text(text: str, field: str) -> Quantity:
         den = Q_(den_value, _units(ratio["dunit"], field, text))
         ratio_quantity: Quantity = num / den
         return ratio_quantity
-    match = _QUANTITY_RE.match(text)
+    match = _QUANTITY_RE.fullmatch(text)
     if not match:
         raise QuantityError(field, text, "be a number followed by a unit, e.g. '4.5 mg', '120 mL' or '1 mg/mL'")
     unit_text = match["unit"] or ""
@@ -202,8 +203,9 @@ def parse_quantity(
     """
     if isinstance(value, pint.Quantity):
         quantity = value if value._REGISTRY is ureg else _rebuild(value, field)  # noqa: SLF001
-        if not isinstance(quantity.magnitude, Decimal):
-            quantity = Q_(to_decimal(quantity.magnitude, field), quantity.units)
+        number = to_decimal(quantity.magnitude, field)  # a finite number of sensible size, even in a Quantity
+        if number is not quantity.magnitude:
+            quantity = Q_(number, quantity.units)
     elif isinstance(value, str):
         if not value.strip():
             raise QuantityError(field, value, f"be {kind.name}, e.g. {kind.example!r}")

@@ -61,20 +61,24 @@ def _decimal_friendly(at_least: int) -> int:
     """The smallest whole number ≥ ``at_least`` of the form 2^a·5^b (2, 4, 5, 8, 10, 16, 20, 25 …).
 
     Dividing by it always ends: an amount weighed to the balance's readability,
-    divided by it, is a terminating decimal.
+    divided by it, is a terminating decimal.  For each power of 5 up to
+    ``at_least`` the smallest power of 2 that reaches it is found directly, so
+    the search takes a few dozen steps however large ``at_least`` is.
 
-    >>> _decimal_friendly(3), _decimal_friendly(11), _decimal_friendly(97)
-    (4, 16, 100)
+    >>> _decimal_friendly(3), _decimal_friendly(11), _decimal_friendly(97), _decimal_friendly(10**30 + 1)
+    (4, 16, 100, 1024000000000000000000000000000)
     """
-    candidate = at_least
+    best: int | None = None
+    five = 1
     while True:
-        n = candidate
-        for p in (2, 5):
-            while n % p == 0:
-                n //= p
-        if n == 1:
-            return candidate
-        candidate += 1
+        # the smallest 2^a with five · 2^a ≥ at_least
+        need = -(-at_least // five)  # ceiling division
+        candidate = five * (1 << max(0, (need - 1).bit_length()))
+        if best is None or candidate < best:
+            best = candidate
+        if five >= at_least:
+            return best
+        five *= 5
 
 
 def _weigh_amount(required: Decimal, minimum: Decimal) -> Decimal:

@@ -29,6 +29,115 @@ waters = decimals("0", "10", 2)  # water, residual solvent or loss on drying, pe
 assay_bases = st.sampled_from(["as-is", "anhydrous", "dried"])
 masses_mg = decimals("0.001", "100000", 3).filter(lambda d: d > 0)
 
+
+# --------------------------------------------------------------------------- hostile input
+#
+# The kinds of input a fuzzing run found faults with: characters that must not be
+# printed, very long and very small values, nested brackets, dates out of range,
+# and special files where a file is expected.
+
+#: Control characters, bidirectional controls, zero-width characters, a lone surrogate (a byte that was not UTF-8).
+UNSAFE_CHARACTERS = (
+    "\x00\x07\x08\t\n\r\x1b\x7f\x85\x9b"
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff\udcff"
+)
+unsafe_characters = st.sampled_from(UNSAFE_CHARACTERS)
+
+#: Text with an unsafe character somewhere in an otherwise ordinary value.
+hostile_text = st.builds(
+    lambda head, bad, tail: head + bad + tail,
+    st.text(alphabet="abcXYZ 0123456789.-", max_size=8),
+    unsafe_characters,
+    st.text(alphabet="abcXYZ 0123456789.-", max_size=8),
+)
+
+#: Very long values: a long run of one character, or a word repeated (1,000 unit words), up to 20,000 characters.
+long_text = st.one_of(
+    st.builds(lambda char, n: char * n, st.sampled_from([" ", "x", "9", "[", "(", "é"]), st.integers(300, 20_000)),
+    st.builds(
+        lambda word, n: "4.5 " + " ".join([word] * n),
+        st.sampled_from(["mg", "mL", "mg/mL", "(mg"]),
+        st.integers(50, 1000),
+    ),
+)
+
+#: Very small and very large numbers, with and without a unit.
+extreme_numbers = st.builds(
+    lambda mantissa, exponent, unit: f"{mantissa}e{exponent}{unit}",
+    st.sampled_from(["1", "4.5", "-1", "9.99"]),
+    st.integers(-40, 40),
+    st.sampled_from(["", " mg", " mL", " g", " mg/mL", " mg/g", " capsule"]),
+)
+
+#: Brackets nested deep: unit text ("((((mg") or TOML arrays ("[[[[").
+nested_brackets = st.builds(
+    lambda open_, depth, inner: open_ * depth + inner,
+    st.sampled_from(["(", "[", "{"]),
+    st.integers(1, 600),
+    st.sampled_from(["", "mg", "1", "]"]),
+)
+
+#: Dates, most of them far from today: year 1 to 9999 (the beyond-use date of 9999-12-31 overflows).
+any_dates = st.dates().map(lambda day: day.isoformat())
+
+#: Quantities a person might type, near the edges of what is measurable.
+edge_quantities = st.one_of(
+    st.sampled_from(
+        ["0", "-5", "0.1 mL", "0.09 mL", "1e-7 mL", "1e-8 mL", "5 L", "5.1 L", "10000", "10001", "1e28", "NaN", "inf"]
+    ),
+    extreme_numbers,
+)
+
+#: Any value an option could be given.
+hostile_values = st.one_of(
+    st.text(max_size=30),
+    hostile_text,
+    long_text,
+    extreme_numbers,
+    nested_brackets,
+    any_dates,
+    edge_quantities,
+    st.sampled_from(["", "-", "--", "²", "½", "٣", "4,5 mg", "1,000", "4.5 mg/capsule", "5 mg/5 mL"]),
+)
+
+#: What a file option can name, relative to a prepared folder (see ``tests/test_fuzz_cli.py``):
+#: regular files, new names, special files, links, the command's own inputs, missing folders.
+FILE_TARGETS = (
+    "out.pdf",
+    "record.pdf",
+    "labels.pdf",
+    "-",
+    "/dev/null",
+    "/dev/zero",
+    "/dev/stdout",
+    "fifo",
+    "folder",
+    "folder/",
+    "missing/out.pdf",
+    "link-to-out.pdf",
+    "dangling-link",
+    "link-to-formula.pdf",
+    "hard-link-to-config.pdf",
+    "formulas/my-caps.toml",
+    "pharmacy.toml",
+    "./formulas/../pharmacy.toml",
+)
+file_targets = st.one_of(st.sampled_from(FILE_TARGETS), hostile_text, long_text)
+
+#: What an input file option can name: good files, special files, nested brackets, the outputs.
+INPUT_FILES = (
+    "pharmacy.toml",
+    "nested.toml",
+    "bidi.toml",
+    "/dev/zero",
+    "/dev/null",
+    "folder",
+    "missing.toml",
+    "formulas/my-caps.toml",
+    "link-to-formula.pdf",
+)
+input_files = st.one_of(st.sampled_from(INPUT_FILES), hostile_text)
 # the co-medication screen: any text a medicine list may hold, and what may surround a name on it
 medicine_texts = st.text(max_size=200).filter(str.strip)
 around_a_name = st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20)

@@ -350,11 +350,17 @@ def test_a_render_error_leaves_no_file_at_all(cli_run, monkeypatch, tmp_path, fa
 
 
 def test_writing_is_all_or_nothing(tmp_path):
-    files = [("--record", tmp_path / "record.pdf", b"one"), ("--labels", tmp_path / "gone" / "labels.pdf", b"two")]
-    with pytest.raises(cli._CommandError) as caught:
-        cli._write_files(files)
-    assert caught.value.status == 1
-    assert caught.value.message.startswith(f'--labels "{tmp_path / "gone" / "labels.pdf"}": cannot write: ')
+    from ldn_compound import outputs
+
+    record, labels = tmp_path / "record.pdf", tmp_path / "gone" / "labels.pdf"
+    files = [
+        (outputs.Target("--record", str(record), "file", record), b"one"),
+        (outputs.Target("--labels", str(labels), "file", labels), b"two"),
+    ]
+    with pytest.raises(outputs.OutputError) as caught:
+        outputs.write_outputs(files)
+    assert (caught.value.option, caught.value.target) == ("--labels", str(labels))
+    assert caught.value.code == "output-not-writable"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -539,7 +545,7 @@ def test_batch_help_lists_every_option_of_the_issue(cli_run):
         ),
         (
             ["batch", "ldn-capsules", "--quantity", "100", "--record", "missing/record.pdf"],
-            'error: --record "missing/record.pdf": the directory missing does not exist',
+            'error: --record "missing/record.pdf": must be in a folder that exists (missing does not exist)',
         ),
     ],
 )
@@ -644,13 +650,13 @@ ERRORS = [
     pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
     pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
     pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
-    pytest.param([*LABELS, *RX[:-3], "Take one at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
+    pytest.param([*LABELS, *RX[:-3], "Take one capsule at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one capsule at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),
     pytest.param(["batch", "", "--quantity", "100"], 'error: FORMULA "": must be a formula id', id="empty-formula"),
     pytest.param(["batch", "missing.toml", "--quantity", "100"], "error: formula file missing.toml cannot be read: No such file or directory", id="formula-file-missing"),
-    pytest.param(["batch", "./", "--quantity", "100"], "error: formula file . cannot be read:", id="formula-is-a-directory"),
+    pytest.param(["batch", "./", "--quantity", "100"], "error: formula file . must be a regular file (it is a directory)", id="formula-is-a-directory"),
     pytest.param(["batch", str(FORMULAS / "bad.unknown-key.toml"), "--quantity", "100"], f"error: formula file {FORMULAS / 'bad.unknown-key.toml'}: $.colour: is not a known key", id="formula-file-invalid"),
     pytest.param(["show", str(FORMULAS / "bad.not-toml.toml")], "is not valid TOML", id="formula-file-not-toml"),
     pytest.param(["formulas", "--dir", "nowhere"], 'error: --dir "nowhere": does not exist; give the folder that holds your formula files (*.toml)', id="dir-missing"),
@@ -658,13 +664,13 @@ ERRORS = [
     pytest.param(["mfr", "ldn-capsules", "--strength", "11 mg", "-o", "mfr.pdf"], 'error: --strength "11 mg": strength must be within the formula\'s range', id="mfr-strength-range"),
     pytest.param(["mfr", "ldn-capsules"], "error: the following arguments are required: -o/--output (see 'ldn-compound mfr --help')", id="mfr-without-output"),
     # output paths
-    pytest.param([*BATCH, "--record", "nowhere/record.pdf"], 'error: --record "nowhere/record.pdf": the directory nowhere does not exist', id="record-directory-missing"),
-    pytest.param([*BATCH, "--labels", "a-file/labels.pdf"], 'error: --labels "a-file/labels.pdf": a-file is not a directory', id="labels-under-a-file"),
-    pytest.param([*BATCH, "--record", "."], 'error: --record ".": is a directory; give a file name', id="record-is-a-directory"),
+    pytest.param([*BATCH, "--record", "nowhere/record.pdf"], 'error: --record "nowhere/record.pdf": must be in a folder that exists (nowhere does not exist)', id="record-directory-missing"),
+    pytest.param([*BATCH, "--labels", "a-file/labels.pdf"], 'error: --labels "a-file/labels.pdf": must be in a folder (a-file is not a directory)', id="labels-under-a-file"),
+    pytest.param([*BATCH, "--record", "."], 'error: --record ".": must name a file, not a directory', id="record-is-a-directory"),
     pytest.param([*BATCH, "--record", ""], 'error: --record "": must name a file', id="record-empty"),
-    pytest.param([*BATCH, "--record", "same.pdf", "--labels", "./same.pdf"], 'error: --labels "same.pdf": is also the --record file', id="same-output-twice"),
-    pytest.param([*BATCH, "--record", "a-file", "--pharmacy-config", "a-file"], 'error: --record "a-file": would overwrite the pharmacy config file', id="output-over-input"),
-    pytest.param(["mfr", "ldn-capsules", "-o", "nowhere/mfr.pdf"], 'error: -o "nowhere/mfr.pdf": the directory nowhere does not exist', id="mfr-output-directory-missing"),
+    pytest.param([*BATCH, "--record", "same.pdf", "--labels", "./same.pdf"], 'error: --labels "./same.pdf": must not be the same file as --record; give two different files', id="same-output-twice"),
+    pytest.param([*BATCH, "--record", "a-file", "--pharmacy-config", "a-file"], 'error: --record "a-file": must not overwrite a-file, a file this command reads', id="output-over-input"),
+    pytest.param(["mfr", "ldn-capsules", "-o", "nowhere/mfr.pdf"], 'error: -o "nowhere/mfr.pdf": must be in a folder that exists (nowhere does not exist)', id="mfr-output-directory-missing"),
 ]  # fmt: skip
 
 
@@ -779,9 +785,13 @@ def test_a_capsule_dose_above_the_limit_needs_a_reason(cli_run, tmp_path):
 
 
 def test_an_unwritable_output_directory_is_refused_before_anything_is_calculated(cli_run, monkeypatch):
-    monkeypatch.setattr(cli.os, "access", lambda *_: False)
+    from ldn_compound import outputs
+
+    monkeypatch.setattr(outputs.os, "access", lambda *_: False)
     status, _, err = cli_run(*BATCH, "--record", "record.pdf")
-    assert assert_one_error_line(err) == 'error: --record "record.pdf": the directory . is not writable'
+    assert (
+        assert_one_error_line(err) == 'error: --record "record.pdf": must be in a writable folder (. is not writable)'
+    )
     assert status == 2
 
 
@@ -790,10 +800,12 @@ def test_a_failed_write_is_status_1_and_leaves_nothing(cli_run, monkeypatch, fak
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
+    from ldn_compound import outputs
+
     if failure == "write":
-        monkeypatch.setattr(cli.os, "fsync", fail)
+        monkeypatch.setattr(outputs.os, "fsync", fail)
     else:
-        monkeypatch.setattr(cli.Path, "replace", fail)
+        monkeypatch.setattr(outputs.Path, "replace", fail)
     status, out, err = cli_run(*BATCH, "--record", "record.pdf")
     assert assert_one_error_line(err) == 'error: --record "record.pdf": cannot write: No space left on device'
     assert (status, out) == (1, "")
@@ -874,7 +886,9 @@ def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_pat
     unreadable = [*args[:-1], "Take a spoonful at night", "--directions-unchecked", "prescriber's wording"]
     status, _, err = cli_run(*unreadable)
     assert status == 2
-    assert assert_one_error_line(err).startswith("error: --dose: is needed for a patient label for oral liquid")
+    assert assert_one_error_line(err).startswith(
+        'error: --directions "Take a spoonful at night": directions must state an amount ldn_compound can read'
+    )
 
 
 def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):

@@ -53,8 +53,7 @@ CODES = builtin_sig_codes()
         ("1 gtt sl qhs", "Place 1 drop under the tongue at bedtime", "Coloque 1 gota debajo de la lengua al acostarse"),
         ("2 caps po bid", "Take 2 capsules by mouth twice daily", "Tome 2 cápsulas por vía oral dos veces al día"),
         ("4.5 mg po qpm", "Take 4.5 mg by mouth every evening", "Tome 4.5 mg por vía oral cada noche"),
-        ("po qhs", "Take by mouth at bedtime following the dosing schedule",
-         "Tome por vía oral al acostarse según el calendario de dosis"),
+        ("po qhs", "Take by mouth at bedtime", "Tome por vía oral al acostarse"),
         ("1 cap po ud", "Take 1 capsule by mouth as directed", "Tome 1 cápsula por vía oral según las indicaciones"),
         ("1 CAP PO QHS", "Take 1 capsule by mouth at bedtime", "Tome 1 cápsula por vía oral al acostarse"),
     ],
@@ -573,7 +572,7 @@ def test_a_days_supply_beyond_the_bud_is_a_warning_in_the_json():
     assert data["days_supply"] == 200
     assert data["warnings"][0]["code"] == "days-supply-beyond-bud"
     assert "200 days" in data["warnings"][0]["message"]
-    assert "35-day beyond-use date" in data["warnings"][0]["message"]
+    assert "from 2026-03-01 to 2026-09-16, after the beyond-use date 2026-04-05" in data["warnings"][0]["message"]
     enough = calculate_batch(
         "ldn-sublingual-drops", quantity="30 mL", directions="3 gtt sl qhs", dispense="5 mL", date=DAY, lots=LOTS
     )
@@ -591,7 +590,11 @@ def test_directions_without_a_dose_need_one_from_elsewhere_or_a_reason():
     batch = calculate_batch("ldn-capsules", quantity=30, directions="po ud", dose="4.5 mg", date=DAY)
     assert str(batch.dose) == "4.5 mg naltrexone HCl"
     unchecked = calculate_batch(
-        "ldn-capsules", quantity=30, directions="po ud", directions_unchecked="per the prescriber's letter", date=DAY
+        "ldn-capsules",
+        quantity=30,
+        directions="Take 1 capsule as per the letter",
+        directions_unchecked="per the prescriber's letter",
+        date=DAY,
     )
     assert unchecked.directions is None
     assert [(o.code, o.reason) for o in unchecked.overrides] == [
@@ -683,3 +686,248 @@ def test_calculate_batch_with_any_directions_raises_only_its_own_errors(formula,
         calculate_batch(formula, quantity=quantity, directions=text, dispense=dispense, dose=dose, date=DAY)
     except LDNError:
         pass
+
+
+# ---------------------------------------------------------------- faults found in review
+
+QUANTITY = {
+    "ldn-capsules": 60,
+    "ldn-oral-liquid": "60 mL",
+    "ldn-sublingual-drops": "30 mL",
+    "ldn-topical-cream": "30 g",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Take 10 capsules by mouth every night", "45 mg naltrexone HCl"),
+        ("Take 13.5 mg nightly", "13.5 mg naltrexone HCl"),
+    ],
+)
+def test_unchecked_directions_are_still_held_to_the_dose_limits(text, shown):
+    options = {"quantity": 30, "strength": "4.5 mg", "directions": text, "directions_unchecked": "as written"}
+    with pytest.raises(DoseLimitError, match=f"but they give {shown}") as caught:
+        calculate_batch("ldn-capsules", date=DAY, **options)
+    assert caught.value.field == "directions"
+    batch = calculate_batch("ldn-capsules", date=DAY, high_dose_reason="per the prescriber", **options)
+    assert str(batch.dose) == shown
+    assert [o.code for o in batch.overrides] == ["directions-unchecked", "dose-above-limit"]
+
+
+@pytest.mark.parametrize(
+    ("formula", "strength", "text", "dose"),
+    [
+        ("ldn-capsules", "1.5 mg", "Take two capsules with food", "3 mg naltrexone HCl"),
+        ("ldn-oral-liquid", "1 mg/mL", "Take 3 mL with juice each night", "3 mg naltrexone HCl"),
+        ("ldn-sublingual-drops", "1 mg/mL", "Place 10 drops under your tongue nightly", "0.5 mg naltrexone HCl"),
+        ("ldn-topical-cream", "2 mg/g", "Rub 0.5 g into the wrist nightly", "1 mg naltrexone HCl"),
+    ],
+)
+def test_the_amount_of_unchecked_directions_is_the_dose_in_every_form(formula, strength, text, dose):
+    batch = calculate_batch(
+        formula,
+        quantity=QUANTITY[formula],
+        strength=strength,
+        directions=text,
+        directions_unchecked="as written",
+        date=DAY,
+    )
+    assert str(batch.dose) == dose
+    assert batch.to_dict()["dose"]["amount"] == dose.split(" naltrexone")[0]
+
+
+def test_unchecked_directions_must_agree_with_the_dose():
+    options = {"quantity": 30, "strength": "4.5 mg", "directions_unchecked": "as written", "date": DAY}
+    with pytest.raises(InputError, match=r"state one dose \(2 capsules, 3 capsules differ\)") as caught:
+        calculate_batch("ldn-capsules", directions="Take 2 to 3 caps as the letter says", **options)
+    assert caught.value.code == "dose-disagreement"
+    with pytest.raises(InputError, match="the directions say 10 capsules = 45 mg naltrexone HCl, the dose says 4.5 mg"):
+        calculate_batch("ldn-capsules", directions="Take 10 capsules nightly", dose="4.5 mg", **options)
+    agreed = calculate_batch("ldn-capsules", directions="Take 1 capsule nightly", dose="4.5 mg", **options)
+    assert str(agreed.dose) == "4.5 mg naltrexone HCl"
+
+
+def test_unchecked_directions_without_an_amount_need_a_dose_never_a_made_up_one():
+    options = {"quantity": 30, "strength": "4.5 mg", "directions_unchecked": "as written", "date": DAY}
+    with pytest.raises(InputError) as caught:
+        calculate_batch("ldn-capsules", directions="Take as you like", **options)
+    assert caught.value.code == "directions-without-dose"
+    batch = calculate_batch("ldn-capsules", directions="Take as you like", dose="9 mg", **options)
+    assert batch.to_dict()["dose"] == {"amount": "9 mg", "basis": "hcl"}
+    with pytest.raises(InputError) as caught:  # a liquid's mL can't be read from a mass of an unknown unit
+        calculate_batch("ldn-capsules", directions="Take 5 mL nightly", **options)
+    assert caught.value.code == "directions-wrong-unit"
+
+
+@pytest.mark.parametrize(
+    ("formula", "strength", "directions", "dose", "text"),
+    [
+        ("ldn-capsules", "4.5 mg", "po qhs", "9 mg", "Take 2 capsules by mouth at bedtime"),
+        ("ldn-capsules", "4.5 mg", "Take by mouth as directed", "4.5 mg", "Take 1 capsule by mouth as directed"),
+        ("ldn-oral-liquid", "1 mg/mL", "po qhs", "4.5 mg", "Take 4.5 mL by mouth at bedtime"),
+        ("ldn-sublingual-drops", "1 mg/mL", "sl qhs", "1.5 mg", "Place 30 drops under the tongue at bedtime"),
+    ],
+)
+def test_directions_without_an_amount_print_the_amount_of_the_dose(formula, strength, directions, dose, text):
+    batch = calculate_batch(
+        formula, quantity=QUANTITY[formula], strength=strength, directions=directions, dose=dose, date=DAY
+    )
+    assert batch.directions is not None
+    assert batch.directions.text() == text
+    assert "dosing schedule" not in batch.directions.text("en")
+    assert (batch.days_supply is None) == (batch.directions.per_day is None)  # so the beyond-use date is checked
+
+
+def test_the_schedule_phrase_only_with_a_titration():
+    assert parse_sig("po qhs").text() == "Take by mouth at bedtime"
+    titrated = attrs.evolve(parse_sig("po qhs"), titration=strategies_titration())
+    assert titrated.text() == "Take by mouth at bedtime following the dosing schedule"
+
+
+def strategies_titration():
+    from ldn_compound.titration import parse_titration
+
+    return parse_titration("1.5 mg for 7 days, then 3 mg")
+
+
+def test_a_cream_dose_the_patient_cannot_measure_in_clicks_is_refused():
+    with pytest.raises(InputError) as caught:
+        calculate_batch("ldn-topical-cream", quantity="30 g", directions="top qd", dose="1 mg", date=DAY)
+    assert caught.value.code == "dose-not-measurable"
+    with pytest.raises(InputError) as caught:
+        calculate_batch(
+            "ldn-topical-cream", quantity="30 g", directions="Apply 4.5 mg to the skin once daily", date=DAY
+        )
+    assert caught.value.code == "dose-not-measurable"
+
+
+@pytest.mark.parametrize(
+    ("formula", "strength", "directions", "text"),
+    [
+        ("ldn-capsules", "4.5 mg", "Take 9 mg by mouth at bedtime", "Take 2 capsules by mouth at bedtime"),
+        ("ldn-oral-liquid", "1 mg/mL", "Take 4.5 mg by mouth at bedtime", "Take 4.5 mL by mouth at bedtime"),
+        ("ldn-sublingual-drops", "1 mg/mL", "Place 0.5 mL under the tongue at bedtime", "Place 10 drops under the tongue at bedtime"),
+        ("ldn-sublingual-drops", "1 mg/mL", "0.5 mg sl qhs", "Place 10 drops under the tongue at bedtime"),
+    ],
+)  # fmt: skip
+def test_labels_print_what_the_patient_measures(formula, strength, directions, text):
+    batch = calculate_batch(formula, quantity=QUANTITY[formula], strength=strength, directions=directions, date=DAY)
+    assert batch.directions is not None
+    assert batch.directions.text() == text
+
+
+def test_a_mass_in_the_directions_must_be_measurable():
+    with pytest.raises(InputError) as caught:  # 0.25 mg at 1 mg/mL, 20 drops/mL: 5 drops; 0.26 mg: 5.2 drops
+        calculate_batch(
+            "ldn-sublingual-drops", quantity="30 mL", strength="1 mg/mL", directions="0.26 mg sl qhs", date=DAY
+        )
+    assert caught.value.code == "dose-not-measurable"
+
+
+def test_a_cream_click_dose_is_bounded_by_the_plausible_density():
+    # 4 clicks x 0.25 mL x 0.8-1.2 g/mL x 10 mg/g = 8 mg to 12 mg a time
+    options = {"quantity": "30 g", "strength": "10 mg/g", "directions": "Apply 4 clicks to the skin once daily"}
+    with pytest.raises(InputError, match="8 mg naltrexone HCl to 12 mg naltrexone HCl") as caught:
+        calculate_batch("ldn-topical-cream", dose="1 mg", date=DAY, **options)
+    assert caught.value.code == "dose-per-click-implausible"
+    with pytest.raises(DoseLimitError, match="up to 12 mg naltrexone HCl"):  # the upper end is held to the limit
+        calculate_batch("ldn-topical-cream", dose="9 mg", date=DAY, **options)
+    twice = {**options, "strength": "2 mg/g", "directions": "Apply 4 clicks to the skin twice daily"}
+    with pytest.raises(DoseLimitError, match=r"up to 4.8 mg naltrexone HCl a day"):
+        calculate_batch("ldn-topical-cream", dose="2 mg", date=DAY, settings=Settings(dose_limit=Q_(4, "mg")), **twice)
+    wider = Settings(cream_density_range=(Q_(Decimal("0.5"), "g/mL"), Q_(Decimal("1.0"), "g/mL")))  # 4 mg to 10 mg
+    batch = calculate_batch("ldn-topical-cream", dose="6 mg", date=DAY, settings=wider, **options)
+    assert str(batch.dose) == "6 mg naltrexone HCl"
+
+
+def test_a_pharmacy_timing_must_state_its_daily_count(tmp_path):
+    text = '[timing.night]\ncodes = ["qn"]\nen = "every night"\nes = "cada noche"\n'
+    with pytest.raises(SigCodeFileError, match=r"\$\.timing\.night\.per_day: is required"):
+        read_sig_codes(text, base=CODES)
+    as_needed = read_sig_codes(text + 'daily = "as needed"\n', base=CODES)
+    assert as_needed.timings["night"].per_day is None
+    with pytest.raises(SigCodeFileError, match="daily"):
+        read_sig_codes(text + 'daily = "sometimes"\n', base=CODES)
+    with pytest.raises(SigCodeFileError, match="goes instead of per_day"):
+        read_sig_codes(text + 'daily = "as needed"\nper_day = 1\n', base=CODES)
+
+
+def test_the_days_supply_reaches_the_beyond_use_date_itself():
+    day_one = Settings(compounding_day_is_day_zero=False)
+    # 180 capsules, 1 a day from 2026-03-01: the last is taken on 2026-08-27, the 179-day beyond-use date
+    batch = calculate_batch("ldn-capsules", quantity=180, directions="1 cap po qd", date=DAY, settings=day_one)
+    assert batch.beyond_use.date.isoformat() == "2026-08-27"
+    assert batch.days_supply == 180
+    assert "days-supply-beyond-bud" not in [w.code for w in batch.warnings]
+    over = calculate_batch("ldn-capsules", quantity=181, directions="1 cap po qd", date=DAY, settings=day_one)
+    message = [w.message for w in over.warnings if w.code == "days-supply-beyond-bud"]
+    assert message == [
+        (
+            "the quantity lasts 181 days on these directions, from 2026-03-01 to 2026-08-28, after the beyond-use "
+            "date 2026-08-27: the patient would use it after that date; dispense less"
+        )
+    ]
+
+
+def test_a_daily_dose_over_the_limit_is_named_as_the_daily_dose():
+    with pytest.raises(DoseLimitError) as caught:
+        calculate_batch(
+            "ldn-capsules",
+            quantity=60,
+            strength="4.5 mg",
+            dose="9 mg",
+            directions="Take by mouth twice daily",
+            date=DAY,
+        )
+    assert caught.value.field == "daily dose"
+    assert "(got '18 mg naltrexone HCl a day (9 mg naltrexone HCl twice daily)')" in str(caught.value)
+
+
+def test_spanish_free_text_points_to_sig_codes():
+    with pytest.raises(InputError) as caught:
+        calculate_batch("ldn-capsules", quantity=30, directions="Tome 3 cápsulas por vía oral al acostarse", date=DAY)
+    assert caught.value.code == "directions-not-english"
+    assert "only English free text is read" in str(caught.value)
+    assert "--sig" in str(caught.value)
+
+
+def test_unchecked_directions_that_name_a_timing_hold_the_daily_dose():
+    options = {"quantity": 60, "directions_unchecked": "as written", "date": DAY}
+    text = "Take 2 capsules with food twice daily"
+    with pytest.raises(DoseLimitError, match=r"18 mg naltrexone HCl a day \(9 mg naltrexone HCl 2 times a day\)"):
+        calculate_batch("ldn-capsules", strength="4.5 mg", directions=text, **options)
+    batch = calculate_batch("ldn-capsules", strength="1.5 mg", directions=text, **options)
+    assert str(batch.daily_dose) == "6 mg naltrexone HCl"
+    once = calculate_batch("ldn-capsules", strength="1.5 mg", directions="Take 2 capsules with food", **options)
+    assert once.daily_dose is None
+
+
+UNCHECKED_WORDS = st.sampled_from(
+    ["take", "with", "food", "1", "0", "2", "1/2", "3/0", "0/0", "1-2", "to", "or", "two", "capsules", "caps", "mL",
+     "cc", "drops", "gtt", "clicks", "pumps", "mg", "mcg", "g", "grams", "twice", "daily", "bid", "tid", "999999",
+     "0.000001", "é", ".5", "-"]
+)  # fmt: skip
+
+
+@given(
+    st.sampled_from(["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]),
+    st.lists(UNCHECKED_WORDS, max_size=10).map(" ".join),
+    st.one_of(st.none(), st.sampled_from(["1 mg", "4.5 mg", "9 mg"])),
+)
+def test_unchecked_directions_give_a_checked_dose_or_one_of_the_package_errors(formula, text, dose):
+    try:
+        batch = calculate_batch(
+            formula,
+            quantity=QUANTITY[formula],
+            directions=f"Take {text}",
+            directions_unchecked="as written",
+            dose=dose,
+            date=DAY,
+        )
+    except LDNError:
+        return
+    assert batch.dose is not None  # never None, never a made-up default
+    assert batch.dose.amount <= Settings().dose_limit  # no high-dose reason was given
+    if dose is not None:
+        assert str(batch.dose).startswith(dose)

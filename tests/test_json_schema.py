@@ -181,7 +181,7 @@ VARIANTS = [
     pytest.param("ldn-oral-liquid", {"quantity": "120 mL", "directions": "po qhs", "titration": "1.5 mg:7, 3 mg:7, 4.5 mg"}, id="directions-titration"),
     pytest.param("ldn-topical-cream", {"quantity": "30 g", "directions": "Apply 1 click to the inner wrist once daily", "dose": "0.25 mg"}, id="directions-site"),
     pytest.param("ldn-capsules", {"quantity": 30, "directions": "1 cap po prn"}, id="directions-as-needed"),
-    pytest.param("ldn-capsules", {"quantity": 30, "directions": "Take it at night", "directions_unchecked": "as written"}, id="directions-unchecked"),
+    pytest.param("ldn-capsules", {"quantity": 30, "directions": "Take it at night", "dose": "4.5 mg", "directions_unchecked": "as written"}, id="directions-unchecked"),
 ]  # fmt: skip
 
 

@@ -657,7 +657,6 @@ def test_decomposed_accents_print_as_one_character() -> None:
     [
         ({"patient": "患者"}, "patient", "U+60A3"),
         ({"directions": "Take 1 capsule 💊 at bedtime"}, "directions", "U+1F48A"),
-        ({"prescriber": "Dr\tTab"}, "details", "U+0009"),
     ],
 )
 def test_characters_the_font_lacks_are_refused_before_any_file_is_written(

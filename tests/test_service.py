@@ -139,7 +139,12 @@ def test_english_is_the_default_label_language_and_may_be_asked_for(tmp_path) ->
         ({"language": "fr", **RX, "directions": "x"}, "language", "unsupported-language"),
         ({"language": "es"}, "language", "language-without-patient-label"),
         (
-            {"language": "es", **RX, "directions": "Take one at night", "directions_unchecked": "as prescribed"},
+            {
+                "language": "es",
+                **RX,
+                "directions": "Take one capsule at night",
+                "directions_unchecked": "as prescribed",
+            },
             "directions",
             "directions-not-translatable",
         ),

@@ -116,3 +116,10 @@ def test_capsules_cannot_be_titrated_by_measure():
     batch = calculate_batch("ldn-capsules", quantity=100, date=DAY)
     with pytest.raises(InputError, match="oral liquid or sublingual drops"):
         titration_plan(batch, parse_titration("4.5 mg"))
+
+
+def test_a_titration_longer_than_a_line_is_refused_before_it_is_matched() -> None:
+    from ldn_compound.titration import parse_titration as parse
+
+    with pytest.raises(InputError, match=r"titration must be at most 1000 characters \(got 100011\)"):
+        parse("1 mg" + " " * 100_000 + "x, 3 mg")

@@ -16,8 +16,15 @@ __all__ = ["active_total", "excipient", "read_quantity"]
 
 
 def read_quantity(value: object, settings: Settings) -> Quantity:
-    """A mass, above zero and at most ``settings.max_mass``."""
+    """A mass, from the smallest weighed (``settings.default_readability``) to ``settings.max_mass``."""
     quantity = parse_quantity(value, "quantity", MASS)
+    if quantity < settings.default_readability:
+        raise QuantityError(
+            "quantity",
+            value,
+            f"be at least {format_amount(settings.default_readability)}, the smallest mass weighed",
+            code="quantity-below-measurable",
+        )
     if quantity > settings.max_mass:
         raise QuantityError("quantity", value, f"be at most {format_amount(settings.max_mass)}")
     return quantity

@@ -18,8 +18,15 @@ __all__ = ["active_total", "excipient", "read_quantity"]
 
 
 def read_quantity(value: object, settings: Settings) -> Quantity:
-    """A volume, above zero and at most ``settings.max_volume``."""
+    """A volume, from the smallest measured (``settings.liquid_resolution``) to ``settings.max_volume``."""
     quantity = parse_quantity(value, "quantity", VOLUME)
+    if quantity < settings.liquid_resolution:
+        raise QuantityError(
+            "quantity",
+            value,
+            f"be at least {format_amount(settings.liquid_resolution)}, the smallest volume measured",
+            code="quantity-below-measurable",
+        )
     if quantity > settings.max_volume:
         raise QuantityError("quantity", value, f"be at most {format_amount(settings.max_volume)}")
     return quantity

@@ -304,7 +304,10 @@ def _directions(prescription: Prescription, words: LabelWords) -> str:
     text, printed only on an English label.
     """
     if prescription.sig is not None:
-        return prescription.sig.text(words.language, decimal=words.decimal)
+        sig = prescription.sig
+        if sig.amount is None and prescription.titration and not sig.titration:  # the amount is on the schedule
+            sig = attrs.evolve(sig, titration=prescription.titration)
+        return sig.text(words.language, decimal=words.decimal)
     if words.english:
         return prescription.directions
     raise InputError(

@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from ldn_compound.exceptions import InputError, LabelStockFileError, Problem
+from ldn_compound.inputs import InputFileError, read_file
 
 __all__ = ["LabelStock", "get_stock", "load_stocks", "read_stocks"]
 
@@ -197,6 +198,9 @@ def read_stocks(text: str, source: str = "<text>") -> dict[str, LabelStock]:
     except tomllib.TOMLDecodeError as error:
         problems.append(Problem("$", f"is not valid TOML: {error}"))
         document = {}
+    except RecursionError:  # hundreds of nested brackets
+        problems.append(Problem("$", "must not nest arrays or tables hundreds deep"))
+        document = {}
     stocks: dict[str, LabelStock] = {}
     extra = sorted(set(document) - {"stock"})
     problems.extend(Problem(f"$.{key}", 'is not a known key; stocks go in [stock."<name>"] tables') for key in extra)
@@ -233,9 +237,9 @@ def load_stocks(extra_path: str | os.PathLike[str] | None = None) -> dict[str, L
         return stocks
     path = Path(extra_path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError("label stock file", str(path), f"be a readable UTF-8 TOML file ({error})") from error
+        text = read_file(path).decode("utf-8")
+    except (InputFileError, UnicodeDecodeError) as error:
+        raise InputError("label stock file", str(path), f"be a readable UTF-8 TOML file ({error})") from None
     extra = read_stocks(text, str(path))
     clashes = sorted(set(extra) & set(stocks))
     if clashes:
