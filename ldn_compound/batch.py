@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -65,7 +64,10 @@ from ldn_compound.units import (
 )
 from ldn_compound.weighing import solution_plan, trituration_plan
 
-__all__ = ["calculate_batch", "parse_lot"]
+__all__ = ["PREVIEW_LOT", "calculate_batch", "parse_lot"]
+
+#: The lot number of a batch that is not registered: a preview, never printed as a lot.
+PREVIEW_LOT = "preview"
 
 
 def _exact(quantity: Quantity) -> bool:
@@ -490,9 +492,9 @@ def calculate_batch(
     average weight.  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
-    ``lot_number`` is the batch's internal lot; without one, a lot is made from
-    the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
-    same inputs always get the same lot.
+    ``lot_number`` is the batch's internal lot; without one the batch is a
+    preview (``lot_number == "preview"``) until the register gives it a lot
+    (:meth:`ldn_compound.register.Register.record`).
 
     Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
     value for any input that breaks a rule.
@@ -816,12 +818,12 @@ def calculate_batch(
 
     if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
         raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
-    result = BatchResult(
+    return BatchResult(
         formula=formula,
         strength=strength_obj,
         quantity=qty,
         compounding_date=day,
-        lot_number=lot_number or "",
+        lot_number=lot_number or PREVIEW_LOT,
         ingredients=tuple(lines),
         beyond_use=bud,
         balance=scale,
@@ -842,19 +844,3 @@ def calculate_batch(
         drops_per_ml=per_ml if form is DosageForm.SUBLINGUAL_DROPS else None,
         dose=dose_obj,
     )
-    if lot_number is None:
-        # what makes this batch: the amounts to measure, the dates and the lots (plain values, quick to hash)
-        inputs = (
-            formula.id,
-            formula.version,
-            str(result.strength.amount.magnitude),
-            result.strength.basis.id,
-            str(qty.magnitude),
-            day.isoformat(),
-            result.beyond_use.date.isoformat(),
-            [(line.id, str(line.amount.magnitude)) for line in result.ingredients],
-            [(lot.component, lot.lot, lot.expiry) for lot in lot_list],
-        )
-        digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:4].upper()
-        result = attrs.evolve(result, lot_number=f"B{day:%Y%m%d}-{digest}")
-    return result
