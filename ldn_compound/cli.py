@@ -10,8 +10,9 @@
 Every command is documented with examples in ``docs/cli.md``; the JSON it
 prints follows the schemas in ``ldn_compound/schemas/`` (``docs/json.md``).
 
-This module only parses arguments and prints; every calculation is
-:func:`ldn_compound.calculate_batch`.  A mistake gets one line on stderr
+This module only parses arguments, writes files and prints: every rule of how the
+options go together is in the application layer, :mod:`ldn_compound.service`
+(shared with the web app), and every calculation is :func:`ldn_compound.calculate_batch`.  A mistake gets one line on stderr
 starting ``error:`` that says what was wrong and what is accepted, exit status
 2 for bad usage or input and 1 for anything else, and no output file is
 written.  The PDF renderers (and reportlab) are imported only when a PDF is
@@ -29,7 +30,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import functools
 import io
 import json
 import os
@@ -40,12 +40,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, NoReturn
 
-import attrs
-
+from ldn_compound import service
 from ldn_compound._version import __version__
-from ldn_compound.batch import calculate_batch, parse_lot
-from ldn_compound.bud import maximum_days
-from ldn_compound.config import PharmacyConfigError, load_pharmacy_config
+from ldn_compound.config import PharmacyConfigError
 from ldn_compound.exceptions import (
     CapsuleOverfillError,
     CoMedicationError,
@@ -55,23 +52,10 @@ from ldn_compound.exceptions import (
     InputError,
     LDNError,
     Problem,
-    RenderError,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
-from ldn_compound.loader import load_formula, load_formulas
-from ldn_compound.model import (
-    BatchResult,
-    DosageForm,
-    Ingredient,
-    Lot,
-    MasterFormula,
-    Pharmacy,
-    Prescription,
-    TitrationStep,
-)
-from ldn_compound.settings import BudSystem, Settings, default_settings
-from ldn_compound.titration import parse_titration, titration_plan
-from ldn_compound.units import MASS, Quantity, format_amount, format_number, parse_quantity
+from ldn_compound.render.text import batch_text, formula_text, formulas_table
+from ldn_compound.settings import BudSystem
 
 __all__ = ["main"]
 
@@ -114,22 +98,28 @@ _HINTS: Final[dict[type[Exception], str]] = {
     CapsuleOverfillError: "use a larger --capsule-size",
 }
 
-#: The batch quantity used by ``show --strength`` when a formula names no reference quantity.
-_REFERENCE_QUANTITY: Final = {
-    DosageForm.CAPSULES: "100",
-    DosageForm.ORAL_LIQUID: "100 mL",
-    DosageForm.SUBLINGUAL_DROPS: "30 mL",
-    DosageForm.TOPICAL_CREAM: "30 g",
+#: The option of each batch request field (the argparse ``dest``), where the two differ in more than dashes.
+_REQUEST_OPTIONS: Final = {
+    field: {"tablet_weight": "tablets", "co_medication_reason": "override_reason"}.get(field, field)
+    for field in (
+        "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
+        "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
+        "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
+        "co_medication_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
+        "patient", "prescriber", "directions", "refills", "dispense", "titration",
+    )
+}  # fmt: skip
+
+#: How the command line names the request fields that are not simply ``--field-name``.
+_FIELD_OPTIONS: Final = {
+    "formula": "FORMULA",
+    "formula_dir": "--dir",
+    "lots": "--lot",
+    "other_medicines": "--other-medicine",
+    "output": "-o",
+    "tablet_weight": "--tablets",
+    "co_medication_reason": "--override-reason",
 }
-
-_PRESCRIPTION_OPTIONS: Final = (
-    ("rx", "--rx"),
-    ("patient", "--patient"),
-    ("prescriber", "--prescriber"),
-    ("directions", "--directions"),
-)
-_MAX_REFILLS: Final = 99
-
 
 # --------------------------------------------------------------------------- errors
 
@@ -151,6 +141,20 @@ def _quote(value: object) -> str:
 def _one_line(text: str) -> str:
     """Text folded onto one line (line breaks become single spaces)."""
     return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+
+
+def _field_option(field: str) -> str:
+    """How the command line names a request field: ``capsule_size`` → ``--capsule-size``."""
+    return _FIELD_OPTIONS.get(field) or _option(field)
+
+
+def _from_request_error(error: service.RequestError, args: argparse.Namespace | None) -> str:
+    """The message for a request error, with the request's fields named as options."""
+    if error.field in {"record", "labels", "output"} and args is not None:
+        path = getattr(args, error.field, None)
+        if path is not None:
+            return error.describe(_field_option, value=path)
+    return error.describe(_field_option)
 
 
 def _option(dest: str) -> str:
@@ -216,6 +220,8 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
         return _from_problems("formula file", error.source, error.problems)
     if isinstance(error, PharmacyConfigError):
         return "--pharmacy-config: " + _from_problems("pharmacy config", error.source, error.problems)
+    if isinstance(error, service.RequestError):
+        return _from_request_error(error, args)
     if isinstance(error, InputError):
         return _from_input_error(error, args)
     return str(error)
@@ -466,27 +472,6 @@ def build_parser() -> _Parser:
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_dir(args: argparse.Namespace) -> list[str]:
-    """The formula folders to search (``--dir``), checked to be folders."""
-    if args.dir is None:
-        return []
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        reason = "does not exist" if not folder.exists() else "is not a directory"
-        raise _CommandError(
-            f"--dir {_quote(args.dir)}: {reason}; give the folder that holds your formula files (*.toml)"
-        )
-    return [args.dir]
-
-
-def _load(args: argparse.Namespace) -> MasterFormula:
-    """The formula named by FORMULA, from the built-ins, ``--dir`` or a file."""
-    text = str(args.formula).strip()
-    if not text:
-        raise _CommandError('FORMULA "": must be a formula id or the path of a formula file (*.toml)')
-    return load_formula(text, dirs=_check_dir(args))
-
-
 def _output_path(option: str, text: str) -> Path:
     """An output file path, checked before anything is calculated: its folder exists and is writable."""
     if not text.strip():
@@ -560,34 +545,6 @@ def _write_files(files: Sequence[tuple[str, Path, bytes]]) -> None:
             temporary.unlink(missing_ok=True)
 
 
-def _pharmacy(args: argparse.Namespace) -> Pharmacy | None:
-    """The pharmacy of ``--pharmacy-config``, or None."""
-    if args.pharmacy_config is None:
-        return None
-    return load_pharmacy_config(args.pharmacy_config)
-
-
-def _renderer(module: str, name: str) -> Callable[..., None]:
-    """A PDF renderer, imported on first use (reportlab is heavy)."""
-    import importlib
-
-    try:
-        function: Callable[..., None] = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as error:
-        raise _CommandError(f"PDF output is not available in this installation ({module}.{name}: {error})", 1) from None
-    return function
-
-
-def _render(option: str, path: Path, draw: Callable[[io.BytesIO], None]) -> bytes:
-    """Render a PDF into memory; a render error names the output it was for."""
-    buffer = io.BytesIO()
-    try:
-        draw(buffer)
-    except RenderError as error:
-        raise _CommandError(f"{option} {_quote(str(path))}: {_one_line(str(error))}") from None
-    return buffer.getvalue()
-
-
 def _write_stdout(text: str) -> None:
     """Print ``text`` as UTF-8 (JSON is UTF-8 whatever the terminal's encoding)."""
     stream = sys.stdout
@@ -600,329 +557,26 @@ def _write_stdout(text: str) -> None:
     buffer.flush()
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
-    """Rows of text in left-aligned columns under their headers."""
-    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return indent + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-    return [line(headers), *(line(row) for row in rows)]
-
-
-def _milligrams(text: str | None) -> str | None:
-    """A bare number means milligrams (``--tablets 180``); text with a unit is kept as it is."""
-    if text is not None and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", text):
-        return f"{text.strip()} mg"
-    return text
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    """The site settings the options ask for."""
-    settings = default_settings()
-    if args.bud_rules is None and not args.bud_day_one:
-        return settings
-    bud = BudSystem(args.bud_rules) if args.bud_rules else settings.bud_system
-    return attrs.evolve(settings, bud_system=bud, compounding_day_is_day_zero=not args.bud_day_one)
-
-
-def _parse_lots(args: argparse.Namespace) -> list[Lot]:
-    """Each ``--lot``, read on its own so an error names the one that is wrong."""
-    lots = []
-    for text in args.lot:
-        try:
-            lots.append(parse_lot(text))
-        except InputError as error:
-            raise _CommandError(f"--lot {_quote(text)}: {error.field} must {error.rule}") from None
-    return lots
-
-
-def _given(args: argparse.Namespace, *dests: str) -> list[str]:
-    """The options among ``dests`` that were given."""
-    return [_option(d) for d in dests if getattr(args, d) not in (None, False, [])]
-
-
-def _check_batch_options(args: argparse.Namespace, formula: MasterFormula) -> None:
-    """Refuse option combinations that would be ignored or cannot be right."""
-    form = formula.dosage_form
-    only_for = {
-        "capsule_size": {DosageForm.CAPSULES},
-        "packing": {DosageForm.CAPSULES},
-        "bulk_density": {DosageForm.CAPSULES},
-        "drops_per_ml": {DosageForm.SUBLINGUAL_DROPS},
-        "titration": {DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS},
-    }
-    for dest, forms in only_for.items():
-        if getattr(args, dest) is not None and form not in forms:
-            titles = [f.display_name for f in DosageForm if f in forms]
-            allowed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
-            raise _CommandError(f"{_option(dest)}: applies only to {allowed}; {formula.id} is {form.display_name}")
-    if args.override_reason is not None and not args.other_medicine:
-        raise _CommandError("--override-reason: goes with --other-medicine (the medicines whose check it overrides)")
-    for dest in ("override_reason", "high_dose_reason"):
-        value = getattr(args, dest)
-        if value is not None and not value.strip():
-            raise _CommandError(
-                f'{_option(dest)} "": must give the reason, e.g. "prescriber confirmed, no opioids for 14 days"'
-            )
-    labels_only = _given(
-        args, "label_stock", "rx", "patient", "prescriber", "directions", "refills", "dispense", "titration"
-    )
-    if labels_only and args.labels is None:
-        raise _CommandError(f"{labels_only[0]}: is for labels; add --labels FILE")
-    if args.page_size is not None and args.record is None:
-        raise _CommandError("--page-size: is for the record; add --record FILE")
-    if args.pharmacy_config is not None and args.record is None and args.labels is None:
-        raise _CommandError("--pharmacy-config: is printed on records and labels; add --record FILE or --labels FILE")
-    given = [option for dest, option in _PRESCRIPTION_OPTIONS if getattr(args, dest) is not None]
-    missing = [option for dest, option in _PRESCRIPTION_OPTIONS if getattr(args, dest) is None]
-    extras = _given(args, "refills", "dispense", "titration")
-    if (given or extras) and missing:
-        raise _CommandError(
-            f"a patient label needs {', '.join(o for _, o in _PRESCRIPTION_OPTIONS)}; missing {', '.join(missing)}"
-            " (leave out all prescription options for a container label)"
-        )
-    for dest, option in _PRESCRIPTION_OPTIONS:
-        value = getattr(args, dest)
-        if value is not None and not value.strip():
-            raise _CommandError(f"{option} {_quote(value)}: must not be empty")
-    if given and args.pharmacy_config is None:
-        raise _CommandError("a patient label needs --pharmacy-config FILE: the pharmacy's name and address print on it")
-
-
-def _prescription(
-    args: argparse.Namespace, result: BatchResult, titration: tuple[TitrationStep, ...]
-) -> Prescription | None:
-    """The prescription for a patient label, or None for a container label."""
-    if args.rx is None:
-        return None
-    refills = 0
-    if args.refills is not None:
-        text = args.refills.strip()
-        if not text.isdigit() or int(text) > _MAX_REFILLS:
-            raise _CommandError(f"--refills {_quote(args.refills)}: must be a whole number from 0 to {_MAX_REFILLS}")
-        refills = int(text)
-    quantity: Quantity | None = None
-    if args.dispense is not None:
-        from ldn_compound import forms
-
-        try:
-            quantity = forms.for_dosage_form(result.formula.dosage_form).read_quantity(
-                args.dispense, default_settings()
-            )
-        except InputError as error:
-            raise _CommandError(f"--dispense {_quote(args.dispense)}: dispensed quantity must {error.rule}") from None
-        if quantity > result.quantity:
-            raise _CommandError(
-                f"--dispense {_quote(args.dispense)}: must be at most the batch, {format_amount(result.quantity)}"
-            )
-    return Prescription(
-        number=args.rx.strip(),
-        patient=args.patient.strip(),
-        prescriber=args.prescriber.strip(),
-        directions=args.directions.strip(),
-        date_filled=result.compounding_date,
-        refills=refills,
-        quantity=quantity,
-        titration=titration,
-    )
-
-
-# --------------------------------------------------------------------------- output text
-
-
-def _formula_rows(formulas: Sequence[MasterFormula], with_source: bool) -> list[str]:
-    """The formula list as a table."""
-    headers = ["ID", "Version", "Form", "Default strength", "Range", "Name"]
-    rows = []
-    for f in formulas:
-        row = [
-            f.id,
-            f.version,
-            f.dosage_form.value,
-            f"{format_amount(f.strength.default)} {f.strength.basis.short_name}",
-            f"{format_amount(f.strength.minimum)} to {format_amount(f.strength.maximum)}",
-            f.name,
-        ]
-        if with_source:
-            row.append(f.source)
-        rows.append(row)
-    return _table([*headers, "Source"] if with_source else headers, rows, indent="")
-
-
-def _bud_class(formula: MasterFormula) -> str:
-    """``nonaqueous-other: USP <795> (2023) at most 180 days, room temperature or refrigerator``."""
-    days, storage = maximum_days(formula.preparation_class)
-    return f"{formula.preparation_class.value}: USP <795> (2023) at most {days} days, {storage}"
-
-
-def _reference_batch(formula: MasterFormula, strength: str) -> BatchResult:
-    """The formula's reference batch at ``strength`` (validates the strength like a batch does)."""
-    quantity: object = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
-    return calculate_batch(formula, quantity=quantity, strength=strength, date="2000-01-01")
-
-
-def _show_text(formula: MasterFormula, reference: BatchResult | None) -> str:
-    """The readable description of a formula."""
-    f = formula
-    rng = f.strength
-    out = [f"{f.id} v{f.version}: {f.name}", ""]
-    facts = [
-        ("Dosage form", f"{f.dosage_form.display_name} ({f.dosage_form.route})"),
-        ("Description", f.description),
-        ("Strength", f"default {format_amount(rng.default)} {rng.basis.short_name}; allowed {rng.describe()}"),
-        ("BUD class", _bud_class(f)),
-        ("Storage", f.storage),
-        ("Container", f.container),
-        ("Reference batch", format_amount(f.reference_quantity) if f.reference_quantity is not None else ""),
-        ("Source", f.source),
-    ]
-    if f.capsule is not None:
-        packing = ", ".join(f"#{size} {format_amount(q)}" for size, q in f.capsule.packing.items())
-        density = (
-            f"; bulk density {format_amount(f.capsule.bulk_density.to('g/mL'), unit='g/mL')}"
-            if f.capsule.bulk_density
-            else ""
-        )
-        facts.append(
-            ("Capsules", f"size {f.capsule.size}, filler {f.capsule.filler}; packing {packing or 'none'}{density}")
-        )
-    if f.drops is not None:
-        facts.append(
-            (
-                "Dropper",
-                f"{f.drops.drops_per_ml} drops per mL (calibrated){'; ' + f.drops.dropper if f.drops.dropper else ''}",
-            )
-        )
-    if f.topical is not None and f.topical.click_volume is not None:
-        facts.append(
-            (
-                "Dispenser",
-                f"{format_amount(f.topical.click_volume)} per click{'; ' + f.topical.dispenser if f.topical.dispenser else ''}",
-            )
-        )
-    width = max(len(k) for k, _ in facts)
-    out += [f"{k.ljust(width)}  {v}" for k, v in facts if v]
-    out += ["", "Components"]
-    out += _table(
-        ["ID", "Name", "Role", "Amount", "Grade"],
-        [
-            [c.id, c.name, c.role, "per strength" if c.role == "active" else c.amount.describe(), c.grade]
-            for c in f.components
-        ],
-    )
-    if f.stability:
-        out += ["", "Stability evidence (use with batch --stability ID)"]
-        out += _table(
-            ["ID", "Days", "Storage", "Citation"], [[e.id, str(e.days), e.storage, e.citation] for e in f.stability]
-        )
-    if reference is not None:
-        out += ["", f"Reference batch: {format_amount(reference.quantity)} at {reference.strength.describe()}"]
-        out += _table(
-            ["ID", "Name", "Amount", "How"],
-            [[i.id, i.name, i.describe_amount(), i.measure] for i in reference.ingredients],
-        )
-    for title, items in (
-        ("Procedure", f.procedure),
-        ("Equipment", f.equipment),
-        ("Quality checks", tuple(f"{q.name}: {q.specification}" for q in f.quality_checks)),
-        ("Auxiliary labels", f.auxiliary_labels),
-        ("References", tuple(r.citation + (f" ({r.supports})" if r.supports else "") for r in f.references)),
-    ):
-        if items:
-            out += ["", title]
-            numbered = title == "Procedure"
-            out += [f"  {n}. {item}" if numbered else f"  - {item}" for n, item in enumerate(items, 1)]
-    return "\n".join(out) + "\n"
-
-
-def _how(line: Ingredient) -> str:
-    """How an ingredient is measured, in words."""
-    how = str(line.measure)
-    if line.tablets:
-        how = f"weigh, from {line.tablets} crushed 50 mg tablet{'s' if line.tablets != 1 else ''}"
-    if line.aliquot is not None:
-        how += f" (aliquot: {line.aliquot.method}, below)"
-    return how
-
-
-def _batch_text(result: BatchResult) -> str:
-    """The readable batch: what to measure, aliquot steps, BUD and warnings."""
-    f = result.formula
-    per = " per capsule" if f.dosage_form is DosageForm.CAPSULES else ""
-    out = [
-        f"{f.name} ({f.id} v{f.version})",
-        f"Strength   {result.strength.describe()}{per}",
-        f"Quantity   {format_amount(result.quantity)}"
-        + (f" (amounts include {format_number(result.overage * 100)} % overage)" if result.overage else ""),
-        f"Lot        {result.lot_number}, compounded {result.compounding_date.isoformat()}",
-        f"Balance    {result.balance.describe()}",
-        "",
-        "Measure",
-    ]
-    with_lots = any(line.lot is not None for line in result.ingredients)
-    headers = ["Component", "Role", "Amount", "How"] + (["Lot"] if with_lots else [])
-    rows = []
-    for line in result.ingredients:
-        row = [line.name, line.role, line.describe_amount(), _how(line)]
-        if with_lots:
-            lot = line.lot
-            row.append("" if lot is None else lot.lot + (f" (expires {lot.expiry.isoformat()})" if lot.expiry else ""))
-        rows.append(row)
-    out += _table(headers, rows)
-    if result.capsule is not None:
-        c = result.capsule
-        fill = format_amount(c.fill_weight, significant=6)
-        out += [
-            "",
-            f"Capsules   size {c.size}: fill {fill} each, accept {format_amount(c.fill_low)} to {format_amount(c.fill_high)}",
-        ]
-    if result.dose_per_unit:
-        doses = ", ".join(
-            f"{format_amount(q, significant=6)} per {unit}" for unit, q in sorted(result.dose_per_unit.items())
-        )
-        out += ["", f"Dose       {doses}"]
-    for line in result.ingredients:
-        a = line.aliquot
-        if a is None:
-            continue
-        plan = f"weigh {format_amount(a.weigh)}, dilute to {format_amount(a.dilute_to)}, take {format_amount(a.take)}"
-        out += ["", f"Aliquot of {line.name} ({a.method}): {plan} (holds {format_amount(a.holds)})"]
-        out += [f"  {n}. {step}" for n, step in enumerate(a.steps, 1)]
-    bud = result.beyond_use
-    out += ["", f"Beyond-use date  {bud.date.isoformat()}", f"  Rule     {bud.rule}"]
-    if bud.limited_by:
-        out.append(f"  Limited  {bud.limited_by}")
-    out.append(f"  Storage  {bud.storage}")
-    if result.overrides:
-        out += ["", "Overrides"] + [f"  {o.code}: {o.reason}" for o in result.overrides]
-    if result.warnings:
-        out += ["", "Warnings"] + [f"  ! {w.code}: {w.message}" for w in result.warnings]
-    return "\n".join(out) + "\n"
-
-
 # --------------------------------------------------------------------------- commands
 
 
 def _cmd_formulas(args: argparse.Namespace) -> int:
     """``formulas``: list the built-in formulas and those of ``--dir``."""
-    folders = _check_dir(args)
-    formulas = list(load_formulas(folders[0] if folders else None).values())
+    formulas = service.list_formulas(args.dir)
     if args.json:
         _write_stdout(dumps(formulas_to_dict(formulas)))
     else:
-        sys.stdout.write("\n".join(_formula_rows(formulas, with_source=bool(folders))) + "\n")
+        sys.stdout.write("\n".join(formulas_table(formulas, with_source=args.dir is not None)) + "\n")
     return 0
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
     """``show``: a formula's composition, ranges and BUD class."""
-    formula = _load(args)
-    reference = _reference_batch(formula, args.strength) if args.strength is not None else None
+    formula, reference = service.show_formula(args.formula, args.strength, args.dir)
     if args.json:
         _write_stdout(dumps(formula_to_dict(formula, reference)))
     else:
-        sys.stdout.write(_show_text(formula, reference))
+        sys.stdout.write(formula_text(formula, reference))
     return 0
 
 
@@ -930,21 +584,29 @@ def _cmd_mfr(args: argparse.Namespace) -> int:
     """``mfr``: write the master formulation record PDF."""
     path = _output_path("-o", args.output)
     _check_outputs([("-o", path)], [("formula", args.formula), ("pharmacy config", args.pharmacy_config)])
-    pharmacy = _pharmacy(args)
-    formula = _load(args)
-    if args.strength is not None:
-        _reference_batch(formula, args.strength)  # the same strength checks as a batch
-    render = _renderer("ldn_compound.render.record", "render_master_formula")
-    data = _render(
-        "-o",
-        path,
-        lambda out: render(
-            formula, out, strength=args.strength, pharmacy=pharmacy, page_size=args.page_size or "letter"
-        ),
+    formula, data = service.master_record(
+        args.formula,
+        strength=args.strength,
+        pharmacy_config=args.pharmacy_config,
+        page_size=args.page_size,
+        formula_dir=args.dir,
     )
     _write_files([("-o", path, data)])
     sys.stdout.write(f"Master formulation record of {formula.id} v{formula.version} written to {path}\n")
     return 0
+
+
+def _batch_request(args: argparse.Namespace) -> service.BatchRequest:
+    """The batch request the options make."""
+    return service.BatchRequest(
+        formula=args.formula,
+        formula_dir=args.dir,
+        lots=tuple(args.lot),
+        other_medicines=tuple(args.other_medicine),
+        record=args.record is not None,
+        labels=args.labels is not None,
+        **{field: getattr(args, dest) for field, dest in _REQUEST_OPTIONS.items()},
+    )
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -955,78 +617,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     if args.labels is not None:
         outputs.append(("--labels", _output_path("--labels", args.labels)))
     _check_outputs(outputs, [("formula", args.formula), ("pharmacy config", args.pharmacy_config)])
-    formula = _load(args)
-    _check_batch_options(args, formula)
-    pharmacy = _pharmacy(args)
-    lots = _parse_lots(args)
-    titration = parse_titration(args.titration) if args.titration is not None else ()
-    stock = args.label_stock or "roll-4x2.5in"
-    if args.labels is not None:
-        from ldn_compound.render.stocks import get_stock
-
-        get_stock(stock)
-    dose: object = args.dose
-    if titration:  # the highest of --dose and the titration steps is checked against the dose limits
-        highest = max(step.dose for step in titration)
-        dose = highest if dose is None else max(parse_quantity(dose, "dose", MASS), highest)
-    if args.rx is not None and dose is None and formula.dosage_form is not DosageForm.CAPSULES:
-        raise _CommandError(
-            f"a patient label for {formula.dosage_form.display_name} needs --dose (the dose per administration, "
-            'e.g. "4.5 mg") or --titration, so the dose limits are checked before the label is printed'
-        )
-    result = calculate_batch(
-        formula,
-        quantity=args.quantity,
-        strength=args.strength,
-        strength_basis=args.strength_basis,
-        date=args.date,
-        overage=0 if args.overage is None else args.overage,
-        potency=args.potency,
-        assay=args.assay,
-        water=args.water,
-        residual_solvent=args.residual_solvent,
-        tablet_weight=_milligrams(args.tablets),
-        balance_readability=args.balance_readability,
-        balance_repeatability=args.balance_repeatability,
-        lots=lots,
-        capsule_size=args.capsule_size,
-        packing=args.packing,
-        bulk_density=args.bulk_density,
-        drops_per_ml=args.drops_per_ml,
-        dose=dose,
-        high_dose_reason=args.high_dose_reason,
-        other_medicines=args.other_medicine,
-        co_medication_reason=args.override_reason,
-        stability=args.stability,
-        lot_number=args.lot_number,
-        settings=_settings(args),
-    )
-    prescription = _prescription(args, result, titration)
-    if titration:  # every dose measurable, within the limits, the quantity given and the BUD, before any PDF
-        titration_plan(result, titration, quantity=None if prescription is None else prescription.quantity)
+    outcome = service.run_batch(_batch_request(args))
+    result = outcome.result
     files: list[tuple[str, Path, bytes]] = []
-    page_size = args.page_size or "letter"
-    prescriptions = () if prescription is None else (prescription,)
     for option, path in outputs:
-        if option == "--record":
-            record = _renderer("ldn_compound.render.record", "render_batch_record")
-            data = _render(option, path, functools.partial(record, result, pharmacy=pharmacy, page_size=page_size))
-        else:
-            labels = _renderer("ldn_compound.render.labels", "render_labels")
-            data = _render(
-                option,
-                path,
-                functools.partial(labels, result, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
-            )
+        data = outcome.record if option == "--record" else outcome.labels
+        assert data is not None
         files.append((option, path, data))
     _write_files(files)
     if args.json:
         _write_stdout(result.to_json())
         return 0
-    text = _batch_text(result)
+    text = batch_text(result)
     for option, path, _ in files:
         what = (
-            "Compounding record" if option == "--record" else ("Patient label" if prescription else "Container label")
+            "Compounding record"
+            if option == "--record"
+            else ("Patient label" if outcome.prescription else "Container label")
         )
         text += f"\n{what} written to {path}"
     sys.stdout.write(text + ("\n" if files else ""))
@@ -1090,7 +697,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         return failure.status
     except LDNError as error:
         _report(_describe(error, args))
-        return 2
+        return 1 if isinstance(error, service.DocumentUnavailableError) else 2
     except BrokenPipeError:  # pragma: no cover - e.g. `ldn-compound formulas | head -1`
         _quiet_stdout()
         return 1

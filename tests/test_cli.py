@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import ldn_compound
-from ldn_compound import RenderError, calculate_batch, cli
+from ldn_compound import RenderError, calculate_batch, cli, service
 
 DAY = "2026-03-01"
 FORMULAS = Path(__file__).parent / "formulas"
@@ -108,7 +108,7 @@ class FakeRenderers:
 @pytest.fixture
 def fake_pdf(monkeypatch):
     fake = FakeRenderers()
-    monkeypatch.setattr(cli, "_renderer", fake.get)
+    monkeypatch.setattr(service, "_renderer", fake.get)
     return fake
 
 
@@ -322,7 +322,7 @@ def test_mfr_renders_the_master_formulation_record(cli_run, fake_pdf, tmp_path):
 @pytest.mark.parametrize("failing", ["render_batch_record", "render_labels"])
 def test_a_render_error_leaves_no_file_at_all(cli_run, monkeypatch, tmp_path, failing):
     fake = FakeRenderers(fail=failing)
-    monkeypatch.setattr(cli, "_renderer", fake.get)
+    monkeypatch.setattr(service, "_renderer", fake.get)
     status, out, err = cli_run(
         "batch", "ldn-capsules", "--quantity", "100", "--record", "record.pdf", "--labels", "labels.pdf"
     )
@@ -342,11 +342,19 @@ def test_writing_is_all_or_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_missing_renderer_is_reported_with_status_1():
-    with pytest.raises(cli._CommandError) as caught:
-        cli._renderer("ldn_compound.render.no_such_module", "render")
-    assert caught.value.status == 1
-    assert "PDF output is not available" in caught.value.message
+def test_a_missing_renderer_is_reported_with_status_1(cli_run, monkeypatch):
+    with pytest.raises(service.DocumentUnavailableError) as caught:
+        service._renderer("ldn_compound.render.no_such_module", "render")
+    assert caught.value.code == "pdf-unavailable"
+    assert "PDF output is not available" in str(caught.value)
+
+    def missing(module: str, name: str) -> None:
+        raise service.DocumentUnavailableError(f"PDF output is not available in this installation ({module}.{name})")
+
+    monkeypatch.setattr(service, "_renderer", missing)
+    status, out, err = cli_run("batch", "ldn-capsules", "--quantity", "30", "--record", "r.pdf")
+    assert (status, out) == (1, "")
+    assert assert_one_error_line(err).startswith("error: PDF output is not available")
 
 
 # ---------------------------------------------------------------- PDFs: the real renderers, once they exist
@@ -573,21 +581,21 @@ ERRORS = [
     pytest.param([*BATCH, "--other-medicine", "OxyContin (oxycodone)"], 'error: --other-medicine "oxycodone": other medicines must not include opioids', id="opioid"),
     pytest.param([*LIQUID, "--dose", "12 mg"], 'error: --dose "12 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason; to go ahead, give --high-dose-reason REASON', id="dose-above-limit"),
     pytest.param([*BATCH, "--override-reason", "ok"], "error: --override-reason: goes with --other-medicine", id="override-alone"),
-    pytest.param([*BATCH, "--other-medicine", "tramadol", "--override-reason", " "], 'error: --override-reason "": must give the reason', id="override-blank"),
+    pytest.param([*BATCH, "--other-medicine", "tramadol", "--override-reason", " "], 'error: --override-reason " ": must give the reason', id="override-blank"),
     # options that do not fit the formula or the output
     pytest.param([*LIQUID, "--capsule-size", "1"], "error: --capsule-size: applies only to capsules; ldn-oral-liquid is oral liquid", id="capsule-size-for-liquid"),
     pytest.param([*BATCH, "--dose", "13.5 mg"], 'error: --dose "13.5 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason', id="dose-for-capsules"),
     pytest.param([*BATCH, "--drops-per-ml", "20"], "error: --drops-per-ml: applies only to sublingual drops", id="drops-for-capsules"),
-    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is for labels; add --labels FILE", id="prescription-without-labels"),
-    pytest.param([*BATCH, "--page-size", "a4"], "error: --page-size: is for the record; add --record FILE", id="page-size-without-record"),
+    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is for labels; add --labels", id="prescription-without-labels"),
+    pytest.param([*BATCH, "--page-size", "a4"], "error: --page-size: is for the record; add --record", id="page-size-without-record"),
     pytest.param([*BATCH, "--pharmacy-config", "p.toml"], "error: --pharmacy-config: is printed on records and labels", id="config-without-pdf"),
-    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
-    pytest.param([*LABELS, "--refills", "2"], "error: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
+    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
+    pytest.param([*LABELS, "--refills", "2"], "error: --rx: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
     pytest.param([*LABELS, *RX, "--refills", "two"], 'error: --refills "two": must be a whole number from 0 to 99', id="refills-not-a-number"),
     pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
     pytest.param([*LABELS, *RX, "--dispense", "30 mL"], 'error: --dispense "30 mL": dispensed quantity must be a number of capsules', id="dispense-volume"),
     pytest.param([*LABELS, *PRESCRIPTION[:-1], "  "], 'error: --directions "  ": must not be empty', id="blank-directions"),
-    pytest.param([*LABELS, *PRESCRIPTION], "error: a patient label needs --pharmacy-config FILE", id="patient-label-without-pharmacy"),
+    pytest.param([*LABELS, *PRESCRIPTION], "error: --pharmacy-config: is needed for a patient label", id="patient-label-without-pharmacy"),
     pytest.param([*LABELS, *RX, "--titration", "1 mg for 7 days"], "error: --titration: applies only to oral liquid and sublingual drops", id="titration-for-capsules"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1 mg, 2 mg"], 'error: --titration "1 mg, 2 mg": titration must give a number of days', id="titration-syntax"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
@@ -671,7 +679,7 @@ def test_an_unexpected_exception_is_an_internal_error_line_with_status_1(cli_run
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "calculate_batch", broken)
+    monkeypatch.setattr(service, "calculate_batch", broken)
     status, out, err = cli_run(*BATCH)
     assert assert_one_error_line(err) == "error: internal error: RuntimeError: boom second line"
     assert (status, out) == (1, "")
@@ -681,7 +689,7 @@ def test_an_os_error_is_reported_with_status_1(cli_run, monkeypatch):
     def unreadable(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", "/srv/formulas")
 
-    monkeypatch.setattr(cli, "load_formulas", unreadable)
+    monkeypatch.setattr(service, "load_formulas", unreadable)
     status, _, err = cli_run("formulas")
     assert assert_one_error_line(err) == "error: cannot read or write /srv/formulas: Permission denied"
     assert status == 1
@@ -691,7 +699,7 @@ def test_an_interrupt_is_one_line_with_status_130(cli_run, monkeypatch):
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "load_formulas", interrupted)
+    monkeypatch.setattr(service, "load_formulas", interrupted)
     status, _, err = cli_run("formulas")
     assert (status, err) == (130, "error: interrupted\n")
 
@@ -749,7 +757,7 @@ def test_a_failed_write_is_status_1_and_leaves_nothing(cli_run, monkeypatch, fak
 
 
 def test_renderers_are_imported_by_name():
-    assert cli._renderer("json", "dumps") is json.dumps
+    assert service._renderer("json", "dumps") is json.dumps
 
 
 def test_json_goes_to_a_stream_without_a_byte_buffer(monkeypatch):
@@ -807,7 +815,7 @@ def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_pat
             "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION]  # fmt: skip
     status, out, err = cli_run(*args)
     line = assert_one_error_line(err)
-    assert line.startswith("error: a patient label for oral liquid needs --dose")
+    assert line.startswith("error: --dose: is needed for a patient label for oral liquid")
     assert (status, out) == (2, "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]
     status, _, err = cli_run(*args, "--dose", "12 mg")

@@ -1,0 +1,533 @@
+"""The application layer: requests in, documents out.
+
+The command line and the web app are thin interfaces over this module: they turn
+what the user typed into a request (:class:`BatchRequest`), call one function here,
+and print or serve what comes back.  Every rule about how the options go together
+(which options belong to which dosage form, what a patient label needs, how a
+dispensed quantity is read) lives here, once, so the interfaces cannot drift.
+
+A request's fields are named like the keyword arguments of
+:func:`~ldn_compound.calculate_batch` and hold the values as the user typed them
+(text, or ``None`` when not given).  A mistake in a request raises a
+:class:`RequestError` naming the request field; each interface shows that field by
+its own name (``--capsule-size`` on the command line, the form field on a page):
+
+>>> request = BatchRequest(formula="ldn-oral-liquid", quantity="120 mL", capsule_size="0")
+>>> try:
+...     run_batch(request)
+... except RequestError as error:
+...     print(error.describe(lambda field: field))
+capsule_size: applies only to capsules; ldn-oral-liquid is oral liquid
+
+The PDF renderers (and reportlab) are imported only when a document is asked for.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import io
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from ldn_compound.batch import calculate_batch, parse_lot
+from ldn_compound.config import load_pharmacy_config
+from ldn_compound.exceptions import InputError, LDNError, RenderError
+from ldn_compound.loader import load_formula, load_formulas
+from ldn_compound.model import (
+    BatchResult,
+    DosageForm,
+    Lot,
+    MasterFormula,
+    Pharmacy,
+    Prescription,
+    TitrationStep,
+)
+from ldn_compound.settings import BudSystem, Settings, default_settings
+from ldn_compound.titration import parse_titration, titration_plan
+from ldn_compound.units import MASS, Quantity, format_amount, parse_quantity
+
+__all__ = [
+    "DEFAULT_LABEL_STOCK",
+    "BatchOutcome",
+    "BatchRequest",
+    "RequestError",
+    "list_formulas",
+    "master_record",
+    "read_formula",
+    "run_batch",
+    "show_formula",
+]
+
+#: The label stock used when a request names none.
+DEFAULT_LABEL_STOCK: Final = "roll-4x2.5in"
+
+#: The batch quantity used by ``show --strength`` when a formula names no reference quantity.
+_REFERENCE_QUANTITY: Final = {
+    DosageForm.CAPSULES: "100",
+    DosageForm.ORAL_LIQUID: "100 mL",
+    DosageForm.SUBLINGUAL_DROPS: "30 mL",
+    DosageForm.TOPICAL_CREAM: "30 g",
+}
+
+#: The prescription fields a patient label needs, all together.
+_PRESCRIPTION_FIELDS: Final = ("rx", "patient", "prescriber", "directions")
+_MAX_REFILLS: Final = 99
+
+#: Options that apply to some dosage forms only.
+_ONLY_FOR: Final = {
+    "capsule_size": frozenset({DosageForm.CAPSULES}),
+    "packing": frozenset({DosageForm.CAPSULES}),
+    "bulk_density": frozenset({DosageForm.CAPSULES}),
+    "drops_per_ml": frozenset({DosageForm.SUBLINGUAL_DROPS}),
+    "titration": frozenset({DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS}),
+}
+
+#: Request fields that only make sense on a label.
+_LABEL_FIELDS: Final = ("label_stock", "rx", "patient", "prescriber", "directions", "refills", "dispense", "titration")
+
+_FIELD_REFERENCE = re.compile(r"\{([a-z_]+)\}")
+
+
+class RequestError(InputError):
+    """A request whose fields do not go together, or a field that breaks a rule of the request.
+
+    ``field`` is the request field (``"capsule_size"``); ``rule`` may name other
+    fields as ``{field}``, which each interface replaces by its own name for them
+    (:meth:`describe`).  With ``show_value`` the message quotes the value given.
+    """
+
+    code = "invalid-request"
+
+    def __init__(
+        self, field: str, value: object, rule: str, *, code: str | None = None, show_value: bool = True
+    ) -> None:
+        self.show_value = show_value
+        super().__init__(field, value, rule, code=code)
+
+    def describe(self, name: Callable[[str], str], *, value: object = None) -> str:
+        """The message with every field shown by ``name(field)``: ``--capsule-size: applies only to …``.
+
+        ``value`` stands for the value the interface received, where the request held another form of it
+        (a file name where the request asked for a document).
+        """
+        rule = _FIELD_REFERENCE.sub(lambda match: name(match.group(1)), self.rule)
+        shown = self.value if value is None else value
+        if (self.show_value or value is not None) and shown is not None:
+            return f"{name(self.field)} {_quote(shown)}: {rule}"
+        return f"{name(self.field)}: {rule}"
+
+    def __str__(self) -> str:
+        return self.describe(lambda field: field)
+
+
+def _quote(value: object) -> str:
+    """A value as the user typed it, in double quotes: ``"4.5 mL"``."""
+    import json
+
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+@attrs.frozen(kw_only=True)
+class BatchRequest:
+    """Everything a user can ask of a batch, as typed (text, or ``None`` when not given).
+
+    The fields are named like :func:`~ldn_compound.calculate_batch`'s keyword
+    arguments; ``record`` and ``labels`` ask for those documents, and the
+    prescription fields (``rx``, ``patient``, ``prescriber``, ``directions``,
+    ``refills``, ``dispense``, ``titration``) make the label a patient label.
+    """
+
+    formula: str
+    quantity: str | int | None
+    strength: str | None = None
+    strength_basis: str | None = None
+    overage: str | None = None
+    date: str | None = None
+    lot_number: str | None = None
+    dose: str | None = None
+    formula_dir: str | None = None
+    potency: str | None = None
+    assay: str | None = None
+    water: str | None = None
+    residual_solvent: str | None = None
+    tablet_weight: str | None = None
+    lots: tuple[str, ...] = ()
+    balance_readability: str | None = None
+    balance_repeatability: str | None = None
+    capsule_size: str | None = None
+    packing: str | None = None
+    bulk_density: str | None = None
+    drops_per_ml: str | None = None
+    bud_rules: str | None = None
+    bud_day_one: bool = False
+    stability: str | None = None
+    other_medicines: tuple[str, ...] = ()
+    co_medication_reason: str | None = None
+    high_dose_reason: str | None = None
+    record: bool = False
+    labels: bool = False
+    label_stock: str | None = None
+    page_size: str | None = None
+    pharmacy_config: str | None = None
+    rx: str | None = None
+    patient: str | None = None
+    prescriber: str | None = None
+    directions: str | None = None
+    refills: str | None = None
+    dispense: str | None = None
+    titration: str | None = None
+
+    def given(self, *fields: str) -> list[str]:
+        """The fields among ``fields`` that were given (not ``None``, ``False`` or empty)."""
+        return [name for name in fields if getattr(self, name) not in (None, False, ())]
+
+
+@attrs.frozen
+class BatchOutcome:
+    """What a batch request gives: the calculated batch, its prescription and the documents asked for."""
+
+    result: BatchResult
+    prescription: Prescription | None
+    record: bytes | None = None
+    labels: bytes | None = None
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def read_formula(formula: str, formula_dir: str | None = None) -> MasterFormula:
+    """The formula named ``formula``: a built-in id, one in ``formula_dir``, or a file path."""
+    text = str(formula).strip()
+    if not text:
+        raise RequestError(
+            "formula", formula, "must be a formula id or the path of a formula file (*.toml)", code="unknown-formula"
+        )
+    return load_formula(text, dirs=_formula_dirs(formula_dir))
+
+
+def _formula_dirs(formula_dir: str | None) -> list[str]:
+    """The formula folders to search, checked to be folders."""
+    if formula_dir is None:
+        return []
+    folder = Path(formula_dir)
+    if not folder.is_dir():
+        reason = "does not exist" if not folder.exists() else "is not a directory"
+        raise RequestError(
+            "formula_dir",
+            formula_dir,
+            f"{reason}; give the folder that holds your formula files (*.toml)",
+            code="not-a-directory",
+        )
+    return [formula_dir]
+
+
+def list_formulas(formula_dir: str | None = None) -> list[MasterFormula]:
+    """The built-in formulas, and those of ``formula_dir``."""
+    folders = _formula_dirs(formula_dir)
+    return list(load_formulas(folders[0] if folders else None).values())
+
+
+def reference_batch(formula: MasterFormula, strength: str) -> BatchResult:
+    """The formula's reference batch at ``strength`` (validates the strength like a batch does)."""
+    quantity: object = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
+    return calculate_batch(formula, quantity=quantity, strength=strength, date="2000-01-01")
+
+
+def show_formula(
+    formula: str, strength: str | None = None, formula_dir: str | None = None
+) -> tuple[MasterFormula, BatchResult | None]:
+    """A formula, and its reference batch at ``strength`` when one is asked for."""
+    loaded = read_formula(formula, formula_dir)
+    return loaded, None if strength is None else reference_batch(loaded, strength)
+
+
+def master_record(
+    formula: str,
+    *,
+    strength: str | None = None,
+    pharmacy_config: str | None = None,
+    page_size: str | None = None,
+    formula_dir: str | None = None,
+) -> tuple[MasterFormula, bytes]:
+    """A formula and its master formulation record as PDF bytes."""
+    pharmacy = _pharmacy(pharmacy_config)
+    loaded = read_formula(formula, formula_dir)
+    if strength is not None:
+        reference_batch(loaded, strength)  # the same strength checks as a batch
+    render = _renderer("ldn_compound.render.record", "render_master_formula")
+    data = _render(
+        "output",
+        lambda out: render(loaded, out, strength=strength, pharmacy=pharmacy, page_size=page_size or "letter"),
+    )
+    return loaded, data
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def run_batch(request: BatchRequest) -> BatchOutcome:
+    """Check a batch request, calculate it, and render the documents it asks for.
+
+    Every check runs before anything is rendered: a request that fails gives no
+    document.
+    """
+    formula = read_formula(request.formula, request.formula_dir)
+    check_batch_request(request, formula)
+    pharmacy = _pharmacy(request.pharmacy_config)
+    lots = _parse_lots(request.lots)
+    titration = _parse_titration(request.titration)
+    stock = request.label_stock or DEFAULT_LABEL_STOCK
+    if request.labels:
+        from ldn_compound.render.stocks import get_stock
+
+        get_stock(stock)
+    dose: object = request.dose
+    if titration:  # the highest of the dose and the titration steps is checked against the dose limits
+        highest = max(step.dose for step in titration)
+        dose = highest if dose is None else max(parse_quantity(dose, "dose", MASS), highest)
+    if request.rx is not None and dose is None and formula.dosage_form is not DosageForm.CAPSULES:
+        raise RequestError(
+            "dose",
+            None,
+            f"is needed for a patient label for {formula.dosage_form.display_name} (the dose per administration, "
+            'e.g. "4.5 mg"), or {titration}, so the dose limits are checked before the label is printed',
+            code="dose-needed",
+        )
+    result = calculate_batch(
+        formula,
+        quantity=request.quantity,
+        strength=request.strength,
+        strength_basis=request.strength_basis,
+        date=request.date,
+        overage=0 if request.overage is None else request.overage,
+        potency=request.potency,
+        assay=request.assay,
+        water=request.water,
+        residual_solvent=request.residual_solvent,
+        tablet_weight=milligrams(request.tablet_weight),
+        balance_readability=request.balance_readability,
+        balance_repeatability=request.balance_repeatability,
+        lots=lots,
+        capsule_size=request.capsule_size,
+        packing=request.packing,
+        bulk_density=request.bulk_density,
+        drops_per_ml=request.drops_per_ml,
+        dose=dose,
+        high_dose_reason=request.high_dose_reason,
+        other_medicines=list(request.other_medicines),
+        co_medication_reason=request.co_medication_reason,
+        stability=request.stability,
+        lot_number=request.lot_number,
+        settings=_settings(request),
+    )
+    prescription = _prescription(request, result, titration)
+    if titration:  # every dose measurable, within the limits, the quantity given and the BUD, before any PDF
+        titration_plan(result, titration, quantity=None if prescription is None else prescription.quantity)
+    record = labels = None
+    if request.record:
+        render_record = _renderer("ldn_compound.render.record", "render_batch_record")
+        record = _render(
+            "record",
+            functools.partial(render_record, result, pharmacy=pharmacy, page_size=request.page_size or "letter"),
+        )
+    if request.labels:
+        render_labels = _renderer("ldn_compound.render.labels", "render_labels")
+        prescriptions = () if prescription is None else (prescription,)
+        labels = _render(
+            "labels",
+            functools.partial(render_labels, result, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
+        )
+    return BatchOutcome(result=result, prescription=prescription, record=record, labels=labels)
+
+
+def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
+    """Refuse field combinations that would be ignored or cannot be right."""
+    form = formula.dosage_form
+    for field, forms in _ONLY_FOR.items():
+        if getattr(request, field) is not None and form not in forms:
+            titles = [f.display_name for f in DosageForm if f in forms]
+            allowed = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+            raise RequestError(
+                field,
+                None,
+                f"applies only to {allowed}; {formula.id} is {form.display_name}",
+                code="option-not-for-this-form",
+            )
+    if request.co_medication_reason is not None and not request.other_medicines:
+        raise RequestError(
+            "co_medication_reason",
+            None,
+            "goes with {other_medicines} (the medicines whose check it overrides)",
+            code="override-without-check",
+        )
+    for field in ("co_medication_reason", "high_dose_reason"):
+        value = getattr(request, field)
+        if value is not None and not value.strip():
+            raise RequestError(
+                field,
+                value,
+                'must give the reason, e.g. "prescriber confirmed, no opioids for 14 days"',
+                code="reason-missing",
+            )
+    labels_only = request.given(*_LABEL_FIELDS)
+    if labels_only and not request.labels:
+        raise RequestError(labels_only[0], None, "is for labels; add {labels}", code="labels-not-requested")
+    if request.page_size is not None and not request.record:
+        raise RequestError("page_size", None, "is for the record; add {record}", code="record-not-requested")
+    if request.pharmacy_config is not None and not (request.record or request.labels):
+        raise RequestError(
+            "pharmacy_config",
+            None,
+            "is printed on records and labels; add {record} or {labels}",
+            code="documents-not-requested",
+        )
+    given = request.given(*_PRESCRIPTION_FIELDS)
+    missing = [field for field in _PRESCRIPTION_FIELDS if getattr(request, field) is None]
+    extras = request.given("refills", "dispense", "titration")
+    if (given or extras) and missing:
+        needed = ", ".join("{" + field + "}" for field in _PRESCRIPTION_FIELDS)
+        absent = ", ".join("{" + field + "}" for field in missing)
+        raise RequestError(
+            missing[0],
+            None,
+            f"a patient label needs {needed}; missing {absent} (leave out all prescription fields for a container "
+            "label)",
+            code="prescription-incomplete",
+        )
+    for field in _PRESCRIPTION_FIELDS:
+        value = getattr(request, field)
+        if value is not None and not value.strip():
+            raise RequestError(field, value, "must not be empty", code="empty-value")
+    if given and request.pharmacy_config is None:
+        raise RequestError(
+            "pharmacy_config",
+            None,
+            "is needed for a patient label: the pharmacy's name and address print on it",
+            code="pharmacy-needed",
+        )
+
+
+def milligrams(text: str | None) -> str | None:
+    """A bare number means milligrams (``180`` → ``"180 mg"``); text with a unit is kept as it is."""
+    if text is not None and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", text):
+        return f"{text.strip()} mg"
+    return text
+
+
+def _settings(request: BatchRequest) -> Settings:
+    """The site settings the request asks for."""
+    settings = default_settings()
+    if request.bud_rules is None and not request.bud_day_one:
+        return settings
+    bud = settings.bud_system
+    if request.bud_rules is not None:
+        try:
+            bud = BudSystem(request.bud_rules)
+        except ValueError:
+            known = ", ".join(b.value for b in BudSystem)
+            raise RequestError("bud_rules", request.bud_rules, f"must be one of {known}") from None
+    return attrs.evolve(settings, bud_system=bud, compounding_day_is_day_zero=not request.bud_day_one)
+
+
+def _parse_lots(texts: Sequence[str]) -> list[Lot]:
+    """Each lot, read on its own so an error names the one that is wrong."""
+    lots = []
+    for text in texts:
+        try:
+            lots.append(parse_lot(text))
+        except InputError as error:
+            raise RequestError("lots", text, f"{error.field} must {error.rule}", code=error.code) from None
+    return lots
+
+
+def _parse_titration(text: str | None) -> tuple[TitrationStep, ...]:
+    return () if text is None else parse_titration(text)
+
+
+def _pharmacy(path: str | None) -> Pharmacy | None:
+    """The pharmacy of a configuration file, or None."""
+    return None if path is None else load_pharmacy_config(path)
+
+
+def _prescription(
+    request: BatchRequest, result: BatchResult, titration: tuple[TitrationStep, ...]
+) -> Prescription | None:
+    """The prescription for a patient label, or None for a container label."""
+    if request.rx is None:
+        return None
+    patient, prescriber, directions = request.patient or "", request.prescriber or "", request.directions or ""
+    refills = 0
+    if request.refills is not None:
+        text = request.refills.strip()
+        if not (text.isascii() and text.isdigit()) or int(text) > _MAX_REFILLS:
+            raise RequestError("refills", request.refills, f"must be a whole number from 0 to {_MAX_REFILLS}")
+        refills = int(text)
+    quantity: Quantity | None = None
+    if request.dispense is not None:
+        from ldn_compound import forms
+
+        try:
+            quantity = forms.for_dosage_form(result.formula.dosage_form).read_quantity(
+                request.dispense, default_settings()
+            )
+        except InputError as error:
+            raise RequestError(
+                "dispense", request.dispense, f"dispensed quantity must {error.rule}", code=error.code
+            ) from None
+        if quantity > result.quantity:
+            raise RequestError(
+                "dispense",
+                request.dispense,
+                f"must be at most the batch, {format_amount(result.quantity)}",
+                code="dispense-above-batch",
+            )
+    return Prescription(
+        number=request.rx.strip(),
+        patient=patient.strip(),
+        prescriber=prescriber.strip(),
+        directions=directions.strip(),
+        date_filled=result.compounding_date,
+        refills=refills,
+        quantity=quantity,
+        titration=titration,
+    )
+
+
+# --------------------------------------------------------------------------- documents
+
+
+class DocumentUnavailableError(LDNError, RuntimeError):
+    """The PDF renderers cannot be imported in this installation."""
+
+    code = "pdf-unavailable"
+
+
+def _renderer(module: str, name: str) -> Callable[..., None]:
+    """A PDF renderer, imported on first use (reportlab is heavy)."""
+    try:
+        function: Callable[..., None] = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as error:
+        raise DocumentUnavailableError(
+            f"PDF output is not available in this installation ({module}.{name}: {error})"
+        ) from None
+    return function
+
+
+def _render(document: str, draw: Callable[[io.BytesIO], None]) -> bytes:
+    """Render a PDF into memory; a render error names the document it was for."""
+    buffer = io.BytesIO()
+    try:
+        draw(buffer)
+    except RenderError as error:
+        raise RequestError(document, None, _one_line(str(error)), code=error.code) from None
+    return buffer.getvalue()
+
+
+def _one_line(text: str) -> str:
+    """Text folded onto one line (line breaks become single spaces)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
