@@ -225,7 +225,8 @@ def _at_revision(url: str, revision: str) -> None:
     engine.dispose()
 
 
-def test_an_older_register_is_migrated_after_a_backup(register_url, tmp_path):
+def test_an_older_register_is_migrated_after_a_backup(empty_database_url, tmp_path):
+    register_url = empty_database_url
     _at_revision(register_url, "0001")
     engine = sa.create_engine(register_url)
     with engine.begin() as conn:
@@ -242,7 +243,8 @@ def test_an_older_register_is_migrated_after_a_backup(register_url, tmp_path):
             assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
 
 
-def test_a_newer_register_is_refused(register_url):
+def test_a_newer_register_is_refused(empty_database_url):
+    register_url = empty_database_url
     open_register(register_url).close()
     engine = sa.create_engine(register_url)
     with engine.begin() as conn:
