@@ -6,16 +6,21 @@
 [('Naltrexone hydrochloride USP', '120 mg'), ('Ascorbic acid USP', '600 mg')]
 
 The PDF renderers (:func:`render_batch_record`, :func:`render_master_formula`,
-:func:`render_labels`) import reportlab on first use, so importing the package
-stays quick.
+:func:`render_labels`, :func:`render_label_sheet`) import reportlab on first use,
+so importing the package stays quick; type checkers see their real signatures.
+
+Everything in ``__all__`` is the public API (see the Embedding page of the docs
+for the stability promise); other modules' names are internal unless documented.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 from ldn_compound._version import __version__
 from ldn_compound.batch import calculate_batch, parse_lot
+from ldn_compound.config import load_pharmacy_config, read_pharmacy_config
 from ldn_compound.exceptions import (
     AliquotError,
     CapsuleOverfillError,
@@ -36,14 +41,19 @@ from ldn_compound.exceptions import (
 )
 from ldn_compound.loader import load_formula, load_formula_file, load_formulas
 from ldn_compound.model import (
+    ActiveSource,
     AliquotPlan,
+    Amount,
+    AmountKind,
     Balance,
     BatchResult,
     BatchWarning,
     BeyondUse,
     CapsuleFill,
+    CapsuleSpec,
     Component,
     DosageForm,
+    DropsSpec,
     Ingredient,
     Lot,
     MasterFormula,
@@ -52,22 +62,52 @@ from ldn_compound.model import (
     PowderSource,
     PreparationClass,
     Prescription,
+    QualityCheck,
+    Reference,
+    StabilityEvidence,
     Step,
     Strength,
     StrengthRange,
     TabletSource,
     TitrationStep,
+    TopicalSpec,
 )
 from ldn_compound.settings import BudSystem, Settings
 from ldn_compound.substances import NALTREXONE_BASE, NALTREXONE_HCL, NALTREXONE_HCL_DIHYDRATE, SaltForm, convert_basis
-from ldn_compound.units import format_amount, parse_quantity, ureg
+from ldn_compound.titration import TitrationPlan, TitrationRow, parse_titration, titration_plan
+from ldn_compound.units import (
+    CONCENTRATION,
+    COUNT_CAPSULE,
+    MASS,
+    MASS_FRACTION,
+    VOLUME,
+    Kind,
+    Quantity,
+    format_amount,
+    parse_quantity,
+    ureg,
+)
+
+if TYPE_CHECKING:  # the renderers import reportlab: loaded on first use, typed for checkers
+    from ldn_compound.render.labels import render_label_sheet, render_labels
+    from ldn_compound.render.record import render_batch_record, render_master_formula
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "CONCENTRATION",
+    "COUNT_CAPSULE",
+    "MASS",
+    "MASS_FRACTION",
     "NALTREXONE_BASE",
     "NALTREXONE_HCL",
     "NALTREXONE_HCL_DIHYDRATE",
+    "VOLUME",
+    "ActiveSource",
     "AliquotError",
     "AliquotPlan",
+    "Amount",
+    "AmountKind",
     "Balance",
     "BatchResult",
     "BatchWarning",
@@ -75,16 +115,19 @@ __all__ = [
     "BudSystem",
     "CapsuleFill",
     "CapsuleOverfillError",
+    "CapsuleSpec",
     "CoMedicationError",
     "Component",
     "DataFileError",
     "DimensionError",
     "DosageForm",
     "DoseLimitError",
+    "DropsSpec",
     "FormulaFileError",
     "FormulaNotFoundError",
     "Ingredient",
     "InputError",
+    "Kind",
     "LDNError",
     "LabelFitError",
     "LabelStockFileError",
@@ -97,15 +140,22 @@ __all__ = [
     "PreparationClass",
     "Prescription",
     "Problem",
+    "QualityCheck",
+    "Quantity",
     "QuantityError",
+    "Reference",
     "RenderError",
     "SaltForm",
     "Settings",
+    "StabilityEvidence",
     "Step",
     "Strength",
     "StrengthRange",
     "TabletSource",
+    "TitrationPlan",
+    "TitrationRow",
     "TitrationStep",
+    "TopicalSpec",
     "__version__",
     "calculate_batch",
     "convert_basis",
@@ -113,11 +163,16 @@ __all__ = [
     "load_formula",
     "load_formula_file",
     "load_formulas",
+    "load_pharmacy_config",
     "parse_lot",
     "parse_quantity",
+    "parse_titration",
+    "read_pharmacy_config",
     "render_batch_record",
+    "render_label_sheet",
     "render_labels",
     "render_master_formula",
+    "titration_plan",
     "ureg",
 ]
 
@@ -125,6 +180,7 @@ _RENDERERS = {
     "render_batch_record": "ldn_compound.render.record",
     "render_master_formula": "ldn_compound.render.record",
     "render_labels": "ldn_compound.render.labels",
+    "render_label_sheet": "ldn_compound.render.labels",
 }
 
 

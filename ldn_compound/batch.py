@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import attrs
@@ -31,10 +32,12 @@ from ldn_compound.exceptions import (
 )
 from ldn_compound.forms import capsules as capsule_math
 from ldn_compound.model import (
+    AliquotPlan,
     AmountKind,
     Balance,
     BatchResult,
     BatchWarning,
+    BeyondUse,
     CapsuleFill,
     DosageForm,
     Ingredient,
@@ -450,8 +453,110 @@ def _plan_aliquots(
     return out
 
 
-def calculate_batch(
-    formula: MasterFormula | str | Path,
+# ---------------------------------------------------------------------------
+# The stages of a batch.  Each reads what the earlier ones made and returns a
+# frozen value; :func:`calculate_batch` runs them in order.
+
+
+@attrs.frozen
+class BatchInputs:
+    """Every argument of :func:`calculate_batch`, read and validated."""
+
+    formula: MasterFormula
+    strength: Strength
+    quantity: Quantity
+    overage: Decimal
+    made: Quantity  # the quantity made: ``quantity × (1 + overage)``
+    date: dt.date
+    source: PowderSource | TabletSource
+    balance: Balance
+    lots: tuple[Lot, ...]
+    evidence: StabilityEvidence | None
+    settings: Settings
+    capsule_size: str | None = None
+    packing: Quantity | None = None
+    bulk_density: Quantity | None = None
+    drops_per_ml: Decimal | None = None  # sublingual drops only
+    dose: Strength | None = None  # one administration, as given
+    high_dose_reason: str | None = None
+    other_medicines: tuple[str, ...] = ()
+    co_medication_reason: str | None = None
+    lot_number: str | None = None
+
+    @property
+    def form(self) -> DosageForm:
+        return self.formula.dosage_form
+
+    @property
+    def arithmetic(self) -> ModuleType:
+        return forms.for_dosage_form(self.form)
+
+    def weigh_round(self, amount: Quantity) -> Quantity:
+        """``amount`` rounded (half up) to the balance's readability, in mg."""
+        return Q_(round_to_step(magnitude(amount, "mg"), magnitude(self.balance.readability, "mg")), "mg")
+
+
+@attrs.frozen
+class Checks:
+    """The dose and co-medication checks: the dose checked, and what they warned and overrode."""
+
+    dose: Strength | None
+    warnings: tuple[BatchWarning, ...] = ()
+    overrides: tuple[Override, ...] = ()
+
+
+@attrs.frozen
+class Active:
+    """The active: per unit in its own salt form, the batch total, and the powder to weigh."""
+
+    line: Ingredient
+    per_unit: Strength
+    exact: Quantity  # the powder needed, with the overage, unrounded
+    theory: Quantity  # the powder needed without the overage, unrounded
+    steps: tuple[Step, ...] = ()
+    warnings: tuple[BatchWarning, ...] = ()
+
+
+@attrs.frozen
+class Excipients:
+    """Every line of the batch (the active first) and the capsule fill."""
+
+    lines: tuple[Ingredient, ...]
+    capsule: CapsuleFill | None = None
+    steps: tuple[Step, ...] = ()
+
+
+@attrs.frozen
+class Weighings:
+    """The lines as weighed: below the minimum weight, with an aliquot plan."""
+
+    lines: tuple[Ingredient, ...]
+    aliquot: AliquotPlan | None
+    steps: tuple[Step, ...] = ()
+    warnings: tuple[BatchWarning, ...] = ()
+
+
+@attrs.frozen
+class PerUnit:
+    """The dose one unit delivers (a mL, a drop, a pump click) and the theoretical yield."""
+
+    dose_per_unit: Mapping[str, Quantity]
+    drops_per_ml: Decimal | None
+    theoretical_yield: Quantity
+    steps: tuple[Step, ...] = ()
+
+
+@attrs.frozen
+class Dates:
+    """The beyond-use date and how it was found."""
+
+    beyond_use: BeyondUse
+    steps: tuple[Step, ...] = ()
+    warnings: tuple[BatchWarning, ...] = ()
+
+
+def read_inputs(
+    formula: MasterFormula,
     *,
     quantity: object,
     strength: object = None,
@@ -477,84 +582,105 @@ def calculate_batch(
     co_medication_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
-    settings: Settings | None = None,
-    formula_dirs: Sequence[str | Path] = (),
-) -> BatchResult:
-    """Calculate a batch of ``formula``: what to weigh and measure, why, and the beyond-use date.
-
-    ``formula`` is a :class:`MasterFormula`, a built-in id or a file path.
-    ``quantity`` is a count of capsules (``100``), a volume (``"120 mL"``) or a
-    mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
-    text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
-    ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
-    ``residual_solvent``) are given in percent: ``potency=97.71``.
-    ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
-    average weight.  ``dose`` (one administration) is checked against the dose
-    limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
-    for 3 capsules of 4.5 mg at bedtime) is checked.
-    ``lot_number`` is the batch's internal lot; without one the batch is a
-    preview (``lot_number == "preview"``) until the register gives it a lot
-    (:meth:`ldn_compound.register.Register.record`).
-
-    Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
-    value for any input that breaks a rule.
-    """
-    from ldn_compound.loader import load_formula
-
-    settings = settings or default_settings()
-    if not isinstance(formula, MasterFormula):
-        formula = load_formula(formula, dirs=formula_dirs)
+    settings: Settings,
+) -> BatchInputs:
+    """Read and validate every argument of :func:`calculate_batch` (same names, same rules)."""
     form = formula.dosage_form
-    arithmetic = forms.for_dosage_form(form)
-    work = _Work()
-
     strength_obj = _read_strength(formula, strength, strength_basis)
-    qty: Quantity = arithmetic.read_quantity(quantity, settings)
+    qty: Quantity = forms.for_dosage_form(form).read_quantity(quantity, settings)
     over = _read_percent(overage, "overage", allow_zero=True, maximum=settings.max_overage)
-    made: Quantity = qty * (1 + over)
     day = _read_date(date)
     source = _read_source(potency, assay, water, residual_solvent, tablet_weight, settings=settings)
     scale = _read_balance(balance, balance_readability, balance_repeatability, settings)
     lot_list = _read_lots(formula, lots)
     evidence = _read_evidence(formula, stability)
-    d = scale.readability
-
-    def weigh_round(amount: Quantity) -> Quantity:
-        return Q_(round_to_step(magnitude(amount, "mg"), magnitude(d, "mg")), "mg")
-
-    unit_word = {DosageForm.CAPSULES: "per capsule"}.get(form, "")
-    work.step(
-        "Strength",
-        f"{strength_obj.describe()}{' ' + unit_word if unit_word else ''} "
-        f"(formula {formula.id} v{formula.version} allows {formula.strength.describe()})",
-    )
-    work.step(
-        "Quantity",
-        format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.display_name}",
-    )
-
-    # ---- dose and co-medication checks come before any arithmetic is printed
     given_dose = None if dose is None else Strength(parse_quantity(dose, "dose", MASS), strength_obj.basis)
-    if form is DosageForm.CAPSULES:  # one capsule is the smallest dose; more a day when the dose says so
-        one = strength_obj.to_basis(NALTREXONE_HCL).amount
-        larger = given_dose is not None and given_dose.to_basis(NALTREXONE_HCL).amount > one
-        dose_obj: Strength | None = given_dose if larger else strength_obj
-    else:
-        dose_obj = given_dose
-    _check_dose(work, dose_obj, settings, high_dose_reason)
-    _check_medicines(work, list(other_medicines), co_medication_reason)
+    fills = any(c.amount.kind is AmountKind.FILL for c in formula.components)
+    per_ml: Decimal | None = None
+    if form is DosageForm.SUBLINGUAL_DROPS:
+        assert formula.drops is not None
+        per_ml = formula.drops.drops_per_ml if drops_per_ml is None else to_decimal(drops_per_ml, "drops per mL")
+        if not Decimal(5) <= per_ml <= Decimal(60):
+            raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
+    if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
+        raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
+    return BatchInputs(
+        formula=formula,
+        strength=strength_obj,
+        quantity=qty,
+        overage=over,
+        made=qty * (1 + over),
+        date=day,
+        source=source,
+        balance=scale,
+        lots=lot_list,
+        evidence=evidence,
+        settings=settings,
+        capsule_size=capsule_size,
+        packing=None if packing is None or not fills else parse_quantity(packing, "packing", MASS),
+        bulk_density=None
+        if bulk_density is None or not fills
+        else parse_quantity(bulk_density, "bulk density", CONCENTRATION),
+        drops_per_ml=per_ml,
+        dose=given_dose,
+        high_dose_reason=high_dose_reason,
+        other_medicines=tuple(other_medicines),
+        co_medication_reason=co_medication_reason,
+        lot_number=lot_number,
+    )
 
-    # ---- the active: basis, batch total, overage, potency or tablets, rounding
-    active = formula.active
+
+def _request_steps(inputs: BatchInputs) -> tuple[Step, ...]:
+    """The trace's first steps: the strength and quantity asked for."""
+    formula, form, qty = inputs.formula, inputs.form, inputs.quantity
+    unit_word = {DosageForm.CAPSULES: "per capsule"}.get(form, "")
+    return (
+        Step(
+            "Strength",
+            f"{inputs.strength.describe()}{' ' + unit_word if unit_word else ''} "
+            f"(formula {formula.id} v{formula.version} allows {formula.strength.describe()})",
+        ),
+        Step(
+            "Quantity",
+            format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.display_name}",
+        ),
+    )
+
+
+def check_batch(inputs: BatchInputs) -> Checks:
+    """The dose and co-medication checks (before any arithmetic: a refused batch gets none).
+
+    For capsules one capsule is the smallest dose; a larger ``dose`` (several
+    capsules) is checked instead when given.
+    """
+    work = _Work()
+    strength = inputs.strength
+    if inputs.form is DosageForm.CAPSULES:
+        one = strength.to_basis(NALTREXONE_HCL).amount
+        given = inputs.dose
+        larger = given is not None and given.to_basis(NALTREXONE_HCL).amount > one
+        dose: Strength | None = given if larger else strength
+    else:
+        dose = inputs.dose
+    _check_dose(work, dose, inputs.settings, inputs.high_dose_reason)
+    _check_medicines(work, list(inputs.other_medicines), inputs.co_medication_reason)
+    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides))
+
+
+def active_amount(inputs: BatchInputs) -> Active:
+    """The active: salt basis, batch total, overage, potency or tablets, rounding to the balance."""
+    work = _Work()
+    form, qty, over, source, strength = inputs.form, inputs.quantity, inputs.overage, inputs.source, inputs.strength
+    active = inputs.formula.active
     active_form = active.salt_form or NALTREXONE_HCL
-    per_unit = strength_obj.to_basis(active_form)
-    if per_unit.basis != strength_obj.basis:
+    per_unit = strength.to_basis(active_form)
+    if per_unit.basis != strength.basis:
         work.step(
             "Salt conversion",
-            f"{strength_obj.describe()} × {active_form.molecular_weight} g/mol ÷ "
-            f"{strength_obj.basis.molecular_weight} g/mol {_eq(per_unit.amount)} {active_form.short_name}",
+            f"{strength.describe()} × {active_form.molecular_weight} g/mol ÷ "
+            f"{strength.basis.molecular_weight} g/mol {_eq(per_unit.amount)} {active_form.short_name}",
         )
-    pure = arithmetic.active_total(per_unit.amount, qty)
+    pure = inputs.arithmetic.active_total(per_unit.amount, qty)
     work.step(
         "Active for the batch",
         f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}",
@@ -607,95 +733,110 @@ def calculate_batch(
                 "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
             )
             basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
-    active_amount = weigh_round(powder_exact)
-    active_theory = weigh_round(powder_theory)
+    amount = inputs.weigh_round(powder_exact)
+    theory = inputs.weigh_round(powder_theory)
+    line = Ingredient(
+        id=active.id,
+        name=active.name,
+        role="active",
+        amount=amount,
+        theoretical=theory,
+        overage=amount - theory,
+        measure="weigh",
+        basis=basis_note,
+        tablets=tablets,
+        lot=_lot_of(inputs, active.id),
+    )
+    return Active(
+        line=line,
+        per_unit=per_unit,
+        exact=powder_exact,
+        theory=powder_theory,
+        steps=tuple(work.steps),
+        warnings=tuple(work.warnings),
+    )
 
-    lots_by_id = {lot.component: lot for lot in lot_list}
-    lines: list[Ingredient] = [
-        Ingredient(
-            id=active.id,
-            name=active.name,
-            role="active",
-            amount=active_amount,
-            theoretical=active_theory,
-            overage=active_amount - active_theory,
-            measure="weigh",
-            basis=basis_note,
-            tablets=tablets,
-            lot=lots_by_id.get(active.id),
-        )
-    ]
 
-    # ---- the other components
+def _lot_of(inputs: BatchInputs, component: str) -> Lot | None:
+    return next((lot for lot in inputs.lots if lot.component == component), None)
+
+
+def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[CapsuleFill, Quantity, Quantity]:
+    """The capsule fill, and the filler to weigh (with the overage) and in theory (without)."""
+    formula, qty, settings = inputs.formula, inputs.quantity, inputs.settings
+    assert formula.capsule is not None
+    spec = formula.capsule
+    size = inputs.capsule_size or spec.size
+    cap_mass, cap_note = capsule_math.capacity(spec, size, inputs.packing, inputs.bulk_density)
+    count = magnitude(qty, "capsule")
+    active_each = active.theory / count
+    others_each = sum(
+        (
+            inputs.arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0]
+            for c in formula.components
+            if c.amount.kind is AmountKind.PER_UNIT
+        ),
+        Q_(Decimal(0), "mg"),
+    )
+    filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
+    work.step("Capsule capacity", cap_note)
+    work.step(
+        "Filler per capsule",
+        f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
+        f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
+    )
+    fill_weight = active_each + others_each + filler_each
+    low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
+    high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
+    capsule = CapsuleFill(
+        size=size,
+        capacity=cap_mass,
+        capacity_basis=cap_note,
+        active_per_capsule=active_each,
+        filler_per_capsule=filler_each,
+        fill_weight=fill_weight,
+        fill_low=low,
+        fill_high=high,
+        batch_weight=fill_weight * count,
+    )
+    work.step(
+        "Capsule fill weight",
+        f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to "
+        f"{format_amount(high)} (± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh "
+        f"{_amount(capsule.batch_weight)} in all",
+    )
+    total = filler_each * magnitude(inputs.made, "capsule")
+    amount = inputs.weigh_round(total)
+    work.step(
+        "Filler",
+        f"{_amount(filler_each)} × {format_number(magnitude(inputs.made, 'capsule'))} capsules {_eq(total)} "
+        f"→ {format_amount(amount)}",
+    )
+    return capsule, amount, inputs.weigh_round(filler_each * count)
+
+
+def excipients(inputs: BatchInputs, active: Active) -> Excipients:
+    """The other components: per-unit and percentage amounts, the capsule fill, q.s. to the batch."""
+    work = _Work()
+    form, made, qty, settings = inputs.form, inputs.made, inputs.quantity, inputs.settings
+    lines: list[Ingredient] = [active.line]
     capsule: CapsuleFill | None = None
     qs_index: int | None = None
-    for component in formula.components:
+    for component in inputs.formula.components:
         if component.role == "active":
             continue
         kind = component.amount.kind
         if kind is AmountKind.FILL:
-            assert formula.capsule is not None
-            spec = formula.capsule
-            size = capsule_size or spec.size
-            stat = None if packing is None else parse_quantity(packing, "packing", MASS)
-            density = None if bulk_density is None else parse_quantity(bulk_density, "bulk density", CONCENTRATION)
-            cap_mass, cap_note = capsule_math.capacity(spec, size, stat, density)
-            count = magnitude(qty, "capsule")
-            active_each = powder_theory / count
-            others_each = sum(
-                (
-                    arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0]
-                    for c in formula.components
-                    if c.amount.kind is AmountKind.PER_UNIT
-                ),
-                Q_(Decimal(0), "mg"),
-            )
-            filler_each = capsule_math.filler_per_capsule(
-                cap_mass, active_each + others_each, spec.displacement_factor, size
-            )
-            work.step("Capsule capacity", cap_note)
-            work.step(
-                "Filler per capsule",
-                f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
-                f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
-            )
-            fill_weight = active_each + others_each + filler_each
-            low = weigh_round(fill_weight * (1 - settings.fill_tolerance))
-            high = weigh_round(fill_weight * (1 + settings.fill_tolerance))
-            capsule = CapsuleFill(
-                size=size,
-                capacity=cap_mass,
-                capacity_basis=cap_note,
-                active_per_capsule=active_each,
-                filler_per_capsule=filler_each,
-                fill_weight=fill_weight,
-                fill_low=low,
-                fill_high=high,
-                batch_weight=fill_weight * count,
-            )
-            work.step(
-                "Capsule fill weight",
-                f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to "
-                f"{format_amount(high)} (± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh "
-                f"{_amount(capsule.batch_weight)} in all",
-            )
-            total = filler_each * magnitude(made, "capsule")
-            theory = filler_each * count
-            amount, measure = weigh_round(total), "weigh"
-            work.step(
-                "Filler",
-                f"{_amount(filler_each)} × {format_number(magnitude(made, 'capsule'))} capsules {_eq(total)} "
-                f"→ {format_amount(amount)}",
-            )
-            line_theory = weigh_round(theory)
+            capsule, amount, line_theory = _capsule_fill(inputs, active, work)
+            measure = "weigh"
         elif kind is AmountKind.QS and form is DosageForm.TOPICAL_CREAM:
             qs_index = len(lines)
             amount, measure, line_theory = made, "weigh", qty  # replaced below, once the others are known
         else:
-            total, measure = arithmetic.excipient(component.amount, made)
-            theory, _ = arithmetic.excipient(component.amount, qty)
+            total, measure = inputs.arithmetic.excipient(component.amount, made)
+            theory, _ = inputs.arithmetic.excipient(component.amount, qty)
             if measure == "weigh":
-                amount, line_theory = weigh_round(total), weigh_round(theory)
+                amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
             elif measure == "measure":
                 step = magnitude(settings.liquid_resolution, "mL")
                 amount = Q_(round_to_step(magnitude(total, "mL"), step), "mL")
@@ -720,7 +861,7 @@ def calculate_batch(
                 measure=measure,
                 basis=component.amount.describe(),
                 qs=measure == "q.s.",
-                lot=lots_by_id.get(component.id),
+                lot=_lot_of(inputs, component.id),
             )
         )
 
@@ -728,11 +869,11 @@ def calculate_batch(
         base = lines[qs_index]
         others = sum((line.amount for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
         others_theory = sum((line.theoretical for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
-        base_amount = weigh_round(made - others)
-        base_theory = weigh_round(qty - others_theory)
+        base_amount = inputs.weigh_round(made - others)
+        base_theory = inputs.weigh_round(qty - others_theory)
         if base_amount.magnitude <= 0:
             raise InputError(
-                "strength", strength_obj.describe(), f"leave room for the {base.name} in {format_amount(qty)}"
+                "strength", inputs.strength.describe(), f"leave room for the {base.name} in {format_amount(qty)}"
             )
         work.step(
             base.name,
@@ -746,101 +887,227 @@ def calculate_batch(
             overage=base_amount - base_theory,
             basis=f"q.s. to {format_amount(made)}",
         )
+    return Excipients(lines=tuple(lines), capsule=capsule, steps=tuple(work.steps))
 
-    # ---- weighing: minimum weight, and an aliquot plan for each weighed line below it
+
+def plan_weighings(inputs: BatchInputs, active: Active, composition: Excipients) -> Weighings:
+    """The minimum weight, the active's rounding, and an aliquot plan for each weighed line below the minimum."""
+    work = _Work()
+    scale = inputs.balance
     minimum = scale.minimum_weight
     work.step("Minimum weight", f"balance {scale.describe()} (USP <41>: 2000 × s, with s at least 0.41 d)")
-    if active_amount >= minimum and active_amount != powder_exact:
+    if active.line.amount >= minimum and active.line.amount != active.exact:
         work.step(
             "Rounding",
-            f"{_amount(powder_exact)} rounded half up to the balance readability {format_amount(d)} "
-            f"= {format_amount(active_amount)}",
+            f"{_amount(active.exact)} rounded half up to the balance readability {format_amount(scale.readability)} "
+            f"= {format_amount(active.line.amount)}",
         )
     lines = _plan_aliquots(
         work,
-        form,
-        lines,
-        active_exact=powder_exact,
-        source=source,
+        inputs.form,
+        list(composition.lines),
+        active_exact=active.exact,
+        source=inputs.source,
         minimum=minimum,
-        made=made,
-        readability=d,
-        settings=settings,
+        made=inputs.made,
+        readability=scale.readability,
+        settings=inputs.settings,
     )
-    aliquot = lines[0].aliquot
+    return Weighings(
+        lines=tuple(lines), aliquot=lines[0].aliquot, steps=tuple(work.steps), warnings=tuple(work.warnings)
+    )
 
-    # ---- dose per unit, yield, beyond-use date
+
+def unit_doses(inputs: BatchInputs) -> PerUnit:
+    """The dose per mL, per drop or per pump click, and the theoretical yield."""
+    work = _Work()
+    form, formula, strength = inputs.form, inputs.formula, inputs.strength
     dose_per_unit: dict[str, Quantity] = {}
-    per_ml: Decimal | None = None
+    per_ml = inputs.drops_per_ml
     if form is DosageForm.SUBLINGUAL_DROPS:
-        assert formula.drops is not None
-        per_ml = formula.drops.drops_per_ml if drops_per_ml is None else to_decimal(drops_per_ml, "drops per mL")
-        if not Decimal(5) <= per_ml <= Decimal(60):
-            raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
-        dose_per_unit["drop"] = Q_(magnitude(strength_obj.amount, "mg/mL") / per_ml, "mg")
+        assert per_ml is not None
+        dose_per_unit["drop"] = Q_(magnitude(strength.amount, "mg/mL") / per_ml, "mg")
         work.step(
             "Dose per drop",
-            f"{format_amount(strength_obj.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) "
+            f"{format_amount(strength.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) "
             f"{_eq(dose_per_unit['drop'])}",
         )
     if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
-        dose_per_unit["mL"] = Q_(magnitude(strength_obj.amount, "mg/mL"), "mg")
-    if (
-        form is DosageForm.TOPICAL_CREAM
-        and formula.topical
-        and formula.topical.click_volume
-        and formula.topical.density
-    ):
-        density = formula.topical.density
+        dose_per_unit["mL"] = Q_(magnitude(strength.amount, "mg/mL"), "mg")
+    topical = formula.topical
+    if form is DosageForm.TOPICAL_CREAM and topical and topical.click_volume and topical.density:
         per_click = Q_(
-            magnitude(strength_obj.amount, "mg/g")
-            * magnitude(formula.topical.density, "mg/mL")
+            magnitude(strength.amount, "mg/g")
+            * magnitude(topical.density, "mg/mL")
             / 1000
-            * magnitude(formula.topical.click_volume, "mL"),
+            * magnitude(topical.click_volume, "mL"),
             "mg",
         )
         dose_per_unit["click"] = per_click
         work.step(
             "Dose per click",
-            f"{format_amount(strength_obj.amount)} × density {format_amount(density, unit='g/mL')} × "
-            f"{format_amount(formula.topical.click_volume)} per click {_eq(per_click)}",
+            f"{format_amount(strength.amount)} × density {format_amount(topical.density, unit='g/mL')} × "
+            f"{format_amount(topical.click_volume)} per click {_eq(per_click)}",
         )
-    theoretical_yield = qty if form is DosageForm.CAPSULES else made
+    return PerUnit(
+        dose_per_unit=dose_per_unit,
+        drops_per_ml=per_ml,
+        theoretical_yield=inputs.quantity if form is DosageForm.CAPSULES else inputs.made,
+        steps=tuple(work.steps),
+    )
 
-    bud, bud_steps = beyond_use(formula, day, lot_list, settings, evidence)
-    work.steps.extend(bud_steps)
+
+def dates(inputs: BatchInputs) -> Dates:
+    """The beyond-use date, and a warning when something shortened it."""
+    bud, steps = beyond_use(inputs.formula, inputs.date, inputs.lots, inputs.settings, inputs.evidence)
+    warnings: tuple[BatchWarning, ...] = ()
     if bud.limited_by:
-        work.warn(
-            "bud-shortened",
-            f"the beyond-use date is {bud.days} day{'s' if bud.days != 1 else ''} after compounding "
-            f"({bud.date.isoformat()}), shortened because {bud.limited_by}",
+        warnings = (
+            BatchWarning(
+                "bud-shortened",
+                f"the beyond-use date is {bud.days} day{'s' if bud.days != 1 else ''} after compounding "
+                f"({bud.date.isoformat()}), shortened because {bud.limited_by}",
+            ),
         )
+    return Dates(beyond_use=bud, steps=tuple(steps), warnings=warnings)
 
-    if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
-        raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
+
+def assemble(
+    inputs: BatchInputs,
+    *,
+    checks: Checks,
+    active: Active,
+    composition: Excipients,
+    weighings: Weighings,
+    units: PerUnit,
+    when: Dates,
+) -> BatchResult:
+    """The batch result: the stages' values, their trace and warnings in the order they arose."""
+    settings, theoretical_yield = inputs.settings, units.theoretical_yield
     return BatchResult(
-        formula=formula,
-        strength=strength_obj,
-        quantity=qty,
-        compounding_date=day,
-        lot_number=lot_number or PREVIEW_LOT,
-        ingredients=tuple(lines),
-        beyond_use=bud,
-        balance=scale,
-        source=source,
-        overage=over,
-        warnings=tuple(work.warnings),
-        trace=tuple(work.steps),
-        lots=lot_list,
-        aliquot=aliquot,
-        capsule=capsule,
-        overrides=tuple(work.overrides),
+        formula=inputs.formula,
+        strength=inputs.strength,
+        quantity=inputs.quantity,
+        compounding_date=inputs.date,
+        lot_number=inputs.lot_number or PREVIEW_LOT,
+        ingredients=weighings.lines,
+        beyond_use=when.beyond_use,
+        balance=inputs.balance,
+        source=inputs.source,
+        overage=inputs.overage,
+        warnings=checks.warnings + active.warnings + weighings.warnings + when.warnings,
+        trace=_request_steps(inputs) + active.steps + composition.steps + weighings.steps + units.steps + when.steps,
+        lots=inputs.lots,
+        aliquot=weighings.aliquot,
+        capsule=composition.capsule,
+        overrides=checks.overrides,
         theoretical_yield=theoretical_yield,
         yield_range=(
             theoretical_yield * (1 - settings.yield_tolerance),
             theoretical_yield * (1 + settings.yield_tolerance),
         ),
-        dose_per_unit=dose_per_unit,
-        drops_per_ml=per_ml if form is DosageForm.SUBLINGUAL_DROPS else None,
-        dose=dose_obj,
+        dose_per_unit=units.dose_per_unit,
+        drops_per_ml=units.drops_per_ml,
+        dose=checks.dose,
+    )
+
+
+def calculate_batch(
+    formula: MasterFormula | str | Path,
+    *,
+    quantity: object,
+    strength: object = None,
+    strength_basis: object = None,
+    date: object = None,
+    overage: object = 0,
+    potency: object = None,
+    assay: object = None,
+    water: object = None,
+    residual_solvent: object = None,
+    tablet_weight: object = None,
+    balance: Balance | None = None,
+    balance_readability: object = None,
+    balance_repeatability: object = None,
+    lots: Iterable[Lot | str] | Mapping[str, Any] = (),
+    capsule_size: str | None = None,
+    packing: object = None,
+    bulk_density: object = None,
+    drops_per_ml: object = None,
+    dose: object = None,
+    high_dose_reason: str | None = None,
+    other_medicines: Sequence[str] = (),
+    co_medication_reason: str | None = None,
+    stability: str | StabilityEvidence | None = None,
+    lot_number: str | None = None,
+    settings: Settings | None = None,
+    formula_dirs: Sequence[str | Path] = (),
+) -> BatchResult:
+    """Calculate a batch of ``formula``: what to weigh and measure, why, and the beyond-use date.
+
+    ``formula`` is a :class:`MasterFormula`, a built-in id or a file path.
+    ``quantity`` is a count of capsules (``100``), a volume (``"120 mL"``) or a
+    mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
+    text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
+    ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
+    ``residual_solvent``) are given in percent: ``potency=97.71``.
+    ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
+    average weight.  ``dose`` (one administration) is checked against the dose
+    limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
+    for 3 capsules of 4.5 mg at bedtime) is checked.
+    ``lot_number`` is the batch's internal lot; without one the batch is a
+    preview (``lot_number == "preview"``) until the register gives it a lot
+    (:meth:`ldn_compound.register.Register.record`).
+
+    The calculation runs in named stages, each returning a frozen value:
+    :func:`read_inputs` → :func:`check_batch` (dose and co-medication, before
+    any arithmetic) → :func:`active_amount` → :func:`excipients` →
+    :func:`plan_weighings` → :func:`unit_doses` → :func:`dates` → :func:`assemble`.
+
+    Raises an :class:`~ldn_compound.exceptions.InputError` naming the field and
+    value for any input that breaks a rule.
+    """
+    from ldn_compound.loader import load_formula
+
+    if not isinstance(formula, MasterFormula):
+        formula = load_formula(formula, dirs=formula_dirs)
+    inputs = read_inputs(
+        formula,
+        quantity=quantity,
+        strength=strength,
+        strength_basis=strength_basis,
+        date=date,
+        overage=overage,
+        potency=potency,
+        assay=assay,
+        water=water,
+        residual_solvent=residual_solvent,
+        tablet_weight=tablet_weight,
+        balance=balance,
+        balance_readability=balance_readability,
+        balance_repeatability=balance_repeatability,
+        lots=lots,
+        capsule_size=capsule_size,
+        packing=packing,
+        bulk_density=bulk_density,
+        drops_per_ml=drops_per_ml,
+        dose=dose,
+        high_dose_reason=high_dose_reason,
+        other_medicines=other_medicines,
+        co_medication_reason=co_medication_reason,
+        stability=stability,
+        lot_number=lot_number,
+        settings=settings or default_settings(),
+    )
+    checks = check_batch(inputs)
+    active = active_amount(inputs)
+    composition = excipients(inputs, active)
+    weighings = plan_weighings(inputs, active, composition)
+    return assemble(
+        inputs,
+        checks=checks,
+        active=active,
+        composition=composition,
+        weighings=weighings,
+        units=unit_doses(inputs),
+        when=dates(inputs),
     )

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -478,15 +479,29 @@ def load_formula_file(path: str | Path) -> MasterFormula:
 
 
 @functools.cache
+def _builtin_folder() -> Traversable:
+    """Where the built-in formulas are: the ``ldn_compound.formulas`` package.
+
+    An editable install in setuptools' ``compat`` mode (the one type checkers can
+    follow) puts the source tree on the path without the package mapping; there
+    the formulas are read from the tree's ``formulas/`` folder beside the package.
+    """
+    try:
+        return resources.files("ldn_compound.formulas")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "formulas"
+
+
+@functools.cache
 def _builtin_file(name: str) -> MasterFormula:
     """The built-in formula in ``formulas/<name>``, parsed once per process."""
-    entry = resources.files("ldn_compound.formulas").joinpath(name)
+    entry = _builtin_folder().joinpath(name)
     return parse_formula(tomllib.loads(entry.read_text(encoding="utf-8")), f"built-in {name}")
 
 
 @functools.cache
 def _builtin_names() -> tuple[str, ...]:
-    folder = resources.files("ldn_compound.formulas")
+    folder = _builtin_folder()
     return tuple(sorted(e.name for e in folder.iterdir() if e.name.endswith(".toml")))
 
 

@@ -195,8 +195,8 @@ def parse_quantity(
     that is not a quantity, :class:`DimensionError` for the wrong kind, and
     :class:`QuantityError` for zero or negative amounts when ``positive``.
 
-    >>> parse_quantity("0.25 g", "mass", MASS)
-    <Quantity(250, 'milligram')>
+    >>> print(parse_quantity("0.25 g", "mass", MASS))
+    250 mg
     """
     if isinstance(value, pint.Quantity):
         quantity = value if value._REGISTRY is ureg else _rebuild(value, field)  # noqa: SLF001

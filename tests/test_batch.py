@@ -27,7 +27,7 @@ from ldn_compound import (
     calculate_batch,
     load_formula,
 )
-from ldn_compound.units import format_amount
+from ldn_compound.units import Q_, format_amount
 
 DAY = "2026-03-01"
 
@@ -692,3 +692,41 @@ def test_a_capsule_dose_of_several_capsules_is_checked():
     assert str(two.dose) == "6 mg naltrexone HCl"
     one = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)
     assert str(one.dose) == "3 mg naltrexone HCl"  # never less than one capsule
+
+
+# ---------------------------------------------------------------- the stages
+
+
+def test_stages_run_by_hand_give_the_batch_result():
+    from ldn_compound import batch as stages
+
+    formula = load_formula("ldn-capsules")
+    inputs = stages.read_inputs(formula, quantity=30, strength="1.5 mg", date=DAY, potency="98", settings=Settings())
+    checks = stages.check_batch(inputs)
+    active = stages.active_amount(inputs)
+    composition = stages.excipients(inputs, active)
+    weighings = stages.plan_weighings(inputs, active, composition)
+    result = stages.assemble(
+        inputs,
+        checks=checks,
+        active=active,
+        composition=composition,
+        weighings=weighings,
+        units=stages.unit_doses(inputs),
+        when=stages.dates(inputs),
+    )
+    assert result == calculate_batch(formula, quantity=30, strength="1.5 mg", date=DAY, potency="98")
+    # 1.5 mg × 30 = 45 mg; ÷ 0.98 = 45.918367… mg → 45.9 mg on a 0.1 mg balance, below its 82 mg
+    # minimum weight: an aliquot
+    assert active.line.amount == Q_(Decimal("45.9"), "mg") and weighings.aliquot is not None
+    for value in (inputs, checks, active, composition, weighings):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            value.steps = ()  # type: ignore[misc]
+
+
+def test_every_argument_is_read_before_any_arithmetic():
+    # 1 capsule of 0.1 mg cannot be weighed (no trituration fits), but the bad lot number is named first
+    with pytest.raises(InputError, match="lot number"):
+        calculate_batch("ldn-capsules", quantity=1, strength="0.1 mg", date=DAY, lot_number="bad lot!")
+    with pytest.raises(InputError, match="drops per mL"):
+        calculate_batch("ldn-sublingual-drops", quantity="5 mL", strength="1 mg/mL", date=DAY, drops_per_ml=100)

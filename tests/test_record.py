@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -577,7 +576,7 @@ def test_mfr_is_byte_identical_wherever_the_formula_file_lies(tmp_path: Path) ->
     first = render_mfr(builtin, pharmacy=PHARMACY)
     copy = tmp_path / "copy" / "ldn-sublingual-drops.toml"
     copy.parent.mkdir()
-    copy.write_text(resources.files("ldn_compound.formulas").joinpath("ldn-sublingual-drops.toml").read_text("utf-8"))
+    copy.write_text((Path(__file__).parents[1] / "formulas" / "ldn-sublingual-drops.toml").read_text("utf-8"))
     assert render_mfr(load_formula(copy), pharmacy=PHARMACY) == first
     assert render_mfr(attrs.evolve(builtin, version="1.1"), pharmacy=PHARMACY) != first
 

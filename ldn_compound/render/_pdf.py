@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -105,9 +106,22 @@ _FONT_FILES: Final = {
 }
 
 
-@functools.cache
+_FONTS_LOCK: Final = threading.Lock()
+
+
 def register_fonts() -> None:
-    """Register the embedded DejaVu fonts with reportlab (once, on first use)."""
+    """Register the embedded DejaVu fonts with reportlab (once, on first use; thread-safe).
+
+    reportlab's registry is global and ``registerFont`` resets a family's bold
+    mapping, so registration runs exactly once, under a lock, and no thread
+    renders until the whole family is in place.
+    """
+    with _FONTS_LOCK:
+        _register_fonts_once()
+
+
+@functools.cache
+def _register_fonts_once() -> None:
     fonts = resources.files("ldn_compound.render").joinpath("fonts")
     for name, filename in _FONT_FILES.items():
         data = fonts.joinpath(filename).read_bytes()
