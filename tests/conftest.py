@@ -127,3 +127,14 @@ def sqlite_register(tmp_path, sqlite_template, quick_hasher):
     opened = _open_quick(tmp_path / "register.sqlite3", quick_hasher)
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _own_register(request, monkeypatch):
+    """Every test that registers a batch (e.g. ``batch --record``) does so in a register of its own.
+
+    It is created lazily where the test first uses it, in a folder of its own (so a test that looks
+    at its working folder finds only its files); never the user's real register.
+    """
+    folder = request.getfixturevalue("tmp_path_factory").mktemp("own-register")
+    monkeypatch.setenv("LDN_COMPOUND_REGISTER", str(folder / "register.sqlite3"))

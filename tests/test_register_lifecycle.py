@@ -284,7 +284,7 @@ def test_a_wrong_pin_waits_is_counted_and_written_to_the_audit_trail(reg, monkey
     monkeypatch.setattr("time.sleep", waits.append)
     lot = new_lot(reg)
     for count in (1, 2):
-        with pytest.raises(WrongPinError, match=f"{count} failed in a row") as caught:
+        with pytest.raises(WrongPinError, match=f"{count} wrong in a row") as caught:
             reg.weigh(lot, GOOD, user="tina", pin="9999")
         assert caught.value.code == "wrong-pin"
         assert "9999" not in str(caught.value)

@@ -69,7 +69,10 @@ class UserDisabledError(InputError):
 
 
 class WrongPinError(InputError):
-    """A PIN that does not match the user's (the failure is counted in the audit trail)."""
+    """A PIN that does not match the user's (the failure is counted in the audit trail).
+
+    ``value`` is the user's name; the PIN is never in a message.
+    """
 
     code = "wrong-pin"
 

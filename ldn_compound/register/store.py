@@ -462,13 +462,11 @@ class Register:
         pin_hasher: Any = None,
         migrated: Sequence[str] = (),
     ) -> None:
-        from argon2 import PasswordHasher
-
         self._engine = engine
         self.url = _mask(url)
         self.settings = settings
         self.migrated = tuple(migrated)
-        self._hasher = pin_hasher or PasswordHasher()
+        self._hasher = pin_hasher or _pin_hasher()
 
     # ----------------------------------------------------------------- plumbing
 
@@ -844,7 +842,7 @@ class Register:
                 self._event(
                     conn, "wrong-pin", None, name, {"failures": failures, "user_state": self._user_state(conn, name)}
                 )
-            raise WrongPinError("PIN", "(hidden)", f"be {name}'s PIN ({failures} failed in a row)")
+            raise WrongPinError("user", name, f"give their own PIN ({failures} wrong in a row)")
         if row["failures"]:
             with self._write() as conn:
                 conn.execute(t.users.update().where(t.users.c.name == name).values(failures=0))
@@ -1182,6 +1180,13 @@ class Register:
 
 
 # --------------------------------------------------------------------------- module helpers
+
+
+def _pin_hasher() -> Any:
+    """argon2id with argon2-cffi's default costs (RFC 9106's second recommended option: 64 MiB, 3 passes)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 def _bad(events: int, problem: str, event: int | None) -> AuditReport:
