@@ -84,6 +84,7 @@ __all__ = [
     "parse_amounts",
     "read_formula",
     "recall",
+    "record_with_amounts",
     "reprint",
     "run_batch",
     "show_formula",
@@ -651,6 +652,37 @@ def reprint(
         raise RequestError("record", None, "a reprint needs {record} or {labels}", code="documents-not-requested")
     with _open(register) as opened:
         return opened.reprint(lot, kinds, user=user)
+
+
+def record_with_amounts(
+    lot: str,
+    *,
+    pharmacy_config: str | None = None,
+    page_size: str | None = None,
+    user: str | None = None,
+    register: str | None = None,
+) -> bytes:
+    """The compounding record of ``lot`` rendered again from its stored document, with the actual amounts filled in.
+
+    The page size and pharmacy default to those the batch was registered with.  It is a new
+    document, not a reprint (its bytes differ from the first print); its printing is an audit event.
+    """
+    with _open(register) as opened:
+        held = opened.get(lot)
+        asked = held.request or {}
+        pharmacy = _pharmacy(pharmacy_config or asked.get("pharmacy_config"))
+        actual = {
+            w.line: w.amount
+            + ("" if w.within else f" (accepted by {w.accepted_by})" if w.accepted_by else " (out of tolerance)")
+            for w in held.weights
+        }
+        render = _renderer("ldn_compound.render.record", "render_batch_record")
+        size = page_size or asked.get("page_size") or "letter"
+        data = _render(
+            "record", functools.partial(render, held.batch, pharmacy=pharmacy, page_size=size, actual=actual)
+        )
+        opened.log_print(lot, "record-with-amounts", data, user=user)
+    return data
 
 
 def parse_amounts(lines: Sequence[str]) -> dict[str, str]:

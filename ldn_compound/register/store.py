@@ -766,6 +766,18 @@ class Register:
             )
         return out
 
+    def log_print(self, lot: str, kind: str, data: bytes, *, user: str | None = None) -> None:
+        """Write to the audit trail that a new document of ``lot`` was printed (e.g. the record with its amounts)."""
+        with self._write() as conn:
+            row = self._batch_row(conn, lot)
+            self._event(
+                conn,
+                "printed",
+                lot,
+                user,
+                {"kind": kind, "sha256": _sha(data), "state": self._lot_state(conn, row["id"])},
+            )
+
     # ----------------------------------------------------------------- users
 
     def add_user(self, name: str, role: str | Role, pin: str) -> User:

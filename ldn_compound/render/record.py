@@ -310,7 +310,9 @@ def _source_text(active: Ingredient) -> str:
     return text
 
 
-def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str]]:
+def _component_rows(
+    result: BatchResult, widths: Sequence[float], actual: Mapping[str, str] | None = None
+) -> list[list[str]]:
     formula = result.formula
     grades = {component.id: component.grade for component in formula.components}
     rows: list[list[str]] = []
@@ -338,9 +340,10 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
             amount += "\nby the aliquot plan"
 
         unit = _unit_of(line.amount)
-        actual = "\n" + _blank(widths[4], suffix=f" {unit}")
+        entered = (actual or {}).get(line.id)
+        actual_cell = "\n" + (entered if entered is not None else _blank(widths[4], suffix=f" {unit}"))
         measure = _MEASURE_WORDS.get(line.measure, line.measure)
-        rows.append([str(number), name, lot_cell, amount, actual, f"{measure}\n" + _blank(widths[5], "ID "), ""])
+        rows.append([str(number), name, lot_cell, amount, actual_cell, f"{measure}\n" + _blank(widths[5], "ID "), ""])
     return rows
 
 
@@ -441,7 +444,9 @@ def _capsule_weights(geometry: PageGeometry, low: Quantity, high: Quantity) -> F
     return _table(geometry, header, rows, shares, "capsule weights")
 
 
-def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry) -> list[Flowable]:
+def _batch_flowables(
+    result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry, actual: Mapping[str, str] | None = None
+) -> list[Flowable]:
     formula = result.formula
     style = styles()
     story: list[Flowable] = [*_pharmacy_block(pharmacy, geometry)]
@@ -481,7 +486,7 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
                     "Balance / measure",
                     "Initials",
                 ],
-                _component_rows(result, widths),
+                _component_rows(result, widths, actual),
                 _COMPONENT_SHARES,
                 "components",
             )
@@ -619,10 +624,12 @@ def render_batch_record(
     *,
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
+    actual: Mapping[str, str] | None = None,
 ) -> None:
     """Write the compounding record of ``result`` as a PDF to a path or a binary file object.
 
-    ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
+    ``page_size`` is ``"letter"`` or ``"a4"``.  ``actual`` fills in the actual amounts
+    entered in the register (line id → amount as text, e.g. ``"451.2 mg"``).  The whole document is laid out
     before anything is written, so a :class:`~ldn_compound.exceptions.RenderError`
     (e.g. a name with a character the font lacks) leaves no file behind; a path
     is written atomically.
@@ -630,7 +637,7 @@ def render_batch_record(
     geometry = _geometry(page_size)
     formula = result.formula
     fingerprint = result.fingerprint
-    story = _batch_flowables(result, pharmacy, geometry)
+    story = _batch_flowables(result, pharmacy, geometry, actual)
     summary = f"{result.strength.describe()} {formula.dosage_form.display_name}"
     running = _running(
         [
