@@ -23,7 +23,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import shutil
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from ldn_compound import calculate_batch  # noqa: E402
 from ldn_compound.register import open_register  # noqa: E402
@@ -221,18 +221,6 @@ def table(results: list[dict[str, object]]) -> str:
     return "\n".join([head, *rows])
 
 
-def write_section(text: str) -> None:
-    """Replace the ``bench:register`` section of docs/performance.md (added at the end if missing)."""
-    page_path = ROOT / "docs" / "performance.md"
-    page = page_path.read_text(encoding="utf-8")
-    section = f"<!-- bench:register -->\n{text}\n<!-- /bench:register -->"
-    pattern = re.compile(r"<!-- bench:register -->.*?<!-- /bench:register -->", re.DOTALL)
-    page = (
-        pattern.sub(lambda _m: section, page) if pattern.search(page) else page.rstrip("\n") + "\n\n" + section + "\n"
-    )
-    page_path.write_text(page, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
@@ -286,7 +274,9 @@ def main() -> int:
     )
     print(text)
     if not args.no_write:
-        write_section(text)
+        from sections import write_section
+
+        write_section("register", text)
     return 0
 
 

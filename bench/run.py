@@ -24,6 +24,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sections import write_head
+
 ROOT = Path(__file__).resolve().parents[1]
 DATE = "2026-03-01"
 
@@ -194,7 +197,7 @@ def main() -> int:
             "package's own unit registry and classes, and the calculation itself. Both sides are measured "
             "byte-compiled, as pip installs them. The start-up ratio is the tightest of the targets.\n"
         )
-        (ROOT / "docs" / "performance.md").write_text(page, encoding="utf-8")
+        write_head(page)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Beyond-use dates: USP <795> (2023) by preparation class, the legacy rules, site evidence.
 
 The date is counted from the compounding date (see
-:attr:`Settings.compounding_day_is_day_zero`) and is never later than the
+``Settings.compounding_day_is_day_zero``) and is never later than the
 earliest expiry of any component lot given.
 
 >>> import datetime as dt

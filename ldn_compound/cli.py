@@ -51,6 +51,7 @@ from ldn_compound.exceptions import (
     FormulaNotFoundError,
     InputError,
     LDNError,
+    MedicineNameError,
     Problem,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
@@ -96,6 +97,7 @@ _FIELD_TO_DEST: Final = {
 _HINTS: Final[dict[type[Exception], str]] = {
     DoseLimitError: "to go ahead, give --high-dose-reason REASON",
     CoMedicationError: "to go ahead, give --override-reason REASON",
+    MedicineNameError: "correct it, or give --unclear-medicine-reason REASON to accept it as written",
     CapsuleOverfillError: "use a larger --capsule-size",
 }
 
@@ -106,7 +108,7 @@ _REQUEST_OPTIONS: Final = {
         "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
-        "co_medication_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
+        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
         "patient", "prescriber", "directions", "refills", "dispense", "titration", "register",
     )
 }  # fmt: skip
@@ -444,6 +446,12 @@ def build_parser() -> _Parser:
     )
     safety.add_argument(
         "--override-reason", metavar="REASON", help="go ahead despite an opioid co-medication, for this reason"
+    )
+    safety.add_argument(
+        "--unclear-medicine-reason",
+        metavar="REASON",
+        help="accept an --other-medicine name that is close to an opioid's but not it (e.g. 'oxycodon'), "
+        "for this reason",
     )
     safety.add_argument(
         "--high-dose-reason", metavar="REASON", help="go ahead with a dose above 10 mg, for this reason"

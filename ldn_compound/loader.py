@@ -227,7 +227,7 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
 
 
 def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterFormula:
-    """Build a formula from parsed TOML (or equivalent) data; raise :class:`FormulaFileError` listing every problem."""
+    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem."""
     r = _Reader()
     if not isinstance(data, Mapping):
         raise FormulaFileError(source, [Problem("$", "must be a table")])
@@ -335,6 +335,9 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
             drops = _drops(r, table)
         if form is DosageForm.TOPICAL_CREAM and (table := r.table(data.get("topical", {}), "$.topical")) is not None:
             topical = _topical(r, table)
+            known = {c.id for c in components}
+            if topical.aqueous_phase and components and topical.aqueous_phase not in known:
+                r.problem("$.topical.aqueous_phase", f"must name a component (got {topical.aqueous_phase!r})")
     if prep is PreparationClass.AQUEOUS_UNPRESERVED and storage and "refrigerat" not in storage.lower():
         r.problem(
             "$.storage",
@@ -464,16 +467,17 @@ def _drops(r: _Reader, table: Mapping[str, Any]) -> DropsSpec | None:
 
 def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
     path = "$.topical"
-    r.keys(table, path, {"click_volume": False, "density": False, "dispenser": False})
+    r.keys(table, path, {"click_volume": False, "density": False, "dispenser": False, "aqueous_phase": False})
     return TopicalSpec(
         click_volume=r.quantity(table, "click_volume", path, VOLUME),
         density=r.quantity(table, "density", path, CONCENTRATION),
         dispenser=r.text(table, "dispenser", path, required=False),
+        aqueous_phase=r.text(table, "aqueous_phase", path, required=False),
     )
 
 
 def load_formula_file(path: str | Path) -> MasterFormula:
-    """Load one formula file; raise :class:`FormulaFileError` for an unreadable or invalid file."""
+    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file."""
     source = str(path)
     return parse_formula(parse_toml(read_text(path, FormulaFileError), source, FormulaFileError), source)
 

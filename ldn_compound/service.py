@@ -199,6 +199,7 @@ class BatchRequest:
     stability: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     high_dose_reason: str | None = None
     record: bool = False
     labels: bool = False
@@ -358,6 +359,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         high_dose_reason=request.high_dose_reason,
         other_medicines=list(request.other_medicines),
         co_medication_reason=request.co_medication_reason,
+        unclear_medicine_reason=request.unclear_medicine_reason,
         stability=request.stability,
         lot_number=request.lot_number,
         settings=_settings(request),
@@ -422,14 +424,15 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
                 f"applies only to {allowed}; {formula.id} is {form.display_name}",
                 code="option-not-for-this-form",
             )
-    if request.co_medication_reason is not None and not request.other_medicines:
-        raise RequestError(
-            "co_medication_reason",
-            None,
-            "goes with {other_medicines} (the medicines whose check it overrides)",
-            code="override-without-check",
-        )
-    for field in ("co_medication_reason", "high_dose_reason"):
+    for field in ("co_medication_reason", "unclear_medicine_reason"):
+        if getattr(request, field) is not None and not request.other_medicines:
+            raise RequestError(
+                field,
+                None,
+                "goes with {other_medicines} (the medicines whose check it overrides)",
+                code="override-without-check",
+            )
+    for field in ("co_medication_reason", "unclear_medicine_reason", "high_dose_reason"):
         value = getattr(request, field)
         if value is not None and not value.strip():
             raise RequestError(

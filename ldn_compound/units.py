@@ -191,9 +191,9 @@ def parse_quantity(
     """Read ``value`` (text, a number with ``default_unit``, or a quantity) as ``kind``.
 
     The result is in the kind's canonical unit (mg, mL, mg/mL, mg/g), so equal
-    quantities compare and hash equal.  Raises :class:`QuantityError` for text
-    that is not a quantity, :class:`DimensionError` for the wrong kind, and
-    :class:`QuantityError` for zero or negative amounts when ``positive``.
+    quantities compare and hash equal.  Raises :class:`~ldn_compound.exceptions.QuantityError` for text
+    that is not a quantity, :class:`~ldn_compound.exceptions.DimensionError` for the wrong kind, and
+    :class:`~ldn_compound.exceptions.QuantityError` for zero or negative amounts when ``positive``.
 
     >>> print(parse_quantity("0.25 g", "mass", MASS))
     250 mg

@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import logging
 import os
 import secrets
 import threading
@@ -71,6 +72,8 @@ __all__ = [
     "styles",
     "write_pdf",
 ]
+
+_log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- units
 
@@ -662,6 +665,7 @@ def write_pdf(data: bytes, target: str | os.PathLike[str] | IO[bytes]) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         temporary.replace(path)
+        _log.debug("wrote %s (%d bytes)", path, len(data))
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):
