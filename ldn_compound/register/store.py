@@ -68,8 +68,8 @@ __all__ = [
 #: The environment variable that names the register when none is given.
 ENV_VAR = "LDN_COMPOUND_REGISTER"
 #: The schema revision this version of ldn_compound writes (the newest migration).
-HEAD_REVISION = "0002"
-KNOWN_REVISIONS = ("0001", "0002")
+HEAD_REVISION = "0003"
+KNOWN_REVISIONS = ("0001", "0002", "0003")
 _GENESIS = "0" * 64
 _LOT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
