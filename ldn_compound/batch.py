@@ -1202,7 +1202,7 @@ def calculate_batch(
     ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one the batch is a
     preview (``lot_number == "preview"``) until the register gives it a lot
-    (:meth:`ldn_compound.register.Register.record`).
+    (:meth:`ldn_compound.register.store.Register.record`).
 
     The calculation runs in named stages, each returning a frozen value:
     ``read_inputs`` → ``check_batch`` (dose and co-medication, before

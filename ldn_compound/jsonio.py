@@ -359,7 +359,7 @@ def _read_fraction(text: Any, field: str) -> Any:
 def batch_from_dict(
     data: dict[str, Any], formula: MasterFormula | None = None, formula_dirs: Iterable[str] = ()
 ) -> BatchResult:
-    """Rebuild a :class:`BatchResult` from its document (``batch_to_dict``), without recalculating.
+    """Rebuild a :class:`~ldn_compound.model.BatchResult` from its document (``batch_to_dict``), without recalculating.
 
     The master formula is ``formula`` or the one with the document's id, which must be
     of the document's version.  ``batch_from_dict(batch_to_dict(r))`` gives a result
