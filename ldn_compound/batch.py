@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ldn_compound import forms
-from ldn_compound.bud import beyond_use
+from ldn_compound.bud import beyond_use, expiry_warnings, read_expiry
 from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.exceptions import (
     AliquotError,
@@ -33,6 +33,7 @@ from ldn_compound.exceptions import (
 )
 from ldn_compound.forms import capsules as capsule_math
 from ldn_compound.model import (
+    ASSAY_BASES,
     AliquotPlan,
     AmountKind,
     Balance,
@@ -53,6 +54,7 @@ from ldn_compound.model import (
     TabletSource,
     TitrationStep,
     Weighing,
+    dosage_form_name,
 )
 from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
@@ -151,19 +153,21 @@ def _read_date(value: object, field: str = "date") -> dt.date:
 
 
 def parse_lot(text: str) -> Lot:
-    """Read ``ID=LOT`` or ``ID=LOT:YYYY-MM-DD`` (the command line's ``--lot``).
+    """Read ``ID=LOT`` or ``ID=LOT:EXPIRY`` (the command line's ``--lot``).
 
-    >>> parse_lot("naltrexone-hcl=NX2291:2027-06-30")
+    The expiry is ``YYYY-MM-DD``, or ``YYYY-MM`` for the last day of that month.
+
+    >>> parse_lot("naltrexone-hcl=NX2291:2027-06")
     Lot(component='naltrexone-hcl', lot='NX2291', expiry=datetime.date(2027, 6, 30), manufacturer='')
     """
-    rule = "be ID=LOT or ID=LOT:YYYY-MM-DD, e.g. naltrexone-hcl=NX2291:2027-06-30"
+    rule = "be ID=LOT or ID=LOT:YYYY-MM-DD (or YYYY-MM), e.g. naltrexone-hcl=NX2291:2027-06-30"
     component, sep, rest = str(text).partition("=")
     if not sep or not component.strip() or not rest.strip():
         raise InputError("lot", text, rule)
     lot, colon, expiry = rest.rpartition(":") if ":" in rest else (rest, "", "")
     if colon and not lot.strip():
         raise InputError("lot", text, rule)
-    date = _read_date(expiry, f"lot {component.strip()} expiry") if colon else None
+    date = read_expiry(expiry, f"lot {component.strip()} expiry") if colon else None
     return Lot(component=component.strip(), lot=lot.strip(), expiry=date)
 
 
@@ -178,7 +182,7 @@ def _lot_from_mapping(component: str, value: object) -> Lot:
     return Lot(
         component=component,
         lot=str(value["lot"]),
-        expiry=None if expiry is None else _read_date(expiry, f"lot {component} expiry"),
+        expiry=None if expiry is None else read_expiry(expiry, f"lot {component} expiry"),
         manufacturer=str(value.get("manufacturer", "")),
     )
 
@@ -223,6 +227,26 @@ def _read_strength(formula: MasterFormula, strength: object, basis: object) -> S
     return result
 
 
+def _read_tablets(tablet_weight: object, product: object, manufacturer: object, *, settings: Settings) -> TabletSource:
+    weight = parse_quantity(tablet_weight, "tablet weight", MASS)
+    if weight < Q_(Decimal(50), "mg"):
+        raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
+    if weight > Q_(Decimal(2000), "mg"):
+        raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
+    texts = {}
+    for field, value in (("tablet product", product), ("tablet manufacturer", manufacturer)):
+        text = "" if value is None else str(value).strip()
+        if value is not None and (not text or len(text) > 120 or not text.isprintable()):
+            raise InputError(field, value, "be 1 to 120 printable characters (e.g. an NDC and the product name)")
+        texts[field] = text
+    return TabletSource(
+        average_weight=weight,
+        product=texts["tablet product"],
+        manufacturer=texts["tablet manufacturer"],
+        weighed=settings.tablets_weighed,
+    )
+
+
 def _read_source(
     potency: object,
     assay: object,
@@ -231,24 +255,58 @@ def _read_source(
     tablet_weight: object,
     *,
     settings: Settings,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
 ) -> PowderSource | TabletSource:
     if tablet_weight is not None:
         if potency is not None or assay is not None:
             raise InputError("tablets", tablet_weight, "not be combined with a powder potency or assay")
-        weight = parse_quantity(tablet_weight, "tablet weight", MASS)
-        if weight < Q_(Decimal(50), "mg"):
-            raise QuantityError(
-                "tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds"
-            )
-        if weight > Q_(Decimal(2000), "mg"):
-            raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
-        return TabletSource(average_weight=weight)
+        return _read_tablets(tablet_weight, tablet_product, tablet_manufacturer, settings=settings)
+    for field, value in (("tablet product", tablet_product), ("tablet manufacturer", tablet_manufacturer)):
+        if value is not None:
+            raise InputError(field, value, "be given only with the tablets' average weight (crushed tablets)")
     if potency is not None and assay is not None:
         raise InputError("potency", potency, "not be given together with an assay")
-    if assay is None and (water is not None or residual_solvent is not None):
-        raise InputError("water", water if water is not None else residual_solvent, "be given with an assay")
+    basis = None if assay_basis is None else str(assay_basis).strip().lower()
+    if basis is not None and basis not in ASSAY_BASES:
+        raise InputError("assay basis", assay_basis, f"be one of {', '.join(ASSAY_BASES)}")
+    if assay is None and basis is not None:
+        raise InputError("assay basis", assay_basis, "be given with an assay")
+    if assay is not None and basis is None:
+        raise InputError(
+            "assay basis",
+            None,
+            f"be given with an assay: {', '.join(ASSAY_BASES)} (the basis the certificate of analysis states the "
+            "assay on)",
+            code="assay-basis-missing",
+        )
+    if basis != "anhydrous" and (water is not None or residual_solvent is not None):
+        field, value = ("water", water) if water is not None else ("residual solvent", residual_solvent)
+        rule = (
+            "be given with an assay"
+            if assay is None
+            else f"be given only with an anhydrous-basis assay (a {basis} assay already counts it)"
+        )
+        raise InputError(field, value, rule)
+    if basis == "anhydrous" and water is None:
+        raise InputError(
+            "water",
+            None,
+            "be given with an anhydrous-basis assay (the Karl Fischer water of the certificate, 0 if none; for a "
+            "hydrate it includes the water of hydration)",
+            code="water-missing",
+        )
+    if loss_on_drying is not None and basis != "dried":
+        raise InputError("loss on drying", loss_on_drying, "be given only with a dried-basis assay")
+    if basis == "dried" and loss_on_drying is None:
+        raise InputError(
+            "loss on drying", None, "be given with a dried-basis assay (0 if none)", code="loss-on-drying-missing"
+        )
     low, high = settings.potency_range
     a_low, a_high = settings.assay_range
+    as_is = basis == "as-is"
     return PowderSource(
         potency=None
         if potency is None
@@ -266,9 +324,11 @@ def _read_source(
             assay,
             "assay",
             allow_zero=False,
-            minimum=a_low,
-            maximum=a_high,
-            why=" (the USP limits for naltrexone hydrochloride on the anhydrous basis)",
+            minimum=low if as_is else a_low,
+            maximum=high if as_is else a_high,
+            why=" (the as-is potency accepted)"
+            if as_is
+            else " (the USP limits for naltrexone hydrochloride on the anhydrous basis)",
         ),
         water=Decimal(0)
         if water is None
@@ -276,6 +336,10 @@ def _read_source(
         residual_solvent=Decimal(0)
         if residual_solvent is None
         else _read_percent(residual_solvent, "residual solvent", allow_zero=True, maximum=settings.max_water),
+        basis=basis,
+        loss_on_drying=Decimal(0)
+        if loss_on_drying is None
+        else _read_percent(loss_on_drying, "loss on drying", allow_zero=True, maximum=settings.max_water),
     )
 
 
@@ -385,6 +449,15 @@ def _check_medicines(
     return screening
 
 
+def _tablet_content(source: TabletSource) -> Callable[[Quantity], str]:
+    """What an amount of tablet powder holds: ``"4.091 mg naltrexone HCl"``."""
+
+    def content(powder: Quantity) -> str:
+        return f"holds {format_amount(source.holds(powder), significant=4)} {source.tablet_strength.basis.short_name}"
+
+    return content
+
+
 def _stock_limit(line: Ingredient, settings: Settings) -> tuple[Quantity, str]:
     """The strongest stock solution of ``line``'s substance, and why."""
     data = substance(line.id)
@@ -438,7 +511,9 @@ def _plan_aliquots(
         if line.measure != "weigh" or line.amount >= minimum or index == diluent_index:
             continue
         is_active = line.role == "active"
-        what = "the active" if is_active else line.name
+        content = _tablet_content(source) if is_active and isinstance(source, TabletSource) else None
+        tablet_powder = content is not None
+        what = "tablet powder" if tablet_powder else "the active" if is_active else line.name
         needed = active_exact if is_active else line.amount
         solvent = vehicle if liquid else aqueous
         in_solution = solvent is not None and not (is_active and isinstance(source, TabletSource))
@@ -488,6 +563,7 @@ def _plan_aliquots(
                 settings.dilution_factors,
                 what=what,
                 readability=readability,
+                content=content,
             )
             diluent_left = diluent_left - (plan.take - plan.holds)
         planned = attrs.evolve(line, aliquot=plan)
@@ -523,8 +599,10 @@ def _plan_aliquots(
             made_up = f"dilute to {format_amount(plan.dilute_to)}"
         work.step(
             "Aliquot",
-            f"{line.name}: {_amount(needed)} is below the minimum weight {format_amount(minimum)}: "
-            f"weigh {format_amount(plan.weigh)}, {made_up}, {taken}, which holds {format_amount(plan.holds)}",
+            f"{'tablet powder' if tablet_powder else line.name}: {_amount(needed)} is below the minimum weight "
+            f"{format_amount(minimum)}: weigh {format_amount(plan.weigh)}, {made_up}, {taken}, "
+            f"which holds {format_amount(plan.holds)}"
+            + (f" of tablet powder ({content(plan.holds)})" if content else ""),
         )
     return out
 
@@ -751,6 +829,10 @@ def read_inputs(
     water: object = None,
     residual_solvent: object = None,
     tablet_weight: object = None,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
     balance: Balance | None = None,
     balance_readability: object = None,
     balance_repeatability: object = None,
@@ -778,7 +860,18 @@ def read_inputs(
     qty: Quantity = forms.for_dosage_form(form).read_quantity(quantity, settings)
     over = _read_percent(overage, "overage", allow_zero=True, maximum=settings.max_overage)
     day = _read_date(date)
-    source = _read_source(potency, assay, water, residual_solvent, tablet_weight, settings=settings)
+    source = _read_source(
+        potency,
+        assay,
+        water,
+        residual_solvent,
+        tablet_weight,
+        settings=settings,
+        assay_basis=assay_basis,
+        loss_on_drying=loss_on_drying,
+        tablet_product=tablet_product,
+        tablet_manufacturer=tablet_manufacturer,
+    )
     scale = _read_balance(balance, balance_readability, balance_repeatability, settings)
     lot_list = _read_lots(formula, lots)
     evidence = _read_evidence(formula, stability)
@@ -858,7 +951,9 @@ def _request_steps(inputs: BatchInputs) -> tuple[Step, ...]:
         ),
         Step(
             "Quantity",
-            format_amount(qty) if form is DosageForm.CAPSULES else f"{format_amount(qty)} of {form.display_name}",
+            format_amount(qty)
+            if form is DosageForm.CAPSULES
+            else f"{format_amount(qty)} of {dosage_form_name(form, inputs.source)}",
         ),
     )
 
@@ -920,6 +1015,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         )
 
     tablets: int | None = None
+    name = active.name
     if isinstance(source, TabletSource):
         tab = source.tablet_strength.to_basis(active_form).amount
         ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
@@ -927,11 +1023,13 @@ def active_amount(inputs: BatchInputs) -> Active:
         powder_theory: Quantity = pure * ratio
         count = magnitude(pure_made, "mg") / magnitude(tab, "mg")
         tablets = math.ceil(count)
+        tablet_name = source.tablet_strength.basis.short_name
         work.step(
             "Tablets",
             f"{_amount(pure_made)} ÷ {format_amount(tab)} per tablet = {format_number(count, significant=4)} "
-            f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
-            f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
+            f"tablets: crush {tablets}; tablet powder to weigh = {_amount(pure_made)} × "
+            f"{format_amount(source.average_weight)} average tablet weight ÷ {format_amount(tab)} "
+            f"{_eq(powder_exact)} of tablet powder, which holds {_amount(pure_made)} {tablet_name}",
         )
         if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
             work.warn(
@@ -943,7 +1041,11 @@ def active_amount(inputs: BatchInputs) -> Active:
                 "tablet-excipients-in-cream",
                 "the tablet excipients do not dissolve: mill the cream until no particles are felt",
             )
-        basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
+        strength_text = source.tablet_strength.describe()
+        name = f"Tablet powder ({source.product or strength_text + ' tablets'}, crushed)"
+        basis_note = (
+            f"crushed tablets: {format_amount(source.average_weight)} average weight per {strength_text} tablet"
+        )
     else:
         potency_value = source.as_is_potency
         if potency_value is None:
@@ -953,11 +1055,40 @@ def active_amount(inputs: BatchInputs) -> Active:
             )
             basis_note = f"as {active_form.short_name}, no potency correction"
         else:
-            if source.assay is not None:
+            of = source.potency_of(active_form)
+            if of != active_form:
+                # An anhydrous- or dried-basis assay is of the anhydrous salt, and the water (or loss on
+                # drying) that comes with it already counts the water of hydration: weigh the anhydrous
+                # salt's amount by the as-is potency, never the hydrate's (that counts the water twice).
+                per_of = strength.to_basis(of)
+                pure = inputs.arithmetic.active_total(per_of.amount, qty)
+                pure_made = pure * (1 + over)
+                work.step(
+                    "Potency basis",
+                    f"the {source.basis} assay is of {of.short_name} ({format_number(of.molecular_weight)} g/mol), "
+                    f"and the certificate's water counts the water of hydration of the {active_form.short_name}: "
+                    f"the amount needed is taken as {of.short_name}, {_amount(per_of.amount)} × "
+                    f"{format_amount(qty)} {_eq(pure)}"
+                    + (f", × (1 + {_percent(over)}) overage {_eq(pure_made)}" if over else ""),
+                )
+            if source.assay is not None and source.basis == "anhydrous":
                 work.step(
                     "Potency",
-                    f"as-is potency = assay {_percent(source.assay)} × (1 − water {_percent(source.water)} − "
-                    f"residual solvent {_percent(source.residual_solvent)}) = {_percent(potency_value)}",
+                    f"anhydrous basis: as-is potency = assay {_percent(source.assay)} × (1 − water "
+                    f"{_percent(source.water)} − residual solvent {_percent(source.residual_solvent)}) "
+                    f"= {_percent(potency_value)} {of.short_name}",
+                )
+            elif source.assay is not None and source.basis == "dried":
+                work.step(
+                    "Potency",
+                    f"dried basis: as-is potency = assay {_percent(source.assay)} × (1 − loss on drying "
+                    f"{_percent(source.loss_on_drying)}) = {_percent(potency_value)} {of.short_name}",
+                )
+            else:
+                work.step(
+                    "Potency",
+                    f"as-is basis: {_percent(potency_value)} of the powder as it is is {of.short_name}; "
+                    "no water or solvent correction",
                 )
             powder_exact = pure_made / potency_value
             powder_theory = pure / potency_value
@@ -965,11 +1096,15 @@ def active_amount(inputs: BatchInputs) -> Active:
                 "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
             )
             basis_note = f"as {active_form.short_name} at {_percent(potency_value)} as-is potency"
+            if of != active_form:
+                basis_note += f" of {of.short_name}"
+            if source.basis in ("anhydrous", "dried"):
+                basis_note += f" ({source.basis}-basis assay {_percent(source.assay or Decimal(0))})"
     amount = inputs.weigh_round(powder_exact)
     theory = inputs.weigh_round(powder_theory)
     line = Ingredient(
         id=active.id,
-        name=active.name,
+        name=name,
         role="active",
         amount=amount,
         theoretical=theory,
@@ -1033,6 +1168,9 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     fill_weight = active_each + others_each + filler_each
     low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
     high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
+    shell, material = capsule_math.shell_weight(size)
+    if size in spec.shell_weight:  # the formula's own shells, weighed by the pharmacy
+        shell, material = spec.shell_weight[size], "as the formula states"
     capsule = CapsuleFill(
         size=size,
         capacity=cap_mass,
@@ -1043,12 +1181,28 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
         fill_low=low,
         fill_high=high,
         batch_weight=fill_weight * count,
+        shell_weight=shell,
+        shell_material=material,
+        weight_basis=settings.capsule_weight_basis,
+        sampled=settings.capsules_sampled,
     )
     work.step(
         "Capsule fill weight",
-        f"{_amount(fill_weight)} per capsule; each capsule within {format_amount(low)} to "
+        f"{_amount(fill_weight)} per capsule; each capsule's fill (net) within {format_amount(low)} to "
         f"{format_amount(high)} (± {_percent(settings.fill_tolerance)}); {format_amount(qty)} weigh "
         f"{_amount(capsule.batch_weight)} in all",
+    )
+    work.step(
+        "Capsule weight check",
+        f"gross (a filled capsule with its empty size {size} shell, {format_amount(shell)} {material}): "
+        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(low + shell)} to "
+        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(high + shell)}; "
+        f"weigh {settings.capsules_sampled} capsules one by one, "
+        + (
+            "each with its shell (gross)"
+            if settings.capsule_weight_basis == "gross"
+            else "each less its empty shell (net)"
+        ),
     )
     total = filler_each * magnitude(inputs.made, "capsule")
     amount = inputs.weigh_round(total)
@@ -1248,7 +1402,7 @@ def unit_doses(inputs: BatchInputs) -> PerUnit:
 
 
 def dates(inputs: BatchInputs) -> Dates:
-    """The beyond-use date, and a warning when something shortened it."""
+    """The beyond-use date, and a warning when something shortened it or no lot's expiry was given to check it."""
     bud, steps = beyond_use(inputs.formula, inputs.date, inputs.lots, inputs.settings, inputs.evidence)
     warnings: tuple[BatchWarning, ...] = ()
     if bud.limited_by:
@@ -1259,7 +1413,18 @@ def dates(inputs: BatchInputs) -> Dates:
                 f"({bud.date.isoformat()}), shortened because {bud.limited_by}",
             ),
         )
+    warnings += tuple(expiry_warnings(inputs.lots))
     return Dates(beyond_use=bud, steps=tuple(steps), warnings=warnings)
+
+
+def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) -> tuple[Quantity, Quantity]:
+    """The acceptable yield: ± ``tolerance`` of the theoretical, in whole capsules for capsules (32 → 31 to 33)."""
+    low: Quantity = theoretical * (1 - tolerance)
+    high: Quantity = theoretical * (1 + tolerance)
+    if form is DosageForm.CAPSULES:  # a yield is a count: the whole capsules within the limits
+        low = Q_(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
+        high = Q_(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
+    return low, high
 
 
 def assemble(
@@ -1301,10 +1466,7 @@ def assemble(
         capsule=composition.capsule,
         overrides=checks.overrides,
         theoretical_yield=theoretical_yield,
-        yield_range=(
-            theoretical_yield * (1 - settings.yield_tolerance),
-            theoretical_yield * (1 + settings.yield_tolerance),
-        ),
+        yield_range=_yield_range(theoretical_yield, settings.yield_tolerance, inputs.form),
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
@@ -1341,6 +1503,10 @@ def calculate_batch(
     water: object = None,
     residual_solvent: object = None,
     tablet_weight: object = None,
+    assay_basis: object = None,
+    loss_on_drying: object = None,
+    tablet_product: object = None,
+    tablet_manufacturer: object = None,
     balance: Balance | None = None,
     balance_readability: object = None,
     balance_repeatability: object = None,
@@ -1370,9 +1536,15 @@ def calculate_batch(
     mass (``"30 g"``) by dosage form; ``strength`` (default: the formula's) is
     text or a quantity in ``strength_basis`` (``"hcl"`` by default, or
     ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
-    ``residual_solvent``) are given in percent: ``potency=97.71``.
+    ``residual_solvent``, ``loss_on_drying``) are given in percent:
+    ``potency=97.71``.  An ``assay`` needs its ``assay_basis``, the basis the
+    certificate states it on: ``"as-is"``, ``"anhydrous"`` (with ``water`` and
+    optionally ``residual_solvent``) or ``"dried"`` (with ``loss_on_drying``);
+    an anhydrous or dried assay is of the anhydrous salt, so a hydrate's water is
+    counted once (see :class:`~ldn_compound.model.PowderSource`).
     ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
-    average weight.
+    average weight; ``tablet_product`` (NDC or name) and ``tablet_manufacturer``
+    print on the record (their lot and expiry are the active component's lot).
 
     ``directions`` are the directions for use: a
     :class:`~ldn_compound.directions.Directions`, or text read as English when it starts with
@@ -1425,6 +1597,10 @@ def calculate_batch(
         water=water,
         residual_solvent=residual_solvent,
         tablet_weight=tablet_weight,
+        assay_basis=assay_basis,
+        loss_on_drying=loss_on_drying,
+        tablet_product=tablet_product,
+        tablet_manufacturer=tablet_manufacturer,
         balance=balance,
         balance_readability=balance_readability,
         balance_repeatability=balance_repeatability,

@@ -2,7 +2,14 @@
 
 The date is counted from the compounding date (see
 ``Settings.compounding_day_is_day_zero``) and is never later than the
-earliest expiry of any component lot given.
+earliest expiry of any component lot given.  A batch whose beyond-use date
+would fall on its compounding day (0 days) is refused, and a batch for which
+no component expiry was given carries a warning: its date was checked against
+no lot.  An expiry given as month and year (``2027-06``) means the last day of
+that month (USP General Notices, "Expiration Date and Beyond-Use Date").
+
+>>> read_expiry("2027-06")
+datetime.date(2027, 6, 30)
 
 >>> import datetime as dt
 >>> from ldn_compound.model import PreparationClass
@@ -14,13 +21,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from ldn_compound.exceptions import InputError
-from ldn_compound.model import BeyondUse, Lot, MasterFormula, PreparationClass, StabilityEvidence, Step
+from ldn_compound.model import BatchWarning, BeyondUse, Lot, MasterFormula, PreparationClass, StabilityEvidence, Step
 from ldn_compound.settings import BudSystem, Settings
 
-__all__ = ["USP_795_2023", "beyond_use", "maximum_days"]
+__all__ = ["USP_795_2023", "beyond_use", "expiry_warnings", "maximum_days", "read_expiry"]
 
 #: USP <795> (official 1 November 2023): maximum BUD without a monograph or stability data.
 USP_795_2023: dict[PreparationClass, tuple[int, str]] = {
@@ -34,6 +42,49 @@ USP_795_2023: dict[PreparationClass, tuple[int, str]] = {
 def maximum_days(preparation_class: PreparationClass) -> tuple[int, str]:
     """The USP <795> (2023) maximum BUD in days and the storage it assumes."""
     return USP_795_2023[preparation_class]
+
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def read_expiry(value: object, field: str = "expiry") -> dt.date:
+    """An expiry date: ``YYYY-MM-DD``, or ``YYYY-MM`` meaning the last day of that month.
+
+    USP General Notices ("Expiration Date and Beyond-Use Date"): an expiry given
+    as month and year is the last day of that month.
+
+    >>> read_expiry("2028-02"), read_expiry("2027-06-15")
+    (datetime.date(2028, 2, 29), datetime.date(2027, 6, 15))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        month = _MONTH_RE.match(text)
+        if month and 1 <= int(month[2]) <= 12:
+            year, number = int(month[1]), int(month[2])
+            return dt.date(year, number, calendar.monthrange(year, number)[1])
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise InputError(
+        field, value, "be a date written YYYY-MM-DD, or YYYY-MM for the last day of that month, e.g. 2027-06"
+    )
+
+
+def expiry_warnings(lots: Iterable[Lot]) -> list[BatchWarning]:
+    """A warning when no component lot with an expiry date was given: the BUD was checked against no lot."""
+    if any(lot.expiry is not None for lot in lots):
+        return []
+    return [
+        BatchWarning(
+            "no-expiry-dates",
+            "no component expiry date was given: the beyond-use date was not checked against any lot",
+        )
+    ]
 
 
 def _add_months(date: dt.date, months: int) -> dt.date:
@@ -81,6 +132,7 @@ def beyond_use(
     steps.append(Step("Beyond-use date", f"{rule}; {counting}: {date.isoformat()} → {bud.isoformat()}"))
 
     limited_by = ""
+    capped_by: Lot | None = None
     dated = [lot for lot in lots if lot.expiry is not None]
     for lot in dated:
         assert lot.expiry is not None
@@ -94,5 +146,21 @@ def beyond_use(
         if earliest.expiry < bud:
             limited_by = f"lot {earliest.lot} of {earliest.component} expires {earliest.expiry.isoformat()}"
             steps.append(Step("Beyond-use date", f"capped by the earliest component expiry: {limited_by}"))
-            bud = earliest.expiry
+            bud, capped_by = earliest.expiry, earliest
+    else:
+        steps.append(Step("Beyond-use date", "not checked against any component expiry: no expiry date was given"))
+    if bud <= date:  # a preparation that may not be used after the day it is made cannot be dispensed
+        if capped_by is not None:
+            raise InputError(
+                f"lot {capped_by.component}={capped_by.lot} expiry",
+                bud.isoformat(),
+                "be after the compounding date: it would give a beyond-use date of 0 days",
+                code="bud-zero-days",
+            )
+        raise InputError(
+            "beyond-use date",
+            f"{bud.isoformat()} ({rule}; {counting})",
+            "be at least 1 day after the compounding date",
+            code="bud-zero-days",
+        )
     return BeyondUse(date=bud, days=(bud - date).days, storage=storage, rule=rule, limited_by=limited_by), steps

@@ -75,6 +75,10 @@ _FIELD_TO_DEST: Final = {
     "assay": "assay",
     "water": "water",
     "residual solvent": "residual_solvent",
+    "assay basis": "assay_basis",
+    "loss on drying": "loss_on_drying",
+    "tablet product": "tablet_product",
+    "tablet manufacturer": "tablet_manufacturer",
     "tablets": "tablets",
     "tablet weight": "tablets",
     "balance readability": "balance_readability",
@@ -114,7 +118,8 @@ _REQUEST_OPTIONS: Final = {
     field: {"tablet_weight": "tablets", "co_medication_reason": "override_reason"}.get(field, field)
     for field in (
         "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
-        "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
+        "water", "residual_solvent", "assay_basis", "loss_on_drying", "tablet_weight", "tablet_product",
+        "tablet_manufacturer", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
         "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size",
         "pharmacy_config", "rx", "patient", "prescriber", "directions", "sig", "directions_unchecked", "sig_codes",
@@ -200,7 +205,12 @@ def _from_input_error(error: InputError, args: argparse.Namespace | None) -> str
             component = str(error.value) if field == "lot" else field.split()[1].split("=")[0]
             option = "--lot"
             raw = next((text for text in args.lot if text.partition("=")[0].strip() == component), error.value)
-    message = f"{option} {_quote(raw)}: {field} must {rule}" if option else f"{field} must {rule} (got {_quote(raw)})"
+    if raw is None:  # a value that was needed and not given
+        message = f"{option}: {field} must {rule}" if option else f"{field} must {rule}"
+    else:
+        message = (
+            f"{option} {_quote(raw)}: {field} must {rule}" if option else f"{field} must {rule} (got {_quote(raw)})"
+        )
     return f"{message}; {hint}" if hint else message
 
 
@@ -407,15 +417,26 @@ def build_parser() -> _Parser:
     formula_dir(what)
     source = sub.add_argument_group("the naltrexone source")
     source.add_argument("--potency", metavar="PCT", help="as-is potency of the powder from its certificate of analysis")
+    source.add_argument("--assay", metavar="PCT", help="assay from the certificate of analysis (with --assay-basis)")
     source.add_argument(
-        "--assay", metavar="PCT", help="anhydrous-basis assay from the certificate of analysis (with --water)"
+        "--assay-basis",
+        metavar="BASIS",
+        help="the basis the certificate states the assay on: as-is, anhydrous (with --water) or dried "
+        "(with --loss-on-drying)",
     )
-    source.add_argument("--water", metavar="PCT", help="water content (Karl Fischer) for --assay")
-    source.add_argument("--residual-solvent", metavar="PCT", help="residual solvent for --assay")
+    source.add_argument("--water", metavar="PCT", help="water content (Karl Fischer) for an anhydrous-basis --assay")
+    source.add_argument("--residual-solvent", metavar="PCT", help="residual solvent for an anhydrous-basis --assay")
+    source.add_argument("--loss-on-drying", metavar="PCT", help="loss on drying for a dried-basis --assay")
     source.add_argument(
         "--tablets",
         metavar="MG",
         help='make it from crushed 50 mg tablets whose average weight is MG (e.g. 180, or "180 mg")',
+    )
+    source.add_argument(
+        "--tablet-product", metavar="TEXT", help="the tablets' NDC or product name, printed on the record"
+    )
+    source.add_argument(
+        "--tablet-manufacturer", metavar="TEXT", help="the tablets' manufacturer, printed on the record"
     )
     source.add_argument(
         "--lot",
@@ -473,7 +494,7 @@ def build_parser() -> _Parser:
         "--high-dose-reason", metavar="REASON", help="go ahead with a dose above 10 mg, for this reason"
     )
     output = sub.add_argument_group("output")
-    output.add_argument("--json", action="store_true", help="print the batch as JSON (schema ldn-compound/batch/1)")
+    output.add_argument("--json", action="store_true", help="print the batch as JSON (schema ldn-compound/batch/2)")
     output.add_argument("--record", metavar="FILE", help="write the compounding record PDF")
     output.add_argument(
         "--labels",

@@ -10,7 +10,7 @@ Spanish, never with an abbreviation:
 >>> sig.text()
 'Place 3 drops under the tongue at bedtime'
 >>> sig.text("es")
-'Coloque 3 gotas debajo de la lengua a la hora de acostarse'
+'Coloque 3 gotas debajo de la lengua al acostarse'
 >>> parse_directions("Take 1 capsule by mouth at bedtime") == parse_sig("1 cap po qhs")
 True
 

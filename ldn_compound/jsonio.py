@@ -1,6 +1,6 @@
 """JSON for integrators: batch results and formulas as documented, versioned documents.
 
-Every document has a ``"schema"`` key (``"ldn-compound/batch/1"``…); the JSON
+Every document has a ``"schema"`` key (``"ldn-compound/batch/2"``…); the JSON
 Schema files are in ``ldn_compound/schemas/``.  Amounts are strings that pint
 (and :func:`ldn_compound.units.parse_quantity`) read back, e.g. ``"460.5 mg"``.
 Output is deterministic: sorted keys, fixed indentation, no timestamps.
@@ -23,6 +23,7 @@ from ldn_compound.model import (
     PowderSource,
     Screening,
 )
+from ldn_compound.substances import NALTREXONE_HCL
 from ldn_compound.units import Quantity, format_amount, format_number, is_quantity
 
 __all__ = [
@@ -36,7 +37,7 @@ __all__ = [
     "formula_to_dict",
 ]
 
-BATCH_SCHEMA = "ldn-compound/batch/1"
+BATCH_SCHEMA = "ldn-compound/batch/2"
 FORMULA_SCHEMA = "ldn-compound/formula/1"
 FORMULAS_SCHEMA = "ldn-compound/formulas/1"
 
@@ -133,18 +134,27 @@ def _body(result: BatchResult) -> dict[str, Any]:
     formula = result.formula
     source = result.source
     if isinstance(source, PowderSource):
+        salt = formula.active.salt_form or NALTREXONE_HCL
+        corrected = source.as_is_potency is not None
+        anhydrous = source.assay is not None and source.basis == "anhydrous"
         source_data: dict[str, Any] = {
             "type": "powder",
             "potency": _percent(source.as_is_potency),
+            "potency_of": source.potency_of(salt).id if corrected else None,
+            "basis": (source.basis or "as-is") if corrected else None,
             "assay": _percent(source.assay),
-            "water": _percent(source.water) if source.assay is not None else None,
-            "residual_solvent": _percent(source.residual_solvent) if source.assay is not None else None,
+            "water": _percent(source.water) if anhydrous else None,
+            "residual_solvent": _percent(source.residual_solvent) if anhydrous else None,
+            "loss_on_drying": _percent(source.loss_on_drying) if source.basis == "dried" else None,
         }
     else:
         source_data = {
             "type": "tablets",
             "average_weight": _q(source.average_weight),
             "tablet_strength": str(source.tablet_strength),
+            "product": source.product,
+            "manufacturer": source.manufacturer,
+            "weighed": source.weighed,
         }
     capsule = result.capsule
     return {
@@ -155,6 +165,7 @@ def _body(result: BatchResult) -> dict[str, Any]:
             "dosage_form": formula.dosage_form.value,
             "name": formula.name,
         },
+        "dosage_form_name": result.dosage_form_name,
         "strength": {
             "amount": _q(result.strength.amount),
             "basis": result.strength.basis.id,
@@ -182,6 +193,11 @@ def _body(result: BatchResult) -> dict[str, Any]:
             "fill_weight": format_amount(capsule.fill_weight, significant=6),
             "fill_low": _q(capsule.fill_low),
             "fill_high": _q(capsule.fill_high),
+            "shell_weight": _q(capsule.shell_weight),
+            "gross_low": _q(capsule.gross_low),
+            "gross_high": _q(capsule.gross_high),
+            "weight_basis": capsule.weight_basis,
+            "sampled": capsule.sampled,
         },
         "dose": None if result.dose is None else {"amount": _q(result.dose.amount), "basis": result.dose.basis.id},
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
@@ -258,6 +274,7 @@ def _capsule_spec(formula: MasterFormula) -> dict[str, Any] | None:
         "packing": {size: format_amount(stat) for size, stat in spec.packing.items()},
         "bulk_density": None if spec.bulk_density is None else format_amount(spec.bulk_density.to("g/mL"), unit="g/mL"),
         "displacement_factor": format_number(spec.displacement_factor),
+        "shell_weight": {size: format_amount(weight) for size, weight in spec.shell_weight.items()},
     }
 
 
@@ -291,6 +308,7 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
                 "role": c.role,
                 "grade": c.grade,
                 "salt_form": None if c.salt_form is None else c.salt_form.id,
+                "preserved": c.preserved,
                 "amount": _amount(c.amount)
                 if c.amount.kind is not AmountKind.ACTIVE
                 else {"kind": "active", "value": None, "text": "per strength"},
@@ -476,14 +494,20 @@ def batch_from_dict(
         src = data["source"]
         source: PowderSource | TabletSource
         if src["type"] == "powder":
+            zero = _read_fraction("0", "zero")
             if src["assay"] is not None:
                 source = PowderSource(
                     assay=_read_fraction(src["assay"], "assay"),
-                    water=_read_fraction(src["water"], "water"),
-                    residual_solvent=_read_fraction(src["residual_solvent"], "residual solvent"),
+                    water=_read_fraction(src.get("water"), "water") or zero,
+                    residual_solvent=_read_fraction(src.get("residual_solvent"), "residual solvent") or zero,
+                    basis=src.get("basis"),
+                    loss_on_drying=_read_fraction(src.get("loss_on_drying"), "loss on drying") or zero,
                 )
             else:
-                source = PowderSource(potency=_read_fraction(src["potency"], "potency"))
+                basis = src.get("basis")
+                source = PowderSource(
+                    potency=_read_fraction(src["potency"], "potency"), basis=None if basis == "as-is" else basis
+                )
         else:
             text = src["tablet_strength"]
             basis_form = next(
@@ -496,6 +520,9 @@ def batch_from_dict(
                 tablet_strength=Strength(
                     _read_q(text.removesuffix(" " + basis_form.short_name), "tablet strength"), basis_form
                 ),
+                product=src.get("product", ""),
+                manufacturer=src.get("manufacturer", ""),
+                weighed=src.get("weighed", 20),
             )
         bal = data["balance"]
         balance = Balance(
@@ -520,6 +547,9 @@ def batch_from_dict(
                 fill_low=_read_q(cap["fill_low"], "fill low"),
                 fill_high=_read_q(cap["fill_high"], "fill high"),
                 batch_weight=fill_weight * quantity.magnitude,
+                shell_weight=_opt_q(cap.get("shell_weight"), "shell weight"),
+                weight_basis=cap.get("weight_basis", "gross"),
+                sampled=cap.get("sampled", 10),
             )
         bud = data["beyond_use"]
         dose = data["dose"]

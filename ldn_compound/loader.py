@@ -296,6 +296,7 @@ def parse_formula(
                 "grade": False,
                 "salt_form": False,
                 "notes": False,
+                "preserved": False,
             },
         )
         cid = r.text(item, "id", path)
@@ -308,6 +309,15 @@ def parse_formula(
         if role and role not in ROLES:
             r.problem(f"{path}.role", f"must be one of {', '.join(ROLES)} (got {role!r})")
         salt = r.choice(item, "salt_form", path, lambda v: SALT_FORMS[v], SALT_FORMS)
+        preserved = item.get("preserved", False)
+        if not isinstance(preserved, bool):
+            r.problem(f"{path}.preserved", f"must be true or false (got {preserved!r})")
+            preserved = False
+        elif preserved and role not in {"base", "vehicle"}:
+            r.problem(
+                f"{path}.preserved",
+                f"is only for a base or vehicle that carries its own preservative (got role {role!r})",
+            )
         if role == "active":
             if "amount" in item:
                 r.problem(f"{path}.amount", "must be left out for the active: its amount follows the strength")
@@ -327,6 +337,7 @@ def parse_formula(
                     grade=r.text(item, "grade", path, required=False),
                     salt_form=salt if role == "active" else None,
                     notes=r.text(item, "notes", path, required=False),
+                    preserved=preserved,
                 )
             )
     if "components" in data and isinstance(data.get("components"), list):
@@ -355,6 +366,17 @@ def parse_formula(
             known = {c.id for c in components}
             if topical.aqueous_phase and components and topical.aqueous_phase not in known:
                 r.problem("$.topical.aqueous_phase", f"must name a component (got {topical.aqueous_phase!r})")
+    if (
+        prep is PreparationClass.AQUEOUS_PRESERVED
+        and isinstance(data.get("components"), list)
+        and components
+        and not any(c.role == "preservative" or c.preserved for c in components)
+    ):
+        r.problem(
+            "$.components",
+            "must include a component with role 'preservative' (or a base or vehicle marked preserved = true) "
+            "in an aqueous-preserved formula: USP <795> dates an unpreserved aqueous preparation at most 14 days",
+        )
     if prep is PreparationClass.AQUEOUS_UNPRESERVED and storage and "refrigerat" not in storage.lower():
         r.problem(
             "$.storage",
@@ -489,7 +511,14 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
     r.keys(
         table,
         path,
-        {"size": True, "filler": True, "packing": False, "bulk_density": False, "displacement_factor": False},
+        {
+            "size": True,
+            "filler": True,
+            "packing": False,
+            "bulk_density": False,
+            "displacement_factor": False,
+            "shell_weight": False,
+        },
     )
     size = table.get("size")
     if size is not None and str(size) not in CAPSULE_VOLUMES:
@@ -507,6 +536,16 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
             stat = r.quantity(raw, key, f"{path}.packing", MASS)
             if stat is not None:
                 packing[key] = stat
+    shells: dict[str, Quantity] = {}
+    raw = table.get("shell_weight", {})
+    if r.table(raw, f"{path}.shell_weight") is not None:
+        for key in raw:
+            if key not in CAPSULE_VOLUMES:
+                r.problem(f"{path}.shell_weight.{key}", f"must be a capsule size, one of {', '.join(CAPSULE_VOLUMES)}")
+                continue
+            shell = r.quantity(raw, key, f"{path}.shell_weight", MASS)
+            if shell is not None:
+                shells[key] = shell
     density = r.quantity(table, "bulk_density", path, CONCENTRATION)
     factor = Decimal(1)
     if "displacement_factor" in table:
@@ -520,7 +559,14 @@ def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> C
         r.problem(f"{path}.packing", f"must give the default size {size!r} or set bulk_density")
     if size is None or not filler:
         return None
-    return CapsuleSpec(size=str(size), filler=filler, packing=packing, bulk_density=density, displacement_factor=factor)
+    return CapsuleSpec(
+        size=str(size),
+        filler=filler,
+        packing=packing,
+        bulk_density=density,
+        displacement_factor=factor,
+        shell_weight=shells,
+    )
 
 
 def _number_within(value: object, low: Decimal, high: Decimal, *, low_inclusive: bool = True) -> Decimal | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ import attrs
 
 from ldn_compound.exceptions import InputError
 from ldn_compound.i18n import N_
-from ldn_compound.substances import NALTREXONE_HCL, SaltForm, convert_basis
+from ldn_compound.substances import NALTREXONE_HCL, SaltForm, anhydrous_form, convert_basis
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from ldn_compound.directions import Directions
 
 __all__ = [
+    "ASSAY_BASES",
     "ActiveSource",
     "AliquotPlan",
     "Amount",
@@ -69,6 +71,8 @@ __all__ = [
     "TitrationStep",
     "TopicalSpec",
     "Weighing",
+    "dosage_form_name",
+    "is_suspension",
 ]
 
 
@@ -234,7 +238,9 @@ class Component:
     """One ingredient of a master formula.
 
     ``role`` is one of ``ROLES``; the active ingredient's role is ``"active"``
-    and its ``salt_form`` says which form of naltrexone is used.
+    and its ``salt_form`` says which form of naltrexone is used.  ``preserved``
+    marks a base or vehicle bought with its own preservative (a preserved cream
+    base), which counts as the preservative of an aqueous-preserved formula.
     """
 
     id: str = attrs.field(validator=_non_empty)
@@ -244,6 +250,7 @@ class Component:
     grade: str = ""
     salt_form: SaltForm | None = None
     notes: str = ""
+    preserved: bool = False
 
 
 ROLES = (
@@ -271,7 +278,9 @@ class CapsuleSpec:
     ``packing`` maps a size (``"1"``, ``"0"``, ``"00"``…) to the measured mass
     of filler alone that fills one capsule; ``bulk_density`` (mg/mL) is the
     fallback used with the capsule's nominal volume.  ``displacement_factor``
-    is the mass of filler displaced by 1 mg of active.
+    is the mass of filler displaced by 1 mg of active.  ``shell_weight`` maps a
+    size to the weight of one empty shell of the capsules this formula uses
+    (sizes not given take the package's data, ``forms/capsule_shells.toml``).
     """
 
     size: str
@@ -279,6 +288,7 @@ class CapsuleSpec:
     packing: Mapping[str, Quantity] = attrs.field(factory=dict)
     bulk_density: Quantity | None = None
     displacement_factor: Decimal = Decimal(1)
+    shell_weight: Mapping[str, Quantity] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -380,50 +390,103 @@ def _fraction(field: str) -> Any:
     return validate
 
 
+#: The bases a certificate of analysis states an assay on.
+ASSAY_BASES = ("as-is", "anhydrous", "dried")
+
+
 @attrs.frozen
 class PowderSource:
     """Bulk naltrexone powder and its potency from the certificate of analysis.
 
     Give either ``potency`` (as-is, a fraction: 0.9771 for 97.71 %) or ``assay``
-    (anhydrous basis) with ``water`` and ``residual_solvent``; the as-is potency
-    is then ``assay × (1 − water − residual solvent)``.  With neither, no
-    potency correction is made and the record says so.
+    with its ``basis``, the basis the certificate states it on:
+
+    - ``"as-is"``: the share of the formula's salt form in the powder as it is
+      (the same as ``potency``); no water or solvent correction;
+    - ``"anhydrous"``: the share of the anhydrous salt in the water- and
+      solvent-free powder, with ``water`` (Karl Fischer, which counts any water of
+      hydration) and ``residual_solvent``: as-is potency
+      ``= assay × (1 − water − residual solvent)``, as the anhydrous salt;
+    - ``"dried"``: the share of the anhydrous salt in the dried powder, with
+      ``loss_on_drying``: as-is potency ``= assay × (1 − loss on drying)``, as the
+      anhydrous salt.
+
+    With neither, no potency correction is made and the record says so.
     """
 
     potency: Decimal | None = attrs.field(default=None, validator=_fraction("potency"))
     assay: Decimal | None = attrs.field(default=None, validator=_fraction("assay"))
     water: Decimal = Decimal(0)
     residual_solvent: Decimal = Decimal(0)
+    basis: str | None = None
+    loss_on_drying: Decimal = Decimal(0)
 
     def __attrs_post_init__(self) -> None:
         if self.potency is not None and self.assay is not None:
             raise InputError("potency", self.potency, "not be given together with an assay")
-        for field, value in (("water", self.water), ("residual solvent", self.residual_solvent)):
+        for field, value in (
+            ("water", self.water),
+            ("residual solvent", self.residual_solvent),
+            ("loss on drying", self.loss_on_drying),
+        ):
             if not Decimal(0) <= value < Decimal(1):
                 raise InputError(field, f"{format_number(value * 100)} %", "be at least 0 % and below 100 %")
-        if self.assay is None and (self.water or self.residual_solvent):
-            raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an assay")
+        if self.assay is not None and self.basis not in ASSAY_BASES:
+            raise InputError("assay basis", self.basis, f"be one of {', '.join(ASSAY_BASES)} with an assay")
+        if self.assay is None and self.basis not in (None, "as-is"):
+            raise InputError("assay basis", self.basis, "be given only with an assay")
+        if (self.water or self.residual_solvent) and self.basis != "anhydrous":
+            raise InputError("water", f"{format_number(self.water * 100)} %", "be given with an anhydrous-basis assay")
+        if self.loss_on_drying and self.basis != "dried":
+            raise InputError(
+                "loss on drying", f"{format_number(self.loss_on_drying * 100)} %", "be given with a dried-basis assay"
+            )
         if self.as_is_potency is not None and not Decimal(0) < self.as_is_potency <= Decimal("1.1"):
             raise InputError("potency", self.as_is_potency, "be more than 0 % and at most 110 %")
 
     @property
     def as_is_potency(self) -> Decimal | None:
-        """The potency to weigh by (a fraction), or ``None`` when none was given."""
+        """The potency to weigh by (a fraction), or ``None`` when none was given.
+
+        It is the share of the formula's salt form for an as-is potency, and of the
+        anhydrous salt for an anhydrous- or dried-basis assay (:meth:`potency_of`).
+        """
         if self.potency is not None:
             return self.potency
-        if self.assay is not None:
+        if self.assay is None:
+            return None
+        if self.basis == "anhydrous":
             return self.assay * (1 - self.water - self.residual_solvent)
-        return None
+        if self.basis == "dried":
+            return self.assay * (1 - self.loss_on_drying)
+        return self.assay
+
+    def potency_of(self, salt: SaltForm) -> SaltForm:
+        """The salt form the as-is potency is a share of, for a formula that weighs ``salt``."""
+        return salt if self.assay is None or self.basis == "as-is" else anhydrous_form(salt)
 
 
 @attrs.frozen
 class TabletSource:
-    """Commercial naltrexone HCl tablets, crushed; the technician weighs 20 or more for the average."""
+    """Commercial naltrexone HCl tablets, crushed to a tablet powder.
+
+    The technician weighs ``weighed`` tablets (20 or more: USP tablet assay
+    practice) for the ``average_weight``; ``product`` (NDC or name) and
+    ``manufacturer`` identify the tablets on the record.
+    """
 
     average_weight: Quantity
     tablet_strength: Strength = attrs.field(
         factory=lambda: Strength(parse_quantity("50 mg", "tablet strength", MASS), NALTREXONE_HCL)
     )
+    product: str = ""
+    manufacturer: str = ""
+    weighed: int = 20
+
+    def holds(self, powder: Quantity) -> Quantity:
+        """The naltrexone (in the tablets' salt form) that ``powder`` of tablet powder holds."""
+        result: Quantity = powder * (self.tablet_strength.amount / self.average_weight).to("").magnitude
+        return result.to("mg")
 
 
 ActiveSource = PowderSource | TabletSource
@@ -633,6 +696,22 @@ class Prescription:
 # --------------------------------------------------------------------------- batch results
 
 
+def is_suspension(form: DosageForm, source: PowderSource | TabletSource) -> bool:
+    """Whether a batch of ``form`` from ``source`` is a suspension: a liquid made from crushed tablets."""
+    return form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS) and isinstance(source, TabletSource)
+
+
+def dosage_form_name(form: DosageForm, source: PowderSource | TabletSource) -> str:
+    """The dosage form as printed: ``oral suspension`` for an oral liquid made from tablets.
+
+    >>> dosage_form_name(DosageForm.ORAL_LIQUID, TabletSource(parse_quantity("220 mg", "w", MASS)))
+    'oral suspension'
+    """
+    if not is_suspension(form, source):
+        return form.display_name
+    return N_("oral suspension") if form is DosageForm.ORAL_LIQUID else N_("sublingual drops (suspension)")
+
+
 @attrs.frozen
 class Step:
     """One step of a calculation: what was done, in words and numbers."""
@@ -725,7 +804,12 @@ class Weighing:
 
 @attrs.frozen
 class CapsuleFill:
-    """The capsule arithmetic of a batch, with the individual-weight acceptance range."""
+    """The capsule arithmetic of a batch, with the individual-weight acceptance range.
+
+    ``fill_low`` to ``fill_high`` is the **net** range (the fill alone);
+    :attr:`gross_low` to :attr:`gross_high` adds one empty shell, for a capsule
+    weighed whole.  ``weight_basis`` says which the weight check records.
+    """
 
     size: str
     capacity: Quantity  # filler alone that fills one capsule
@@ -736,6 +820,20 @@ class CapsuleFill:
     fill_low: Quantity
     fill_high: Quantity
     batch_weight: Quantity
+    shell_weight: Quantity | None = None  # one empty shell of this size (data: capsule_shells.toml)
+    shell_material: str = ""
+    weight_basis: str = "gross"  # what each capsule's check weighs: "gross" (with its shell) or "net" (the fill)
+    sampled: int = 10  # capsules weighed one by one
+
+    @property
+    def gross_low(self) -> Quantity | None:
+        """The lowest acceptable weight of a filled capsule with its shell (the net limit + one empty shell)."""
+        return None if self.shell_weight is None else self.fill_low + self.shell_weight
+
+    @property
+    def gross_high(self) -> Quantity | None:
+        """The highest acceptable weight of a filled capsule with its shell."""
+        return None if self.shell_weight is None else self.fill_high + self.shell_weight
 
 
 @attrs.frozen
@@ -798,6 +896,42 @@ class BatchResult:
     def active(self) -> Ingredient:
         """The active ingredient line."""
         return next(i for i in self.ingredients if i.role == "active")
+
+    def tablet_powder_note(self, weighing: Weighing) -> str:
+        """``naltrexone HCl in it: 5 mg``: the naltrexone in a weighing of tablet powder ("" for any other)."""
+        source = self.source
+        active = self.active
+        if not isinstance(source, TabletSource) or weighing.line != active.id:
+            return ""
+        held = dict(weighing.holds).get(active.id) if weighing.into_batch else weighing.amount
+        if held is None or held.dimensionality != source.average_weight.dimensionality:
+            return ""
+        return f"{source.tablet_strength.basis.short_name} in it: {format_amount(source.holds(held), significant=4)}"
+
+    @property
+    def suspension(self) -> bool:
+        """Whether the batch is a suspension: a liquid made from crushed tablets (their excipients do not dissolve)."""
+        return is_suspension(self.formula.dosage_form, self.source)
+
+    @property
+    def dosage_form_name(self) -> str:
+        """The dosage form as records and labels print it: ``oral suspension`` for an oral liquid made from tablets."""
+        return dosage_form_name(self.formula.dosage_form, self.source)
+
+    @property
+    def preparation_name(self) -> str:
+        """The formula's name, saying "suspension" where a batch from tablets is one (not "solution")."""
+        name = self.formula.name
+        if not self.suspension:
+            return name
+        if re.search(r"\bsolution\b", name, flags=re.IGNORECASE):
+            return re.sub(
+                r"\bsolution\b",
+                lambda m: "Suspension" if m[0][0].isupper() else "suspension",
+                name,
+                flags=re.IGNORECASE,
+            )
+        return f"{name} (suspension)"
 
     @property
     def beyond_use_date(self) -> dt.date:

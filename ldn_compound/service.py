@@ -118,9 +118,10 @@ _ONLY_FOR: Final = {
 }
 
 #: Request fields that only make sense on a label.
-_LABEL_FIELDS: Final = (
-    "label_stock",
-    "language",
+_LABEL_FIELDS: Final = ("label_stock", "language")
+
+#: Request fields of the prescription: printed on the patient label and on the compounding record.
+_RX_FIELDS: Final = (
     "rx",
     "patient",
     "prescriber",
@@ -204,7 +205,11 @@ class BatchRequest:
     assay: str | None = None
     water: str | None = None
     residual_solvent: str | None = None
+    assay_basis: str | None = None
+    loss_on_drying: str | None = None
     tablet_weight: str | None = None
+    tablet_product: str | None = None
+    tablet_manufacturer: str | None = None
     lots: tuple[str, ...] = ()
     balance_readability: str | None = None
     balance_repeatability: str | None = None
@@ -365,7 +370,11 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         assay=request.assay,
         water=request.water,
         residual_solvent=request.residual_solvent,
+        assay_basis=request.assay_basis,
+        loss_on_drying=request.loss_on_drying,
         tablet_weight=milligrams(request.tablet_weight),
+        tablet_product=request.tablet_product,
+        tablet_manufacturer=request.tablet_manufacturer,
         balance_readability=request.balance_readability,
         balance_repeatability=request.balance_repeatability,
         lots=lots,
@@ -407,7 +416,13 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
             render_record = _renderer("ldn_compound.render.record", "render_batch_record")
             out["record"] = _render(
                 "record",
-                functools.partial(render_record, stamped, pharmacy=pharmacy, page_size=request.page_size or "letter"),
+                functools.partial(
+                    render_record,
+                    stamped,
+                    pharmacy=pharmacy,
+                    page_size=request.page_size or "letter",
+                    prescription=prescription,
+                ),
             )
         if request.labels:
             render_labels = _renderer("ldn_compound.render.labels", "render_labels")
@@ -482,6 +497,14 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
     labels_only = request.given(*_LABEL_FIELDS)
     if labels_only and not request.labels:
         raise RequestError(labels_only[0], None, "is for labels; add {labels}", code="labels-not-requested")
+    rx_only = request.given(*_RX_FIELDS)
+    if rx_only and not (request.labels or request.record):
+        raise RequestError(
+            rx_only[0],
+            None,
+            "is printed on the patient label and the compounding record; add {labels} or {record}",
+            code="documents-not-requested",
+        )
     if request.register is not None and not (request.record or request.labels):
         raise RequestError(
             "register",
@@ -529,15 +552,15 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
         raise RequestError(
             missing[0],
             None,
-            f"a patient label needs {needed}; missing {absent} (leave out all prescription fields for a container "
-            "label)",
+            f"a prescription needs {needed}; missing {absent} (leave out all prescription fields for a stock batch "
+            "and a container label)",
             code="prescription-incomplete",
         )
     for field in (*_PRESCRIPTION_FIELDS, "directions_unchecked"):
         value = getattr(request, field)
         if value is not None and not value.strip():
             raise RequestError(field, value, "must not be empty", code="empty-value")
-    if given and request.pharmacy_config is None:
+    if given and request.labels and request.pharmacy_config is None:
         raise RequestError(
             "pharmacy_config",
             None,
@@ -762,7 +785,15 @@ def record_with_amounts(
         render = _renderer("ldn_compound.render.record", "render_batch_record")
         size = page_size or asked.get("page_size") or "letter"
         data = _render(
-            "record", functools.partial(render, held.batch, pharmacy=pharmacy, page_size=size, actual=actual)
+            "record",
+            functools.partial(
+                render,
+                held.batch,
+                pharmacy=pharmacy,
+                page_size=size,
+                prescription=held.prescription_value,
+                actual=actual,
+            ),
         )
         opened.log_print(lot, "record-with-amounts", data, user=user)
     return data

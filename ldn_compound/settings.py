@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -24,6 +25,26 @@ class BudSystem(enum.StrEnum):
 
     USP_795_2023 = "usp-795-2023"
     LEGACY = "legacy"
+
+
+def _whole(low: int, high: int) -> Any:
+    """A validator: a whole number from ``low`` to ``high``, else an :class:`InputError` naming the setting."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InputError(attribute.name, value, f"be a whole number from {low} to {high}")
+
+    return validate
+
+
+def _one_of(*choices: str) -> Any:
+    """A validator: one of ``choices``, else an :class:`InputError` naming the setting."""
+
+    def validate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            raise InputError(attribute.name, value, f"be one of {', '.join(choices)}")
+
+    return validate
 
 
 def _languages(languages: object) -> tuple[str, ...]:
@@ -70,7 +91,15 @@ class Settings:
       more likely a typing slip (0.9771 for 97.71 %) than a real certificate of analysis.
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
-    - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``max_water``: the largest water, residual solvent or loss on drying accepted (10 %).
+    - ``capsules_sampled``: how many capsules the weight check weighs one by one, 1 to 100
+      (the record has a box for each).
+    - ``capsule_weight_basis``: ``"gross"`` (default: each filled capsule is weighed with
+      its shell, against the fill range plus the empty shell's weight) or ``"net"`` (the
+      fill alone: each capsule's weight less its empty shell's).
+    - ``tablets_weighed``: how many tablets are weighed for their average weight when a
+      batch is made from crushed tablets (20 to 100: USP tablet assay practice weighs at
+      least 20); the record has a box for each.
     - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
       a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
       the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
@@ -119,6 +148,9 @@ class Settings:
     potency_range: tuple[Decimal, Decimal] = (Decimal("0.90"), Decimal("1.02"))
     assay_range: tuple[Decimal, Decimal] = (Decimal("0.98"), Decimal("1.02"))
     max_water: Decimal = Decimal("0.10")
+    capsules_sampled: int = attrs.field(default=10, validator=_whole(1, 100))
+    capsule_weight_basis: str = attrs.field(default="gross", validator=_one_of("gross", "net"))
+    tablets_weighed: int = attrs.field(default=20, validator=_whole(20, 100))
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))

@@ -31,6 +31,7 @@ __all__ = [
     "SALT_FORMS",
     "SaltForm",
     "Substance",
+    "anhydrous_form",
     "convert_basis",
     "salt_form",
     "substance",
@@ -95,6 +96,22 @@ def salt_form(name: str | SaltForm, field: str = "basis") -> SaltForm:
         return SALT_FORMS[key]
     except KeyError:
         raise InputError(field, name, f"be one of {', '.join(SALT_FORMS)}") from None
+
+
+#: The anhydrous salt of each hydrate: what an anhydrous- or dried-basis assay is of.
+_ANHYDROUS: Final = {NALTREXONE_HCL_DIHYDRATE.id: NALTREXONE_HCL}
+
+
+def anhydrous_form(form: SaltForm) -> SaltForm:
+    """The salt form without its water of hydration (the form itself when it has none).
+
+    An assay on the anhydrous or dried basis is of this form, and the water content
+    it comes with includes the water of hydration.
+
+    >>> anhydrous_form(NALTREXONE_HCL_DIHYDRATE).short_name, anhydrous_form(NALTREXONE_BASE).short_name
+    ('naltrexone HCl', 'naltrexone base')
+    """
+    return _ANHYDROUS.get(form.id, form)
 
 
 def convert_basis(amount: Quantity, source: SaltForm, target: SaltForm) -> Quantity:

@@ -17,7 +17,7 @@ weigh 100 mg, triturate with 900 mg of filler (1 in 10), take 480 mg.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -90,6 +90,7 @@ def trituration_plan(
     *,
     what: str = "the active",
     readability: Quantity | None = None,
+    content: Callable[[Quantity], str] | None = None,
 ) -> AliquotPlan:
     """Plan a trituration (geometric dilution with a solid) holding ``required`` of the active.
 
@@ -100,7 +101,13 @@ def trituration_plan(
     substance in the steps.  With ``readability``, the part taken is rounded
     (half up) to what the balance can weigh, and ``holds`` is what that part
     really holds: ``take ÷ factor``, within ``readability ÷ factor`` of ``required``.
+    ``content`` says what an amount of ``what`` holds when it is not the drug
+    itself (tablet powder: ``"4.091 mg naltrexone HCl"``); the steps then say it.
     """
+
+    def holding(mass: Decimal) -> str:
+        return "" if content is None else f" ({content(Q_(mass, 'mg'))})"
+
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
     step = None if readability is None else magnitude(readability, "mg")
@@ -121,10 +128,13 @@ def trituration_plan(
             continue
         f = format_number(Decimal(factor))
         steps: tuple[str, ...] = (
-            f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}.",
+            f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}{holding(weigh)}.",
             f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
             f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
-            f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds {format_amount(Q_(holds, 'mg'))} of {what}.",
+            (
+                f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds "
+                f"{format_amount(Q_(holds, 'mg'))} of {what}{holding(holds)}."
+            ),
         )
         return AliquotPlan(
             method="trituration",

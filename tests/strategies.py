@@ -24,6 +24,9 @@ potencies = decimals("90", "100", 2)
 overages = decimals("0", "20", 1)
 capsule_sizes = st.sampled_from(["000", "00", "0", "1", "2", "3", "4"])
 bases = st.sampled_from(["base", "hcl", "hcl-dihydrate"])
+assays = decimals("98", "102", 2)  # on the anhydrous or dried basis (the USP limits)
+waters = decimals("0", "10", 2)  # water, residual solvent or loss on drying, percent
+assay_bases = st.sampled_from(["as-is", "anhydrous", "dried"])
 masses_mg = decimals("0.001", "100000", 3).filter(lambda d: d > 0)
 
 # the co-medication screen: any text a medicine list may hold, and what may surround a name on it

@@ -28,6 +28,8 @@ from ldn_compound import (
     calculate_batch,
     load_formula,
 )
+from ldn_compound.model import StabilityEvidence
+from ldn_compound.settings import default_settings
 from ldn_compound.units import Q_, format_amount
 
 DAY = "2026-03-01"
@@ -62,9 +64,73 @@ def test_capsules_potency_correction_as_is():
 
 def test_capsules_potency_from_assay_and_water():
     # as-is = 99.2 % × (1 − 1.5 %) = 97.712 %; 450 ÷ 0.97712 = 460.5371... → 460.5 mg
-    result = calculate_batch("ldn-capsules", quantity=100, strength="4.5 mg", assay=99.2, water=1.5, date=DAY)
+    result = calculate_batch(
+        "ldn-capsules", quantity=100, strength="4.5 mg", assay=99.2, assay_basis="anhydrous", water=1.5, date=DAY
+    )
     assert amounts(result)["naltrexone-hcl"] == "460.5 mg"
-    assert any("= 97.712 %" in step.text for step in result.trace)
+    assert any("anhydrous basis" in step.text and "= 97.712 %" in step.text for step in result.trace)
+
+
+# 100 capsules × 4.5 mg naltrexone HCl, weighed as each salt form, worked by hand from the reference's
+# molecular weights (base 341.40, HCl 377.86, HCl dihydrate 413.90 g/mol), on a 0.1 mg balance:
+#   base:      450 × 341.40 / 377.86 = 406.579 mg;  dihydrate: 450 × 413.90 / 377.86 = 492.921 mg.
+#   as-is 98.5 % of the salt form:   406.579 / 0.985 = 412.771;  450 / 0.985 = 456.853;  492.921 / 0.985 = 500.427.
+#   anhydrous basis (the assay is of the anhydrous salt, the water counts any water of hydration):
+#     base, HCl: assay 99.5 %, water 0.5 %, solvent 0.2 % → × 0.995 × 0.993 = 0.988035:
+#       406.579 / 0.988035 = 411.503;  450 / 0.988035 = 455.449
+#     dihydrate: assay 99.5 %, water 8.7 % → 0.995 × 0.913 = 0.908435: 450 (HCl) / 0.908435 = 495.357
+#   dried basis (assay of the anhydrous salt in the dried powder): assay 99 %, loss on drying 0.8 % (8.9 %
+#     for the dihydrate): 406.579 / (0.99 × 0.992) = 413.998;  450 / 0.98208 = 458.211;
+#     450 / (0.99 × 0.911) = 498.952.
+SALT_POTENCY = {
+    "none": ({}, {}, ("406.6 mg", "450 mg", "492.9 mg")),
+    "potency": ({"potency": 98.5}, {}, ("412.8 mg", "456.9 mg", "500.4 mg")),
+    "as-is assay": ({"assay": 98.5, "assay_basis": "as-is"}, {}, ("412.8 mg", "456.9 mg", "500.4 mg")),
+    "anhydrous assay": (
+        {"assay": 99.5, "assay_basis": "anhydrous", "water": 0.5, "residual_solvent": 0.2},
+        {"water": 8.7, "residual_solvent": 0},
+        ("411.5 mg", "455.4 mg", "495.4 mg"),
+    ),
+    "dried assay": (
+        {"assay": 99, "assay_basis": "dried", "loss_on_drying": 0.8},
+        {"loss_on_drying": 8.9},
+        ("414 mg", "458.2 mg", "499 mg"),
+    ),
+}
+
+
+def formula_weighing(salt: str):
+    from ldn_compound.substances import SALT_FORMS
+
+    formula = load_formula("ldn-capsules")
+    components = tuple(
+        attrs.evolve(c, salt_form=SALT_FORMS[salt]) if c.role == "active" else c for c in formula.components
+    )
+    return attrs.evolve(formula, components=components)
+
+
+@pytest.mark.parametrize("inputs", list(SALT_POTENCY))
+@pytest.mark.parametrize(("salt", "column"), [("base", 0), ("hcl", 1), ("hcl-dihydrate", 2)])
+def test_every_salt_form_with_every_potency_input_weighs_the_hand_worked_amount(salt, column, inputs):
+    options, hydrate_options, expected = SALT_POTENCY[inputs]
+    given = {**options, **(hydrate_options if salt == "hcl-dihydrate" else {})}
+    result = calculate_batch(formula_weighing(salt), quantity=100, strength="4.5 mg", date=DAY, **given)
+    assert result.active.describe_amount() == expected[column]
+    trace = " ".join(step.text for step in result.trace)
+    if "assay_basis" in given:
+        assert f"{given['assay_basis']} basis" in trace  # the trace says which basis was used
+    if salt == "hcl-dihydrate" and given.get("assay_basis") in ("anhydrous", "dried"):
+        assert "the amount needed is taken as naltrexone HCl, 4.5 mg × 100 capsules = 450 mg" in trace
+
+
+def test_the_dihydrate_is_not_corrected_for_water_twice():
+    # the review's case: 100 × 4.5 mg, dihydrate, assay 99.5 % (anhydrous basis), water 8.7 %:
+    # 450 / (0.995 × 0.913) = 495.357 → 495.4 mg, not 492.921 / 0.908435 = 542.6 mg
+    result = calculate_batch(
+        formula_weighing("hcl-dihydrate"), quantity=100, assay=99.5, assay_basis="anhydrous", water=8.7, date=DAY
+    )
+    assert result.active.describe_amount() == "495.4 mg"
+    assert result.source.basis == "anhydrous"
 
 
 def test_capsules_strength_as_base_converts_by_molecular_weight():
@@ -200,12 +266,12 @@ def test_oral_liquid_from_tablets_warns_that_it_is_a_suspension():
     result = calculate_batch("ldn-oral-liquid", quantity="100 mL", tablet_weight="220 mg", date=DAY)
     assert amounts(result)["naltrexone-hcl"] == "440 mg"
     assert result.active.tablets == 2
-    assert [w.code for w in result.warnings] == ["tablet-excipients"]
+    assert [w.code for w in result.warnings] == ["tablet-excipients", "no-expiry-dates"]
 
 
 def test_liquid_dose_limits():
     warn = calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="6 mg", date=DAY)
-    assert [w.code for w in warn.warnings] == ["dose-above-usual"]
+    assert [w.code for w in warn.warnings] == ["dose-above-usual", "no-expiry-dates"]
     with pytest.raises(DoseLimitError, match="dose must be at most 10 mg"):
         calculate_batch("ldn-oral-liquid", quantity="100 mL", dose="12 mg", date=DAY)
     allowed = calculate_batch(
@@ -269,7 +335,7 @@ def test_topical_cream_falls_back_to_a_trituration_when_no_solution_fits_the_wat
     assert result.aliquot.method == "trituration"
     water = next(line for line in result.ingredients if line.id == "purified-water")
     assert (water.measure, format_amount(water.amount), water.aliquot) == ("measure", "0.06 mL", None)
-    assert [w.code for w in result.warnings] == ["aliquot-in-base"]
+    assert [w.code for w in result.warnings] == ["aliquot-in-base", "no-expiry-dates"]
     assert "0.06 mL of Purified water USP" in result.warnings[0].message
 
 
@@ -358,7 +424,7 @@ def test_expired_component_is_refused():
 
 def test_dose_above_usual_warns_and_records_it():
     result = calculate_batch("ldn-capsules", quantity=100, strength="6 mg", date=DAY)
-    assert [w.code for w in result.warnings] == ["dose-above-usual"]
+    assert [w.code for w in result.warnings] == ["dose-above-usual", "no-expiry-dates"]
 
 
 def test_opioid_co_medication_stops_the_batch_unless_overridden():
@@ -434,10 +500,39 @@ def test_the_batch_carries_its_co_medication_screening():
         ({"quantity": 100, "potency": 0}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
         ({"quantity": 100, "potency": 103}, InputError, "potency must be from 90 % to 102 % (the as-is potency"),
         ({"quantity": 100, "potency": "0.9771"}, InputError, "potency must be from 90 % to 102 %"),
-        ({"quantity": 100, "assay": 97}, InputError, "assay must be from 98 % to 102 % (the USP limits"),
+        (
+            {"quantity": 100, "assay": 97, "assay_basis": "anhydrous", "water": 0},
+            InputError,
+            "assay must be from 98 % to 102 % (the USP limits",
+        ),
+        ({"quantity": 100, "assay": 99}, InputError, "assay basis must be given with an assay: as-is, anhydrous"),
+        ({"quantity": 100, "assay": 99, "assay_basis": "wet"}, InputError, "assay basis must be one of as-is"),
+        ({"quantity": 100, "potency": 99, "assay_basis": "as-is"}, InputError, "assay basis must be given with an"),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous"},
+            InputError,
+            "water must be given with an anhydrous-basis assay",
+        ),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "as-is", "water": 1},
+            InputError,
+            "water must be given only with an anhydrous-basis assay (a as-is assay already counts it)",
+        ),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "dried", "water": 1},
+            InputError,
+            "water must be given only with an anhydrous-basis assay",
+        ),
+        ({"quantity": 100, "assay": 99, "assay_basis": "dried"}, InputError, "loss on drying must be given with a"),
+        (
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous", "water": 1, "loss_on_drying": 1},
+            InputError,
+            "loss on drying must be given only with a dried-basis assay",
+        ),
+        ({"quantity": 100, "tablet_product": "NDC 1"}, InputError, "tablet product must be given only with"),
         ({"quantity": 100, "potency": "abc"}, QuantityError, "potency must be a number (got 'abc')"),
         (
-            {"quantity": 100, "assay": 99, "water": 100},
+            {"quantity": 100, "assay": 99, "assay_basis": "anhydrous", "water": 100},
             InputError,
             "water must be at least 0 % and at most 10 % (got '100 %')",
         ),
@@ -533,7 +628,7 @@ def test_json_amounts_are_strings_pint_parses():
     import pint
 
     data = calculate_batch("ldn-capsules", quantity=100, potency=97.71, date=DAY).to_dict()
-    assert data["schema"] == "ldn-compound/batch/1"
+    assert data["schema"] == "ldn-compound/batch/2"
     assert data["ingredients"][0] == {
         "id": "naltrexone-hcl",
         "name": "Naltrexone hydrochloride USP",
@@ -630,7 +725,17 @@ def test_powder_source_rules():
     from ldn_compound import PowderSource
 
     assert PowderSource().as_is_potency is None
-    assert PowderSource(assay=Decimal("0.992"), water=Decimal("0.015")).as_is_potency == Decimal("0.977120")
+    assert PowderSource(assay=Decimal("0.992"), water=Decimal("0.015"), basis="anhydrous").as_is_potency == Decimal(
+        "0.977120"
+    )
+    assert PowderSource(assay=Decimal("0.99"), loss_on_drying=Decimal("0.008"), basis="dried").as_is_potency == (
+        Decimal("0.98208")
+    )
+    assert PowderSource(assay=Decimal("0.985"), basis="as-is").as_is_potency == Decimal("0.985")
+    with pytest.raises(InputError, match="assay basis must be one of as-is, anhydrous, dried with an assay"):
+        PowderSource(assay=Decimal("0.99"))
+    with pytest.raises(InputError, match="water must be given with an anhydrous-basis assay"):
+        PowderSource(assay=Decimal("0.99"), water=Decimal("0.01"), basis="dried")
     with pytest.raises(InputError, match="potency must be more than 0 %"):
         PowderSource(potency=Decimal("1.5"))
 
@@ -659,6 +764,30 @@ def test_excipients_below_the_minimum_weight_get_their_own_aliquot():
     assert result.to_dict()["ingredients"][2]["aliquot"]["take"] == "1 mL"
 
 
+def test_capsule_yield_is_a_range_of_whole_capsules():
+    # 32 × (1 ± 5 %) = 30.4 to 33.6: the whole capsules within it are 31 to 33
+    result = calculate_batch("ldn-capsules", quantity=32, strength="1.5 mg", date=DAY)
+    assert [format_amount(q) for q in result.yield_range] == ["31 capsules", "33 capsules"]
+    liquid = calculate_batch("ldn-oral-liquid", quantity="30 mL", date=DAY)
+    assert [format_amount(q) for q in liquid.yield_range] == ["28.5 mL", "31.5 mL"]
+
+
+def test_the_capsule_weight_check_has_net_and_gross_ranges_from_the_shell_data():
+    # size 1: fill 230 mg ± 10 % = 207 to 253 mg net; empty gelatin shell 76 mg → 283 to 329 mg gross
+    result = calculate_batch("ldn-capsules", quantity=32, strength="1.5 mg", date=DAY)
+    capsule = result.capsule
+    assert [format_amount(q) for q in (capsule.fill_low, capsule.fill_high)] == ["207 mg", "253 mg"]
+    assert format_amount(capsule.shell_weight) == "76 mg"
+    assert [format_amount(q) for q in (capsule.gross_low, capsule.gross_high)] == ["283 mg", "329 mg"]
+    assert (capsule.weight_basis, capsule.sampled) == ("gross", 10)
+    trace = {step.title: step.text for step in result.trace}
+    assert "207 mg + 76 mg = 283 mg to 253 mg + 76 mg = 329 mg" in trace["Capsule weight check"]
+    size_0 = calculate_batch("ldn-capsules", quantity=32, capsule_size="0", bulk_density="0.3 g/mL", date=DAY)
+    assert format_amount(size_0.capsule.shell_weight) == "96 mg"
+    sampled = calculate_batch("ldn-capsules", quantity=32, date=DAY, settings=Settings(capsules_sampled=20))
+    assert sampled.capsule.sampled == 20
+
+
 def test_yield_range_follows_the_setting():
     result = calculate_batch("ldn-capsules", quantity=100, date=DAY)
     assert [format_amount(q) for q in result.yield_range] == ["95 capsules", "105 capsules"]
@@ -673,7 +802,8 @@ def test_a_potency_typed_as_a_fraction_is_refused_not_multiplied():
     # 0.9771 (a fraction) where 97.71 (percent) belongs would ask for 100 x the naltrexone
     with pytest.raises(InputError, match="potency must be from 90 % to 102 %"):
         calculate_batch("ldn-oral-liquid", quantity="120 mL", potency="0.9771", date=DAY)
-    assert amounts(calculate_batch("ldn-capsules", quantity=100, assay=100.8, date=DAY))["naltrexone-hcl"] == "446.4 mg"
+    assay = calculate_batch("ldn-capsules", quantity=100, assay=100.8, assay_basis="anhydrous", water=0, date=DAY)
+    assert amounts(assay)["naltrexone-hcl"] == "446.4 mg"
 
 
 def test_the_aliquot_holds_the_dose_not_the_dose_rounded_to_a_coarse_balance():
@@ -752,10 +882,54 @@ def test_a_filler_below_the_minimum_weight_warns():
 
 def test_a_lot_that_shortens_the_bud_warns():
     result = calculate_batch(
-        "ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-01"}}
+        "ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-02"}}
     )
-    assert result.beyond_use.days == 0
+    assert result.beyond_use.days == 1
     assert [w.code for w in result.warnings] == ["bud-shortened"]
+
+
+def test_a_beyond_use_date_of_0_days_is_refused():
+    # a lot expiring on the compounding day would leave 0 days
+    with pytest.raises(InputError, match="lot mcc=M1 expiry must be after the compounding date") as info:
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": "2026-03-01"}})
+    assert info.value.code == "bud-zero-days"
+    # 1 day of stability evidence with the compounding day counted as day 1 is 0 days too
+    formula = attrs.evolve(
+        load_formula("ldn-capsules"), stability=(StabilityEvidence("one-day", 1, "refrigerator", "site study"),)
+    )
+    settings = attrs.evolve(default_settings(), compounding_day_is_day_zero=False)
+    with pytest.raises(InputError, match="beyond-use date must be at least 1 day after") as info:
+        calculate_batch(formula, quantity=100, date=DAY, stability="one-day", settings=settings)
+    assert info.value.code == "bud-zero-days"
+
+
+def test_no_expiry_date_warns_that_the_bud_was_not_checked_against_any_lot():
+    bare = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1"])
+    assert [w.code for w in bare.warnings] == ["no-expiry-dates"]
+    assert "not checked against any component expiry" in " ".join(step.text for step in bare.trace)
+    dated = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1:2027-01-31"])
+    assert dated.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("expiry", "last_day"),
+    [("2026-06", "2026-06-30"), ("2028-02", "2028-02-29"), ("2027-02", "2027-02-28"), ("2026-12", "2026-12-31")],
+)
+def test_a_month_and_year_expiry_is_the_last_day_of_that_month(expiry, last_day):
+    # USP General Notices: an expiry given as month and year is the last day of that month
+    result = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=[f"mcc=M1:{expiry}"])
+    assert result.lots[0].expiry.isoformat() == last_day
+    mapped = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots={"mcc": {"lot": "M1", "expiry": expiry}})
+    assert mapped.lots[0].expiry.isoformat() == last_day
+    # a month-and-year expiry before the BUD caps it at the month's last day
+    short = calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=["mcc=M1:2026-04"])
+    assert short.beyond_use_date.isoformat() == "2026-04-30"
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026-6", "06/2026", "2026-00"])
+def test_a_malformed_month_and_year_expiry_is_refused(bad):
+    with pytest.raises(InputError, match="YYYY-MM for the last day of that month"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, lots=[f"mcc=M1:{bad}"])
 
 
 def test_liquids_record_the_dose_they_were_checked_for():
@@ -771,7 +945,7 @@ def test_a_capsule_dose_of_several_capsules_is_checked():
     with pytest.raises(DoseLimitError):
         calculate_batch("ldn-capsules", quantity=90, dose="13.5 mg", date=DAY)
     two = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="6 mg", date=DAY)
-    assert [w.code for w in two.warnings] == ["dose-above-usual"]
+    assert [w.code for w in two.warnings] == ["dose-above-usual", "no-expiry-dates"]
     assert str(two.dose) == "6 mg naltrexone HCl"
     with pytest.raises(InputError, match="at least one capsule's strength, 3 mg") as caught:
         calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)  # never raised to 3 mg
@@ -816,3 +990,59 @@ def test_every_argument_is_read_before_any_arithmetic():
         calculate_batch("ldn-capsules", quantity=1, strength="0.1 mg", date=DAY, lot_number="bad lot!")
     with pytest.raises(InputError, match="drops per mL"):
         calculate_batch("ldn-sublingual-drops", quantity="5 mL", strength="1 mg/mL", date=DAY, drops_per_ml=100)
+
+
+def test_crushed_tablets_are_tablet_powder_and_every_step_says_the_naltrexone_it_holds():
+    # 10 × 0.5 mg = 5 mg naltrexone HCl; tablets of 180 mg average: 5 × 180 / 50 = 18 mg of tablet powder,
+    # below the 82 mg minimum: weigh 100 mg (holds 100 × 50 / 180 = 27.78 mg), 1 in 10, take 180 mg
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        strength="0.5 mg",
+        tablet_weight="180 mg",
+        tablet_product="NDC 0406-1170-03",
+        tablet_manufacturer="SpecGx LLC",
+        date=DAY,
+    )
+    assert result.active.name == "Tablet powder (NDC 0406-1170-03, crushed)"
+    trace = {step.title: step.text for step in result.trace}
+    assert trace["Tablets"].endswith("= 18 mg of tablet powder, which holds 5 mg naltrexone HCl")
+    assert trace["Aliquot"].startswith("tablet powder: 18 mg is below the minimum weight 82 mg")
+    assert trace["Aliquot"].endswith("which holds 18 mg of tablet powder (holds 5 mg naltrexone HCl)")
+    steps = result.aliquot.steps
+    assert steps[0] == "Weigh 100 mg of tablet powder (holds 27.78 mg naltrexone HCl)."
+    assert steps[3] == "Weigh 180 mg of the trituration: it holds 18 mg of tablet powder (holds 5 mg naltrexone HCl)."
+    assert not any("the active" in text for text in (*steps, *trace.values()))
+    assert (result.source.product, result.source.manufacturer, result.source.weighed) == (
+        "NDC 0406-1170-03",
+        "SpecGx LLC",
+        20,
+    )
+    thirty = calculate_batch(
+        "ldn-capsules",
+        quantity=10,
+        tablet_weight="180 mg",
+        date=DAY,
+        settings=attrs.evolve(default_settings(), tablets_weighed=30),
+    )
+    assert thirty.source.weighed == 30
+
+
+def test_a_formulas_own_shell_weight_sets_the_gross_range():
+    # HPMC shells weighed by the pharmacy at 60 mg (size 1): 207 + 60 = 267 mg to 253 + 60 = 313 mg
+    formula = load_formula("ldn-capsules")
+    spec = attrs.evolve(formula.capsule, shell_weight={"1": Q_(Decimal(60), "mg")})
+    result = calculate_batch(attrs.evolve(formula, capsule=spec), quantity=32, strength="1.5 mg", date=DAY)
+    capsule = result.capsule
+    assert [format_amount(q) for q in (capsule.gross_low, capsule.gross_high)] == ["267 mg", "313 mg"]
+    assert capsule.shell_material == "as the formula states"
+
+
+def test_fewer_than_20_tablets_for_the_average_is_not_a_setting():
+    # USP tablet assay practice: the average weight of at least 20 tablets
+    with pytest.raises(InputError, match="tablets_weighed must be a whole number from 20 to 100"):
+        Settings(tablets_weighed=10)
+    with pytest.raises(InputError, match="capsules_sampled must be a whole number from 1 to 100"):
+        Settings(capsules_sampled=0)
+    with pytest.raises(InputError, match="capsule_weight_basis must be one of gross, net"):
+        Settings(capsule_weight_basis="tare")

@@ -138,7 +138,7 @@ def test_batch_text_for_capsules_has_the_hand_worked_amounts(cli_run):
     assert "22.55 g" in out  # (230 mg − 4.5 mg) × 100
     assert "accept 207 mg to 253 mg" in out  # 230 mg ± 10 %
     assert "Beyond-use date  2026-08-28" in out  # 180 days from 2026-03-01
-    assert "Warnings" not in out
+    assert "Warnings\n  ! no-expiry-dates: no component expiry date was given" in out  # no lot: BUD unchecked
 
 
 def test_batch_text_shows_the_aliquot_steps_lots_warnings_and_overrides(cli_run):
@@ -188,14 +188,16 @@ def test_batch_overage_and_bud_options_reach_the_calculation(cli_run):
 def test_batch_maps_every_option_onto_calculate_batch(cli_run):
     status, out, _ = cli_run(
         "batch", "ldn-capsules", "--quantity", "60", "--strength", "1.355 mg", "--strength-basis", "base",
-        "--assay", "99.2", "--water", "1.5", "--residual-solvent", "0.1", "--balance-readability", "1 mg",
+        "--assay", "99.2", "--assay-basis", "anhydrous", "--water", "1.5", "--residual-solvent", "0.1",
+        "--balance-readability", "1 mg",
         "--balance-repeatability", "0.5 mg", "--capsule-size", "0", "--packing", "318 mg",
         "--stability", "ijpc-2018-avicel", "--lot-number", "LDN-0301", "--date", DAY, "--json",
     )  # fmt: skip
     assert status == 0
     data = json.loads(out)
     expected = calculate_batch(
-        "ldn-capsules", quantity=60, strength="1.355 mg", strength_basis="base", assay=99.2, water=1.5,
+        "ldn-capsules", quantity=60, strength="1.355 mg", strength_basis="base", assay=99.2, assay_basis="anhydrous",
+        water=1.5,
         residual_solvent=0.1, balance_readability="1 mg", balance_repeatability="0.5 mg", capsule_size="0",
         packing="318 mg", stability="ijpc-2018-avicel", lot_number="LDN-0301", date=DAY,
     )  # fmt: skip
@@ -296,6 +298,20 @@ def test_batch_builds_the_prescription_for_a_patient_label(cli_run, fake_pdf, tm
     assert kwargs["pharmacy"].name == "Riverside Compounding Pharmacy"
 
 
+def test_batch_record_carries_the_prescription(cli_run, fake_pdf, tmp_path):
+    status, out, err = cli_run(
+        "batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--record", "record.pdf", *PRESCRIPTION,
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "Compounding record written to record.pdf" in out
+    _, kwargs = fake_pdf.calls["render_batch_record"]
+    assert kwargs["prescription"].number == "104233"
+    assert kwargs["prescription"].directions == "Take 1 capsule by mouth at bedtime"
+    cli_run("batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--record", "stock.pdf")
+    _, kwargs = fake_pdf.calls["render_batch_record"]
+    assert kwargs["prescription"] is None
+
+
 def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cli_run, fake_pdf, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     status, out, _ = cli_run(
@@ -305,7 +321,7 @@ def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cl
         "--titration", "1.5 mg for 7 days, 3 mg for 7 days, then 6 mg",
     )  # fmt: skip
     assert status == 0
-    assert [w["code"] for w in json.loads(out)["warnings"]] == ["dose-above-usual"]  # 6 mg > 4.5 mg
+    assert [w["code"] for w in json.loads(out)["warnings"]] == ["dose-above-usual", "no-expiry-dates"]  # 6 mg > 4.5 mg
     (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
     steps = [(ldn_compound.format_amount(step.dose), step.days) for step in rx.titration]
     assert steps == [("1.5 mg", 7), ("3 mg", 7), ("6 mg", None)]
@@ -576,7 +592,11 @@ ERRORS = [
     pytest.param([*BATCH, "--potency", "-3"], 'error: --potency "-3": potency must be from 90 % to 102 %', id="potency-negative"),
     pytest.param([*BATCH, "--potency", "0.9771"], 'error: --potency "0.9771": potency must be from 90 % to 102 % (the as-is potency from the certificate of analysis, in percent, e.g. 97.71)', id="potency-as-a-fraction"),
     pytest.param([*BATCH, "--potency", "high"], 'error: --potency "high": potency must be a number', id="potency-not-a-number"),
-    pytest.param([*BATCH, "--assay", "99", "--water", "100"], 'error: --water "100": water must be at least 0 % and at most 10 %', id="water-100"),
+    pytest.param([*BATCH, "--assay", "99", "--assay-basis", "anhydrous", "--water", "100"], 'error: --water "100": water must be at least 0 % and at most 10 %', id="water-100"),
+    pytest.param([*BATCH, "--assay", "99.5"], "error: --assay-basis: assay basis must be given with an assay: as-is, anhydrous, dried (the basis the certificate of analysis states the assay on)", id="assay-without-basis"),
+    pytest.param([*BATCH, "--assay", "99.5", "--assay-basis", "anhydrous"], "error: --water: water must be given with an anhydrous-basis assay", id="anhydrous-assay-without-water"),
+    pytest.param([*BATCH, "--assay", "99.5", "--assay-basis", "wet"], 'error: --assay-basis "wet": assay basis must be one of as-is, anhydrous, dried', id="assay-basis-unknown"),
+    pytest.param([*BATCH, "--tablet-product", "NDC 0406-1170-03"], 'error: --tablet-product "NDC 0406-1170-03": tablet product must be given only with', id="tablet-product-without-tablets"),
     pytest.param([*BATCH, "--water", "1.5"], 'error: --water "1.5": water must be given with an assay', id="water-without-assay"),
     pytest.param([*BATCH, "--potency", "99", "--assay", "99"], 'error: --potency "99": potency must not be given together with an assay', id="potency-and-assay"),
     pytest.param([*BATCH, "--overage", "80"], 'error: --overage "80": overage must', id="overage-too-large"),
@@ -586,7 +606,7 @@ ERRORS = [
     pytest.param([*BATCH, "--stability", "forever"], 'error: --stability "forever": stability must name stability evidence of ldn-capsules (known: ijpc-2018-avicel)', id="unknown-stability"),
     pytest.param([*BATCH, "--lot-number", "lot 1"], 'error: --lot-number "lot 1": lot number must be 1 to 40 letters', id="lot-number"),
     # lots and dates
-    pytest.param([*BATCH, "--lot", "NX2291"], 'error: --lot "NX2291": lot must be ID=LOT or ID=LOT:YYYY-MM-DD, e.g. naltrexone-hcl=NX2291:2027-06-30', id="lot-without-id"),
+    pytest.param([*BATCH, "--lot", "NX2291"], 'error: --lot "NX2291": lot must be ID=LOT or ID=LOT:YYYY-MM-DD (or YYYY-MM), e.g. naltrexone-hcl=NX2291:2027-06-30', id="lot-without-id"),
     pytest.param([*BATCH, "--lot", "mcc="], 'error: --lot "mcc=": lot must be ID=LOT or ID=LOT:YYYY-MM-DD', id="lot-empty"),
     pytest.param([*BATCH, "--lot", "mcc=MC1:2027-13-01"], 'error: --lot "mcc=MC1:2027-13-01": lot mcc expiry must be a date written YYYY-MM-DD', id="lot-expiry-not-a-date"),
     pytest.param([*BATCH, "--lot", "lactose=L1"], 'error: --lot "lactose=L1": lot must name a component of ldn-capsules: naltrexone-hcl, mcc', id="lot-unknown-component"),
@@ -608,11 +628,11 @@ ERRORS = [
     pytest.param([*LIQUID, "--capsule-size", "1"], "error: --capsule-size: applies only to capsules; ldn-oral-liquid is oral liquid", id="capsule-size-for-liquid"),
     pytest.param([*BATCH, "--dose", "13.5 mg"], 'error: --dose "13.5 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason', id="dose-for-capsules"),
     pytest.param([*BATCH, "--drops-per-ml", "20"], "error: --drops-per-ml: applies only to sublingual drops", id="drops-for-capsules"),
-    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is for labels; add --labels", id="prescription-without-labels"),
+    pytest.param([*BATCH, "--patient", "Ann"], "error: --patient: is printed on the patient label and the compounding record; add --labels or --record", id="prescription-without-documents"),
     pytest.param([*BATCH, "--page-size", "a4"], "error: --page-size: is for the record; add --record", id="page-size-without-record"),
     pytest.param([*BATCH, "--pharmacy-config", "p.toml"], "error: --pharmacy-config: is printed on records and labels", id="config-without-pdf"),
-    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
-    pytest.param([*LABELS, "--refills", "2"], "error: --rx: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
+    pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a prescription needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
+    pytest.param([*LABELS, "--refills", "2"], "error: --rx: a prescription needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
     pytest.param([*LABELS, *RX, "--refills", "two"], 'error: --refills "two": must be a whole number from 0 to 99', id="refills-not-a-number"),
     pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": dispensed quantity must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
     pytest.param([*LABELS, *RX, "--dispense", "30 mL"], 'error: --dispense "30 mL": dispensed quantity must be a number of capsules', id="dispense-volume"),
@@ -869,7 +889,29 @@ def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
     assert (status, err) == (0, "")
     document = json.loads(out[: out.rindex("}") + 1])
     assert document["dose"] == {"amount": "6 mg", "basis": "hcl"}
-    assert [w["code"] for w in document["warnings"]] == ["dose-above-usual"]
+    assert [w["code"] for w in document["warnings"]] == ["dose-above-usual", "no-expiry-dates"]
+
+
+def test_batch_text_names_the_suspension_the_tablet_powder_and_the_net_and_gross_ranges(cli_run):
+    status, out, _ = cli_run("batch", "ldn-oral-liquid", "--quantity", "100 mL", "--tablets", "180", "--date", DAY)
+    assert status == 0
+    assert out.startswith("Naltrexone hydrochloride oral suspension (ldn-oral-liquid v1.0)\n")
+    assert "Tablet powder (50 mg naltrexone HCl tablets, crushed)" in out
+    assert "weigh, from 2 crushed 50 mg tablets; holds 100 mg naltrexone HCl" in out
+    status, out, _ = cli_run("batch", "ldn-capsules", "--quantity", "32", "--strength", "1.5 mg", "--date", DAY)
+    assert "accept 207 mg to 253 mg net (the fill alone)\n" in out
+    assert "or 283 mg to 329 mg gross (with the 76 mg empty shell); record the gross weights of 10 capsules" in out
+
+
+def test_every_weighing_of_tablet_powder_says_the_naltrexone_in_it(cli_run):
+    # 10 × 0.5 mg from 180 mg tablets: 18 mg of tablet powder (5 mg naltrexone HCl), below 82 mg:
+    # weigh 100 mg of powder (27.78 mg naltrexone HCl), 1 in 10, take 180 mg (18 mg of powder)
+    status, out, _ = cli_run(
+        "batch", "ldn-capsules", "--quantity", "10", "--strength", "0.5 mg", "--tablets", "180", "--date", DAY
+    )
+    assert status == 0
+    assert "for the trituration; naltrexone HCl in it: 27.78 mg" in out
+    assert "into the batch (holds 18 mg); naltrexone HCl in it: 5 mg" in out
 
 
 # ---------------------------------------------------------------- directions: --sig, --directions, --directions-unchecked

@@ -309,6 +309,7 @@ def test_the_record_with_the_actual_amounts(printed, tmp_path):
     assert out == f"Compounding record of {lot} with its actual amounts written to amounts.pdf\n"
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "amounts.pdf").pages).split())
     assert f"Lot {lot}" in text
+    assert "R-77" in text and "Ada Lovelace" in text  # the prescription, as on the first print
     # in the table of weighings, W1 and W2: the amount to weigh, then the actual amount
     assert "450 mg (to 0.1 mg, half up) 452 mg balance" in text
     assert "22.55 g (to 0.1 mg, half up) 25 g (accepted by paul) balance" in text

@@ -378,19 +378,19 @@ def test_the_dose_keeps_the_salt_basis_of_the_strength():
     )
     assert str(batch.dose) == "4 mg naltrexone base"
     # 4 mg base = 4.43 mg HCl: checked in HCl, above the usual 4.5 mg? no: 4 × 377.86 / 341.40 = 4.427 mg
-    assert [w.code for w in batch.warnings] == []
+    assert [w.code for w in batch.warnings] == ["no-expiry-dates"]
 
 
 def test_a_daily_dose_above_the_limit_is_refused_and_named_as_a_day():
     with pytest.raises(DoseLimitError, match=r"12 mg naltrexone HCl a day \(6 mg naltrexone HCl twice daily\)"):
         calculate_batch("ldn-capsules", quantity=60, strength="6 mg", directions="1 cap po bid", date=DAY)
     warned = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", directions="1 cap po bid", date=DAY)
-    assert [w.code for w in warned.warnings] == ["dose-above-usual"]
+    assert [w.code for w in warned.warnings] == ["dose-above-usual", "no-expiry-dates"]
 
 
 def test_as_needed_warns_that_only_the_dose_was_checked():
     batch = calculate_batch("ldn-capsules", quantity=30, strength="3 mg", directions="1 cap po prn", date=DAY)
-    assert [w.code for w in batch.warnings] == ["daily-dose-unchecked"]
+    assert [w.code for w in batch.warnings] == ["daily-dose-unchecked", "no-expiry-dates"]
 
 
 def test_a_titration_gives_the_days_supply_step_by_step():
@@ -503,7 +503,11 @@ def test_cream_clicks_with_a_measured_density():
     assert str(batch.dose) == "0.5 mg naltrexone HCl"
     assert batch.days_supply == 120
     # 60 mg is below the minimum weight and too much for the 0.6 mL of water: triturated in the base
-    assert [w.code for w in batch.warnings] == ["aliquot-in-base", "days-supply-beyond-bud"]  # keeps 35 days
+    assert [w.code for w in batch.warnings] == [
+        "aliquot-in-base",
+        "no-expiry-dates",
+        "days-supply-beyond-bud",
+    ]  # keeps 35 days
     with pytest.raises(InputError, match="whole number of dispenser clicks"):
         calculate_batch(dense, quantity="30 g", strength="2 mg/g", dose="0.75 mg", date=DAY)
 
@@ -513,7 +517,7 @@ def test_cream_clicks_without_a_density_need_the_dose():
         calculate_batch("ldn-topical-cream", quantity="30 g", directions="1 click top qd", date=DAY)
     assert caught.value.code == "directions-without-dose"
     batch = calculate_batch("ldn-topical-cream", quantity="30 g", directions="1 click top qd", dose="0.25 mg", date=DAY)
-    assert [w.code for w in batch.warnings] == ["dose-per-click-unknown"]
+    assert [w.code for w in batch.warnings] == ["dose-per-click-unknown", "no-expiry-dates"]
     assert batch.days_supply is None
 
 
@@ -556,9 +560,13 @@ def test_a_dispensed_quantity_above_the_batch_is_refused():
     assert caught.value.code == "dispense-above-batch"
 
 
+# a lot with an expiry, so the batch has no no-expiry-dates warning
+LOTS = ["naltrexone-hcl=N1:2027-06"]
+
+
 def test_a_days_supply_beyond_the_bud_is_a_warning_in_the_json():
     # 3 drops a day of 30 mL (600 drops) = 200 days; the preserved aqueous drops keep 35 days
-    batch = calculate_batch("ldn-sublingual-drops", quantity="30 mL", directions="3 gtt sl qhs", date=DAY)
+    batch = calculate_batch("ldn-sublingual-drops", quantity="30 mL", directions="3 gtt sl qhs", date=DAY, lots=LOTS)
     assert batch.days_supply == 200
     assert [w.code for w in batch.warnings] == ["days-supply-beyond-bud"]
     data = json.loads(batch.to_json())
@@ -567,7 +575,7 @@ def test_a_days_supply_beyond_the_bud_is_a_warning_in_the_json():
     assert "200 days" in data["warnings"][0]["message"]
     assert "35-day beyond-use date" in data["warnings"][0]["message"]
     enough = calculate_batch(
-        "ldn-sublingual-drops", quantity="30 mL", directions="3 gtt sl qhs", dispense="5 mL", date=DAY
+        "ldn-sublingual-drops", quantity="30 mL", directions="3 gtt sl qhs", dispense="5 mL", date=DAY, lots=LOTS
     )
     assert enough.days_supply == 33
     assert enough.warnings == ()
@@ -601,7 +609,7 @@ def test_unreadable_directions_go_ahead_only_with_a_reason_on_the_record():
     data = batch.to_dict()
     assert data["directions"] is None
     assert data["overrides"] == [{"code": "directions-unchecked", "reason": "prescriber's words"}]
-    assert [w["code"] for w in data["warnings"]] == ["directions-unchecked"]
+    assert [w["code"] for w in data["warnings"]] == ["directions-unchecked", "no-expiry-dates"]
 
 
 def test_a_reason_is_refused_where_the_directions_can_be_checked():

@@ -18,8 +18,8 @@ DOC = (ROOT / "docs" / "formulas.md").read_text(encoding="utf-8")
 LOADER_KEYS = {
     "$": set(_TOP_KEYS),
     "$.strength": {"default", "minimum", "maximum", "basis"},
-    "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes"},
-    "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor"},
+    "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes", "preserved"},
+    "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor", "shell_weight"},
     "$.drops": {"drops_per_ml", "dropper"},
     "$.topical": {"click_volume", "density", "dispenser", "aqueous_phase"},
     "$.stability[]": {"id", "days", "storage", "citation"},

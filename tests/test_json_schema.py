@@ -99,11 +99,12 @@ def test_each_schema_file_is_valid_draft_2020_12(name):
     document = schema(name)
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(document)
-    assert document["$id"] == f"urn:ldn-compound:schema:{name}:1"
+    version = {"batch": 2}.get(name, 1)
+    assert document["$id"] == f"urn:ldn-compound:schema:{name}:{version}"
 
 
 def test_the_schema_constants_name_the_documents():
-    assert schema("batch")["properties"]["schema"]["const"] == BATCH_SCHEMA == "ldn-compound/batch/1"
+    assert schema("batch")["properties"]["schema"]["const"] == BATCH_SCHEMA == "ldn-compound/batch/2"
     assert schema("formula")["properties"]["schema"]["const"] == FORMULA_SCHEMA == "ldn-compound/formula/1"
     assert schema("formulas")["properties"]["schema"]["const"] == FORMULAS_SCHEMA == "ldn-compound/formulas/1"
 
@@ -145,7 +146,7 @@ def test_formulas_and_show_json_follow_their_schemas(tmp_path):
 VARIANTS = [
     pytest.param("ldn-capsules", {"quantity": 30, "strength": "1.5 mg"}, id="capsules-trituration"),
     pytest.param("ldn-capsules", {"quantity": 100, "potency": 97.71, "overage": 3}, id="capsules-potency-overage"),
-    pytest.param("ldn-capsules", {"quantity": 100, "assay": 99.2, "water": 1.5, "residual_solvent": 0.2}, id="assay"),
+    pytest.param("ldn-capsules", {"quantity": 100, "assay": 99.2, "assay_basis": "anhydrous", "water": 1.5, "residual_solvent": 0.2}, id="assay"),
     pytest.param("ldn-capsules", {"quantity": 100, "tablet_weight": "180 mg"}, id="capsules-from-tablets"),
     pytest.param("ldn-capsules", {"quantity": 100, "strength": "4 mg", "strength_basis": "base"}, id="base-basis"),
     pytest.param(
@@ -262,14 +263,14 @@ def good_batch() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        (lambda d: d.update(schema="ldn-compound/batch/2"), ["schema"]),
+        (lambda d: d.update(schema="ldn-compound/batch/1"), ["schema"]),
         (lambda d: d.pop("beyond_use_date"), []),
         (lambda d: d.update(beyond_use_date="28/08/2026"), ["beyond_use_date"]),
         (lambda d: d["ingredients"][0].update(amount="450mg"), ["ingredients", 0, "amount"]),
         (lambda d: d["ingredients"][0].update(amount=450), ["ingredients", 0, "amount"]),
         (lambda d: d["ingredients"][0].update(role="filler"), ["ingredients"]),
         (lambda d: d["aliquot"].pop("take"), ["aliquot"]),
-        (lambda d: d["warnings"].append({"code": "Big Warning", "message": "x"}), ["warnings", 0, "code"]),
+        (lambda d: d["warnings"].insert(0, {"code": "Big Warning", "message": "x"}), ["warnings", 0, "code"]),
         (lambda d: d.update(colour="blue"), []),
     ],
 )
@@ -286,3 +287,32 @@ def test_the_published_schema_admits_keys_added_later():
     data = good_batch()
     data["added_in_a_later_release"] = {"anything": True}
     validator("batch", exact=False).validate(data)
+
+
+def test_version_2_states_the_potency_basis_the_tablets_and_the_capsule_check():
+    dried = calculate_batch(
+        "ldn-capsules", quantity=32, assay=99, assay_basis="dried", loss_on_drying=0.8, date=DAY
+    ).to_dict()
+    assert dried["schema"] == "ldn-compound/batch/2"
+    assert {k: dried["source"][k] for k in ("basis", "potency_of", "assay", "loss_on_drying", "water")} == {
+        "basis": "dried",
+        "potency_of": "hcl",
+        "assay": "99 %",
+        "loss_on_drying": "0.8 %",
+        "water": None,
+    }
+    assert dried["yield_range"] == ["31 capsules", "33 capsules"]
+    assert {k: dried["capsule"][k] for k in ("shell_weight", "gross_low", "gross_high", "weight_basis", "sampled")} == {
+        "shell_weight": "76 mg",
+        "gross_low": "283 mg",
+        "gross_high": "329 mg",
+        "weight_basis": "gross",
+        "sampled": 10,
+    }
+    validate("batch", dried)
+    tablets = calculate_batch(
+        "ldn-oral-liquid", quantity="100 mL", tablet_weight="180 mg", tablet_product="NDC 1", date=DAY
+    ).to_dict()
+    assert tablets["dosage_form_name"] == "oral suspension"
+    assert (tablets["source"]["product"], tablets["source"]["weighed"]) == ("NDC 1", 20)
+    validate("batch", tablets)

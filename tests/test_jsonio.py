@@ -27,6 +27,7 @@ def batches() -> list[BatchResult]:
                 date="2026-03-01",
                 assay=99.5,
                 water=0.5,
+                assay_basis="anhydrous",
                 lots=[f"{load_formula(formula_id).active.id}=NX1:2027-01-31"],
                 overage=3,
             )
@@ -34,6 +35,7 @@ def batches() -> list[BatchResult]:
         if form != "sublingual-drops":  # 300 mg at 98 % is an aliquot that does not fit 30 mL
             out.append(calculate_batch(formula_id, quantity=quantity, potency=98, balance_readability="1 mg"))
     out.append(calculate_batch("ldn-capsules", quantity=60, tablet_weight="180 mg", strength="1.5 mg"))
+    out.append(calculate_batch("ldn-capsules", quantity=60, assay=99, assay_basis="dried", loss_on_drying=0.4))
     out.append(calculate_batch("ldn-oral-liquid", quantity="30 mL", strength="0.5 mg/mL", dose="1 mg"))
     out.append(calculate_batch("ldn-capsules", quantity=30, other_medicines=["metformin", "loperamide"]))
     out.append(

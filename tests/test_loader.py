@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from ldn_compound import (
 )
 from ldn_compound.loader import builtin_ids, parse_formula
 from ldn_compound.settings import Settings
+from ldn_compound.units import format_amount
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "formulas").glob("bad.*.toml"))
@@ -137,6 +139,17 @@ def test_unknown_id():
         "formula must be a known id or a file path (got 'ldn-lozenges'); known ids: "
         "ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream"
     )
+
+
+def test_a_capsule_formula_may_give_its_own_shell_weights():
+    source = (BUILTIN / "ldn-capsules.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(source)
+    data["capsule"]["shell_weight"] = {"1": "60 mg"}
+    formula = parse_formula(data, "inline")
+    assert {size: format_amount(q) for size, q in formula.capsule.shell_weight.items()} == {"1": "60 mg"}
+    data["capsule"]["shell_weight"] = {"7": "60 mg"}
+    with pytest.raises(FormulaFileError, match=r"\$\.capsule\.shell_weight\.7: must be a capsule size"):
+        parse_formula(data, "inline")
 
 
 # --------------------------------------------------------------------------- translations of label statements

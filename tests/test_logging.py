@@ -14,7 +14,9 @@ import ldn_compound
 
 def test_a_calculation_and_a_file_write_are_logged(caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
     with caplog.at_level(logging.DEBUG, logger="ldn_compound"):
-        batch = ldn_compound.calculate_batch("ldn-capsules", quantity=30, date="2026-03-01", lot_number="LOG1")
+        batch = ldn_compound.calculate_batch(
+            "ldn-capsules", quantity=30, date="2026-03-01", lot_number="LOG1", lots=["mcc=M1:2027-06"]
+        )
         ldn_compound.render_labels(batch, tmp_path / "labels.pdf")
     messages = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
     calculated = [text for name, level, text in messages if name == "ldn_compound.batch" and level == logging.DEBUG]

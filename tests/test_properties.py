@@ -165,3 +165,61 @@ def test_a_liquid_aliquot_always_holds_exactly_the_dose(strength, volume, readab
     assert plan.take * plan.weigh / plan.dilute_to == result.active.amount
     assert plan.weigh >= result.balance.minimum_weight
     assert plan.take <= result.theoretical_yield
+
+
+@given(
+    strategies.bases,
+    strategies.capsule_strengths,
+    st.integers(1, 500),
+    strategies.assay_bases,
+    strategies.assays,
+    strategies.waters,
+    strategies.potencies,
+)
+def test_every_salt_form_and_potency_basis_delivers_the_strength(  # noqa: PLR0917
+    salt, strength, count, basis, assay, water, potency
+):
+    """The powder weighed, times its as-is potency, is the naltrexone needed, whatever the basis.
+
+    An as-is potency is a share of the formula's salt form; an anhydrous- or dried-basis assay
+    is of the anhydrous salt (a hydrate's water counted once, in the water or loss on drying).
+    """
+    import attrs
+
+    from ldn_compound import load_formula
+    from ldn_compound.substances import anhydrous_form
+
+    formula = load_formula("ldn-capsules")
+    components = tuple(
+        attrs.evolve(c, salt_form=salt_form(salt)) if c.role == "active" else c for c in formula.components
+    )
+    formula = attrs.evolve(formula, components=components)
+    options: dict[str, object] = {"assay": potency if basis == "as-is" else assay, "assay_basis": basis}
+    if basis == "anhydrous":
+        options["water"] = water
+    elif basis == "dried":
+        options["loss_on_drying"] = water
+    try:
+        result = calculate_batch(
+            formula,
+            quantity=count,
+            strength=f"{strength} mg",
+            date=DAY,
+            balance_readability="0.001 mg",
+            **options,
+        )
+    except (AliquotError, CapsuleOverfillError):
+        assume(False)
+        return
+    source = result.source
+    weighed = result.active.theoretical if result.active.aliquot is None else result.active.aliquot.holds
+    weighed_mg = magnitude(weighed, "mg")
+    of = source.potency_of(salt_form(salt))
+    if basis == "as-is":
+        assert of == salt_form(salt)
+    else:
+        assert of == anhydrous_form(salt_form(salt))
+    needed = Strength(parse_quantity(f"{strength} mg", "s", MASS)).to_basis(of).amount * count
+    delivered = weighed_mg * source.as_is_potency
+    # the weighing is rounded to 0.001 mg (or the aliquot holds what a 0.001 mg take holds)
+    assert abs(delivered - magnitude(needed, "mg")) <= Decimal("0.01") + magnitude(needed, "mg") * Decimal("0.0001")

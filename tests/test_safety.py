@@ -414,7 +414,7 @@ def test_a_setting_makes_noted_medicines_block() -> None:
     with pytest.raises(CoMedicationError):
         calculate_batch("ldn-capsules", quantity=30, date="2026-03-01", other_medicines=["Imodium"], settings=strict)
     result = calculate_batch("ldn-capsules", quantity=30, date="2026-03-01", other_medicines=["Imodium"])
-    assert [w.code for w in result.warnings] == ["co-medication-note"]
+    assert [w.code for w in result.warnings] == ["co-medication-note", "no-expiry-dates"]
 
 
 def test_input_is_bounded_and_each_fault_has_a_code() -> None:

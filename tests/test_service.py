@@ -53,6 +53,47 @@ def test_an_empty_formula_is_refused_with_a_code() -> None:
     assert caught.value.code == "unknown-formula"
 
 
+def test_a_record_for_a_prescription_prints_it_without_a_label(tmp_path) -> None:
+    pytest.importorskip("ldn_compound.render.record")
+    import io
+
+    import pypdf
+
+    request = BatchRequest(
+        formula="ldn-capsules",
+        quantity="30",
+        strength="3 mg",
+        date=DAY,
+        record=True,
+        rx="104233",
+        patient="Zoë Łukasiewicz-Núñez",
+        prescriber="Dr. A. Reyes",
+        directions="Take 1 capsule by mouth at bedtime",
+        refills="2",
+    )
+    outcome = run_batch(request)
+    assert outcome.prescription is not None
+    assert outcome.record is not None
+    text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(outcome.record)).pages)
+    for expected in (
+        "Prescription (Rx) number 104233",
+        "Patient Zoë Łukasiewicz-Núñez",
+        "Prescriber Dr. A. Reyes",
+        "Directions Take 1 capsule by mouth at bedtime",
+        "Refills 2",
+    ):
+        assert expected in text
+
+
+def test_prescription_fields_need_a_record_or_labels() -> None:
+    with pytest.raises(RequestError) as caught:
+        run_batch(BatchRequest(formula="ldn-capsules", quantity="30", rx="1"))
+    assert (caught.value.field, caught.value.code) == ("rx", "documents-not-requested")
+    with pytest.raises(RequestError) as caught:
+        run_batch(BatchRequest(formula="ldn-capsules", quantity="30", record=True, rx="1"))
+    assert (caught.value.field, caught.value.code) == ("patient", "prescription-incomplete")
+
+
 def test_the_unclear_medicine_reason_goes_with_other_medicines_and_is_kept() -> None:
     with pytest.raises(RequestError) as caught:
         run_batch(BatchRequest(formula="ldn-capsules", quantity="30", unclear_medicine_reason="known"))

@@ -12,7 +12,10 @@ than the capsule has is an error, never a warning.
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from decimal import Decimal
+from importlib import resources
 from typing import Final
 
 from ldn_compound.exceptions import CapsuleOverfillError, InputError, QuantityError
@@ -27,6 +30,7 @@ __all__ = [
     "excipient",
     "filler_per_capsule",
     "read_quantity",
+    "shell_weight",
 ]
 
 #: Nominal volumes of empty hard capsules in mL (UNC pharmlabs; capsule makers' data).
@@ -40,6 +44,27 @@ CAPSULE_VOLUMES: Final = {
     "4": Decimal("0.21"),
     "5": Decimal("0.13"),
 }
+
+
+@functools.cache
+def _shells() -> tuple[str, dict[str, Quantity]]:
+    """The empty-shell weights of ``capsule_shells.toml`` (data, with its sources), read once."""
+    data = tomllib.loads(resources.files("ldn_compound.forms").joinpath("capsule_shells.toml").read_text("utf-8"))
+    weights = {size: parse_quantity(text, f"empty shell {size}", MASS) for size, text in data["weight"].items()}
+    return str(data["material"]), weights
+
+
+def shell_weight(size: str) -> tuple[Quantity, str]:
+    """The average weight of one empty shell of ``size``, and what shells it is for.
+
+    >>> weight, material = shell_weight("1")
+    >>> format_amount(weight), material
+    ('76 mg', 'hard gelatin')
+    """
+    material, weights = _shells()
+    if size not in weights:
+        raise InputError("capsule size", size, f"be one of {', '.join(weights)}")
+    return weights[size], material
 
 
 def read_quantity(value: object, settings: Settings) -> Quantity:

@@ -170,6 +170,27 @@ class LotRecord:
         """The batch rebuilt from its stored document (no recalculation)."""
         return BatchResult.from_dict(self.document)
 
+    @property
+    def prescription_value(self) -> Prescription | None:
+        """The stored prescription as a :class:`~ldn_compound.model.Prescription` (its sig is the batch's)."""
+        rx = self.prescription
+        if rx is None:
+            return None
+        from ldn_compound.jsonio import _read_q
+        from ldn_compound.model import TitrationStep
+
+        return Prescription(
+            number=rx["number"],
+            patient=rx["patient"],
+            prescriber=rx["prescriber"],
+            directions=rx["directions"],
+            date_filled=None if rx["date_filled"] is None else dt.date.fromisoformat(rx["date_filled"]),
+            refills=rx["refills"],
+            quantity=None if rx["quantity"] is None else _read_q(rx["quantity"], "quantity"),
+            titration=tuple(TitrationStep(_read_q(t["dose"], "dose"), t["days"]) for t in rx["titration"]),
+            sig=self.batch.directions,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: the stored batch document with the register's status, weights and signatures."""
         return {

@@ -70,6 +70,8 @@ _SHAKE_WELL: Final = N_("Shake well")
 #: The dose in one unit the patient counts, after the strength: "(0.5 mg per drop)".
 _PER_UNIT: Final = {"drop": N_("({amount} per drop)"), "click": N_("({amount} per click)")}
 _ENGLISH: Final = LabelWords()
+#: Where the pharmacist who verified the prescription writes their initials (for the pharmacy: not translated).
+_PHARMACIST_INITIALS: Final = "RPh ____"
 
 # --------------------------------------------------------------------------- type sizes
 
@@ -244,7 +246,7 @@ def _drug(result: BatchResult, words: LabelWords) -> str:
     return words._("{drug} {strength} {form}{per_unit}, compounded").format(
         drug=f"{basis[:1].upper()}{basis[1:]}",
         strength=words.amount(result.strength.amount),
-        form=words._(result.formula.dosage_form.display_name),
+        form=words._(result.dosage_form_name),
         per_unit=per_unit,
     )
 
@@ -408,10 +410,17 @@ def _patient_labels(
         rest = tuple(b for b in top if b.name != "details")
         # Beside the barcode goes, in order of preference: the pharmacy (suits wide labels),
         # the details (quantity, refills, fill date, prescriber, lot), or the Rx number alone.
+        # The place for the verifying pharmacist's initials is always on the first label:
+        # after the Rx number, or, where that line has no room, after the pharmacy.
+        with_rph = _NUMBER.block("prescription number", f"{rx_text} · {_PHARMACIST_INITIALS}")
+        pharmacy_rph = _PHARMACY.block("pharmacy", f"{pharmacy_block.text} · {_PHARMACIST_INITIALS}")
         variants = [
-            (top, (rx, pharmacy_block)),
-            ((*rest, pharmacy_block), (rx, *details)),
-            ((*top, pharmacy_block), (rx,)),
+            (top, (with_rph, pharmacy_block)),
+            (top, (rx, pharmacy_rph)),
+            ((*rest, pharmacy_block), (with_rph, *details)),
+            ((*rest, pharmacy_rph), (rx, *details)),
+            ((*top, pharmacy_block), (with_rph,)),
+            ((*top, pharmacy_rph), (rx,)),
         ]
         card = _Card(top=top, what=f"prescription {number}", barcode=number, barcode_field="prescription number")
         return _fit_variants(card, variants, stock, quick=quick)
@@ -473,10 +482,11 @@ def _container_label(result: BatchResult, pharmacy: Pharmacy | None, stock: Labe
     formula = result.formula
     form = formula.dosage_form
     top = [
-        _PRODUCT.block("preparation", f"{formula.name}, {_strength(result)}"),
+        _PRODUCT.block("preparation", f"{result.preparation_name}, {_strength(result)}"),
         _CONTAINER.block(
             "quantity",
-            f"Compounded preparation · {form.display_name} ({form.route}) · Quantity: {format_amount(result.quantity)}"
+            f"Compounded preparation · {result.dosage_form_name} ({form.route}) · "
+            f"Quantity: {format_amount(result.quantity)}"
             f" · Compounded: {result.compounding_date.isoformat()}",
         ),
         _DISCARD.block("beyond-use date", f"Beyond-use date: {result.beyond_use.date.isoformat()}"),

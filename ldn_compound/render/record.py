@@ -39,7 +39,17 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 
 from ldn_compound.batch import calculate_batch
 from ldn_compound.exceptions import InputError
-from ldn_compound.model import AmountKind, BatchResult, DosageForm, Ingredient, MasterFormula, Pharmacy
+from ldn_compound.model import (
+    AmountKind,
+    BatchResult,
+    CapsuleFill,
+    DosageForm,
+    Ingredient,
+    MasterFormula,
+    Pharmacy,
+    Prescription,
+    TabletSource,
+)
 from ldn_compound.render._pdf import (
     FONT,
     FONT_BOLD,
@@ -57,10 +67,7 @@ from ldn_compound.settings import default_settings
 from ldn_compound.units import Quantity, format_amount, format_number, magnitude
 from ldn_compound.weighing import procedure_steps, reconciliation, reconciliation_text
 
-__all__ = ["SAMPLED_CAPSULES", "render_batch_record", "render_master_formula"]
-
-#: How many capsules the record has rows for in the individual-weight check.
-SAMPLED_CAPSULES: Final = 10
+__all__ = ["render_batch_record", "render_master_formula"]
 
 _PAGE_SIZES: Final = {"letter": "Letter", "a4": "A4"}
 
@@ -224,9 +231,9 @@ def _strength_text(form: DosageForm, strength: str) -> str:
     return f"{strength} per capsule" if form is DosageForm.CAPSULES else strength
 
 
-def _dosage_form_text(formula: MasterFormula, capsule_size: str | None) -> str:
+def _dosage_form_text(formula: MasterFormula, capsule_size: str | None, name: str | None = None) -> str:
     form = formula.dosage_form
-    text = f"{form.display_name} ({form.route})"
+    text = f"{name or form.display_name} ({form.route})"
     if capsule_size:
         text += f", capsule size {capsule_size}"
     return text
@@ -239,11 +246,10 @@ def _dose_per_unit(dose_per_unit: Mapping[str, Quantity]) -> str:
 
 
 def _yield_range(theoretical: Quantity, limits: tuple[Quantity, Quantity] | None, form: DosageForm) -> str:
-    """The acceptance range of the yield: ``95 capsules to 105 capsules (95–105 %)``.
+    """The acceptance range of the yield: ``31 to 33 capsules (whole capsules)``, ``95 mL to 105 mL (95–105 %)``.
 
     The limits come with the batch (``BatchResult.yield_range``, set by the site's
-    yield tolerance); a range of capsules that does not fall on whole capsules also
-    says which whole counts it allows.
+    yield tolerance; whole capsules for capsules, since a yield is a count).
     """
     if limits is None:
         tolerance = default_settings().yield_tolerance
@@ -251,14 +257,11 @@ def _yield_range(theoretical: Quantity, limits: tuple[Quantity, Quantity] | None
     low, high = limits
     unit = str(theoretical.units)
     size = magnitude(theoretical, unit)
+    if form is DosageForm.CAPSULES:  # a yield is a count: the limits are whole capsules
+        return f"{format_number(magnitude(low, 'capsule'))} to {format_amount(high)} (whole capsules)"
     percent_low = format_number(magnitude(low, unit) / size * 100, significant=6)
     percent_high = format_number(magnitude(high, unit) / size * 100, significant=6)
-    text = f"{format_amount(low)} to {format_amount(high)} ({percent_low}–{percent_high} %)"
-    if form is DosageForm.CAPSULES:
-        first, last = magnitude(low, "capsule"), magnitude(high, "capsule")
-        if first != first.to_integral_value() or last != last.to_integral_value():
-            text += f", i.e. {math.ceil(first)} to {math.floor(last)} whole capsules"
-    return text
+    return f"{format_amount(low)} to {format_amount(high)} ({percent_low}–{percent_high} %)"
 
 
 def _write(
@@ -282,9 +285,12 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
     value_width = _columns(geometry, 48, 126)[1]
     beyond = result.beyond_use
     rows = [
-        ["Preparation", formula.name],
+        ["Preparation", result.preparation_name],
         ["Strength", _strength_text(form, result.strength.describe())],
-        ["Dosage form", _dosage_form_text(formula, result.capsule.size if result.capsule else None)],
+        [
+            "Dosage form",
+            _dosage_form_text(formula, result.capsule.size if result.capsule else None, result.dosage_form_name),
+        ],
         [
             "Quantity made",
             format_amount(result.quantity)
@@ -311,11 +317,113 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
     return rows
 
 
+def _prescription_rows(result: BatchResult, prescription: Prescription) -> list[list[str]]:
+    """The prescription a patient-specific batch is made for: number, patient, prescriber, directions."""
+    for field, value in (
+        ("prescription number", prescription.number),
+        ("patient", prescription.patient),
+        ("prescriber", prescription.prescriber),
+        ("directions", prescription.directions),
+    ):
+        if not value.strip():
+            raise InputError(field, value, "not be blank on a compounding record")
+    quantity = prescription.quantity if prescription.quantity is not None else result.quantity
+    rows = [
+        ["Patient", prescription.patient],
+        ["Prescriber", prescription.prescriber],
+        ["Directions", prescription.directions],
+        ["Quantity dispensed", format_amount(quantity)],
+        ["Refills", str(prescription.refills)],
+    ]
+    if prescription.date_filled is not None:
+        rows.append(["Date filled", prescription.date_filled.isoformat()])
+    if prescription.titration:
+        steps = [
+            f"{format_amount(step.dose)}" + (f" for {step.days} days" if step.days is not None else " from then on")
+            for step in prescription.titration
+        ]
+        rows.append(["Titration", "; ".join(steps)])
+    return rows
+
+
 def _source_text(active: Ingredient) -> str:
     text = active.basis
     if active.tablets is not None:
         text += f"; crush {active.tablets} tablet{'s' if active.tablets != 1 else ''}"
     return text
+
+
+def _tablet_holds(result: BatchResult, line: Ingredient, amount: Quantity | None = None) -> str:
+    """``holds 18 mg naltrexone HCl``: the naltrexone in an amount of tablet powder ("" for other lines)."""
+    source = result.source
+    if line.role != "active" or not isinstance(source, TabletSource):
+        return ""
+    held = source.holds(line.amount if amount is None else amount)
+    return f"holds {format_amount(held, significant=4)} {source.tablet_strength.basis.short_name}"
+
+
+def _tablet_flowables(result: BatchResult, geometry: PageGeometry) -> list[Flowable]:
+    """The tablets a batch is made from, and a table for weighing them for their average weight."""
+    source = result.source
+    if not isinstance(source, TabletSource):
+        return []
+    style = styles()
+    value_width = _columns(geometry, 48, 126)[1]
+    line = result.active
+    lot = line.lot
+    manufacturer = source.manufacturer or (lot.manufacturer if lot else "")
+    rows = [
+        ["Product (NDC or name)", source.product or _blank(value_width, "")],
+        ["Strength", f"{source.tablet_strength.describe()} per tablet"],
+        ["Manufacturer", manufacturer or _blank(value_width, "")],
+        ["Lot", lot.lot if lot else _blank(value_width, "")],
+        ["Expiry", lot.expiry.isoformat() if lot and lot.expiry else _blank(value_width, "")],
+        [
+            "Tablets to crush",
+            (
+                f"{line.tablets}; weigh {format_amount(line.amount)} of the tablet powder, which "
+                f"{_tablet_holds(result, line)}"
+            ),
+        ],
+    ]
+    count = source.weighed
+    per_row = 10
+    boxes: list[list[str]] = []
+    for start in range(1, count + 1, per_row):
+        numbers = range(start, min(start + per_row, count + 1))
+        boxes.append([f"Tablets {numbers[0]}–{numbers[-1]} (mg)", *(f"{n}\n" for n in numbers)])
+        boxes[-1] += [""] * (per_row + 1 - len(boxes[-1]))
+    weighing = _table(
+        geometry,
+        ["Weight of each tablet", *([""] * per_row)],
+        boxes,
+        [26.0] + [148.0 / per_row] * per_row,
+        "tablet weights",
+    )
+    return _section(
+        "Tablets (the naltrexone source)",
+        keep=True,
+        body=[
+            _table(geometry, ["Tablets", "crushed to a tablet powder"], rows, [48, 126], "tablets"),
+            Spacer(1, pt(3)),
+            _para(
+                f"Weigh {count} tablets one by one; the average weight is their total ÷ {count}. This record was "
+                f"calculated with an average of {format_amount(source.average_weight)}: if the average differs, "
+                "recalculate before weighing the tablet powder.",
+                "tablet weights",
+                style.small,
+            ),
+            weighing,
+            Spacer(1, pt(2)),
+            _para(
+                _blank(60, f"Total of {count} tablets: ", " mg")
+                + "  "
+                + _blank(60, f"÷ {count} = average ", " mg per tablet"),
+                "tablet weights",
+                style.small,
+            ),
+        ],
+    )
 
 
 def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str]]:
@@ -331,9 +439,12 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
             name += f"\nformula: {line.basis}"
 
         lot = line.lot
+        maker = lot.manufacturer if lot else ""
+        if line.role == "active" and isinstance(result.source, TabletSource):
+            maker = maker or result.source.manufacturer
         lot_cell = "\n".join(
             [
-                f"Mfr {lot.manufacturer}" if lot and lot.manufacturer else _blank(widths[2], "Mfr "),
+                f"Mfr {maker}" if maker else _blank(widths[2], "Mfr "),
                 f"Lot {lot.lot}" if lot else _blank(widths[2], "Lot "),
                 f"Exp {lot.expiry.isoformat()}" if lot and lot.expiry else _blank(widths[2], "Exp "),
             ]
@@ -344,6 +455,9 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
             amount += f"\n= {format_amount(line.theoretical)} theoretical\n+ {format_amount(line.overage)} overage"
         if line.aliquot is not None:
             amount += f"\nby the aliquot plan ({line.aliquot.method})"
+        held = _tablet_holds(result, line)
+        if held:
+            amount += f"\n{held}"
 
         rows_of = [str(n) for n, w in enumerate(result.weighings, 1) if w.line == line.id]
         measure = _MEASURE_WORDS.get(line.measure, line.measure)
@@ -363,7 +477,8 @@ def _weighing_rows(
     rows: list[list[str]] = []
     entered = dict(actual or {})
     for number, weighing in enumerate(result.weighings, 1):
-        what = f"{weighing.what}\n{weighing.purpose}"
+        note = result.tablet_powder_note(weighing)
+        what = f"{weighing.what}\n{weighing.purpose}" + (f"; {note}" if note else "")
         amount = f"{format_amount(weighing.amount)}\n({weighing.rule})"
         if "volumetric" in weighing.instrument:  # a fixed volume: checked, not read
             cell = f"{_BOX} done"
@@ -425,11 +540,7 @@ def _quality_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str
         rows.append(
             [
                 "Individual capsule weight",
-                (
-                    f"each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
-                    f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)} "
-                    f"± {format_number(spread, places=1)} %); weigh {SAMPLED_CAPSULES} capsules (table below)"
-                ),
+                _capsule_check_text(capsule, spread),
                 f"{_BOX} all within range\n{_BOX} out of range: see deviations",
                 "",
             ]
@@ -474,28 +585,81 @@ def _quality_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str
     return rows
 
 
-def _capsule_weights(geometry: PageGeometry, low: Quantity, high: Quantity) -> Flowable:
-    header = ["Capsule", *(str(n) for n in range(1, SAMPLED_CAPSULES + 1))]
-    shares = [26.0] + [148.0 / SAMPLED_CAPSULES] * SAMPLED_CAPSULES
-    rows = [
-        [f"Weight (mg), each {format_amount(low)} to {format_amount(high)}", *(["\n"] * SAMPLED_CAPSULES)],
-    ]
+def _capsule_range(capsule: CapsuleFill) -> tuple[str, Quantity, Quantity]:
+    """What each capsule's weight check records (``gross`` or ``net``) and its range."""
+    if capsule.weight_basis == "gross" and capsule.gross_low is not None and capsule.gross_high is not None:
+        return "gross", capsule.gross_low, capsule.gross_high
+    return "net", capsule.fill_low, capsule.fill_high
+
+
+def _capsule_check_text(capsule: CapsuleFill, spread: Decimal) -> str:
+    """The capsule weight check: net (the fill) and gross (with the shell) ranges, and which to weigh."""
+    basis, _, _ = _capsule_range(capsule)
+    net = (
+        f"net (the fill alone): each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
+        f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)} "
+        f"± {format_number(spread, places=1)} %)"
+    )
+    if capsule.shell_weight is None or capsule.gross_low is None or capsule.gross_high is None:
+        return f"{net}; weigh {capsule.sampled} capsules (table below)"
+    gross = (
+        f"gross (with the empty size {capsule.size} shell, {format_amount(capsule.shell_weight)} "
+        f"{capsule.shell_material}): {format_amount(capsule.gross_low)} to {format_amount(capsule.gross_high)}"
+    )
+    how = (
+        "weigh each filled capsule whole (gross weight)"
+        if basis == "gross"
+        else "weigh each filled capsule and subtract its empty shell (net weight)"
+    )
+    return f"{net}; {gross}. {how.capitalize()}, {capsule.sampled} capsules (table below)"
+
+
+def _capsule_weights(geometry: PageGeometry, capsule: CapsuleFill) -> Flowable:
+    count = capsule.sampled
+    basis, low, high = _capsule_range(capsule)
+    per_row = min(count, 10)
+    header = ["Capsule", *(str(n) for n in range(1, per_row + 1))]
+    shares = [26.0] + [148.0 / per_row] * per_row
+    label = f"{basis.capitalize()} weight (mg), each {format_amount(low)} to {format_amount(high)}"
+    rows: list[list[str]] = []
+    for start in range(1, count + 1, per_row):
+        numbers = range(start, min(start + per_row, count + 1))
+        first = label if start == 1 else f"Capsules {numbers[0]}–{numbers[-1]}"
+        cells = ["\n" if start == 1 else f"{n}\n" for n in numbers]
+        rows.append([first, *cells, *([""] * (per_row - len(cells)))])
     return _table(geometry, header, rows, shares, "capsule weights")
 
 
 def _batch_flowables(
-    result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry, actual: Mapping[str, str] | None = None
+    result: BatchResult,
+    pharmacy: Pharmacy | None,
+    geometry: PageGeometry,
+    prescription: Prescription | None = None,
+    actual: Mapping[str, str] | None = None,
 ) -> list[Flowable]:
     formula = result.formula
     style = styles()
     story: list[Flowable] = [*_pharmacy_block(pharmacy, geometry)]
-    story += _title("Compounding record", f"Lot {result.lot_number} · {formula.name}")
+    story += _title("Compounding record", f"Lot {result.lot_number} · {result.preparation_name}")
 
     story.append(
         _table(
             geometry, ["Lot / batch number", result.lot_number], _preparation_rows(result, geometry), [48, 126], "batch"
         )
     )
+    if prescription is not None:
+        story += [
+            Spacer(1, pt(3)),
+            _table(
+                geometry,
+                ["Prescription (Rx) number", prescription.number],
+                _prescription_rows(result, prescription),
+                [48, 126],
+                "prescription",
+            ),
+        ]
+    else:
+        story.append(_para("Stock batch: not made for a named patient's prescription.", "prescription", style.small))
 
     story += _section(
         "Warnings and overrides (review each before compounding)",
@@ -509,6 +673,8 @@ def _batch_flowables(
             )
         ],
     )
+
+    story += _tablet_flowables(result, geometry)
 
     widths = _columns(geometry, *_COMPONENT_SHARES)
     story += _section(
@@ -571,7 +737,8 @@ def _batch_flowables(
         plan = line.aliquot
         if plan is None:
             continue
-        what = "the active" if line.role == "active" else line.name
+        held = _tablet_holds(result, line)
+        what = f"tablet powder ({held})" if held else "the active" if line.role == "active" else line.name
         summary = (
             f"{format_amount(line.amount)} of {what} is below the balance's minimum weight "
             f"{format_amount(result.balance.minimum_weight)}: make a {plan.method} — weigh "
@@ -627,11 +794,16 @@ def _batch_flowables(
         capsule = result.capsule
         quality += [
             Spacer(1, pt(3)),
-            _capsule_weights(geometry, capsule.fill_low, capsule.fill_high),
+            _capsule_weights(geometry, capsule),
             Spacer(1, pt(2)),
             _para(
-                _blank(70, f"Mean of the {SAMPLED_CAPSULES} weights: ", " mg")
-                + f" (theoretical fill weight {format_amount(capsule.fill_weight, significant=6)})",
+                _blank(70, f"Mean of the {capsule.sampled} {_capsule_range(capsule)[0]} weights: ", " mg")
+                + f" (theoretical fill weight {format_amount(capsule.fill_weight, significant=6)}"
+                + (
+                    f"; with the shell {format_amount(capsule.fill_weight + capsule.shell_weight, significant=6)})"
+                    if capsule.shell_weight is not None
+                    else ")"
+                ),
                 "capsule weights",
                 style.small,
             ),
@@ -677,14 +849,15 @@ def render_batch_record(
     *,
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
+    prescription: Prescription | None = None,
     actual: Mapping[str, str] | None = None,
 ) -> None:
     """Write the compounding record of ``result`` as a PDF to a path or a binary file object.
 
-    ``actual`` fills in the actual amounts entered in the register (line id → amount as
-    text, e.g. ``"451.2 mg"``).
-
-    ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
+    ``prescription`` ties a patient-specific batch to its prescription: the record
+    prints the Rx number, patient, prescriber and directions (without one, the
+    record says it is a stock batch).  ``actual`` fills in the actual amounts entered in
+    the register (line id → amount as text, e.g. ``"451.2 mg"``).  ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
     before anything is written, so a :class:`~ldn_compound.exceptions.RenderError`
     (e.g. a name with a character the font lacks) leaves no file behind; a path
     is written atomically.
@@ -692,8 +865,8 @@ def render_batch_record(
     geometry = _geometry(page_size)
     formula = result.formula
     fingerprint = result.fingerprint
-    story = _batch_flowables(result, pharmacy, geometry, actual)
-    summary = f"{result.strength.describe()} {formula.dosage_form.display_name}"
+    story = _batch_flowables(result, pharmacy, geometry, prescription, actual)
+    summary = f"{result.strength.describe()} {result.dosage_form_name}"
     running = _running(
         [
             (f"Lot {result.lot_number}", f"Compounding record · {summary}"),
@@ -704,7 +877,7 @@ def render_batch_record(
     )
     info = DocumentInfo(
         title=f"Compounding record {result.lot_number}",
-        subject=f"{formula.name}, {_strength_text(formula.dosage_form, result.strength.describe())}, "
+        subject=f"{result.preparation_name}, {_strength_text(formula.dosage_form, result.strength.describe())}, "
         f"{format_amount(result.quantity)}",
         author=pharmacy.name if pharmacy else "",
         identity=fingerprint,
@@ -772,10 +945,8 @@ def _mfr_quality_rows(formula: MasterFormula, reference: BatchResult) -> list[li
         batch = ""
         if key == "individual capsule weight" and reference.capsule is not None:
             capsule = reference.capsule
-            batch = (
-                f"each capsule {format_amount(capsule.fill_low)} to {format_amount(capsule.fill_high)} "
-                f"(theoretical fill weight {format_amount(capsule.fill_weight, significant=6)})"
-            )
+            spread = (magnitude(capsule.fill_high, "mg") / magnitude(capsule.fill_weight, "mg") - 1) * 100
+            batch = _capsule_check_text(capsule, spread)
         elif key == "yield":
             batch = f"theoretical {format_amount(theoretical)}; acceptable {_yield_range(theoretical, reference.yield_range, form)}"
         elif key in {"final volume", "final weight"}:

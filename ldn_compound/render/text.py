@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ldn_compound.bud import maximum_days
-from ldn_compound.model import BatchResult, DosageForm, Ingredient, MasterFormula
+from ldn_compound.model import (
+    BatchResult,
+    DosageForm,
+    Ingredient,
+    MasterFormula,
+    PowderSource,
+    TabletSource,
+    Weighing,
+)
 from ldn_compound.units import format_amount, format_number
 from ldn_compound.weighing import reconciliation, reconciliation_text
 
@@ -124,14 +132,23 @@ def formula_text(formula: MasterFormula, reference: BatchResult | None) -> str:
     return "\n".join(out) + "\n"
 
 
-def _how(line: Ingredient) -> str:
-    """How an ingredient is measured, in words."""
+def _how(line: Ingredient, source: PowderSource | TabletSource | None = None) -> str:
+    """How an ingredient is measured, in words (tablet powder: with the naltrexone it holds)."""
     how = str(line.measure)
     if line.tablets:
         how = f"weigh, from {line.tablets} crushed 50 mg tablet{'s' if line.tablets != 1 else ''}"
+        if isinstance(source, TabletSource):
+            held = format_amount(source.holds(line.amount), significant=4)
+            how += f"; holds {held} {source.tablet_strength.basis.short_name}"
     if line.aliquot is not None:
         how += f" (aliquot: {line.aliquot.method})"
     return how
+
+
+def _purpose(result: BatchResult, weighing: Weighing) -> str:
+    """What a weighing is for, and for tablet powder the naltrexone it holds."""
+    note = result.tablet_powder_note(weighing)
+    return f"{weighing.purpose}; {note}" if note else weighing.purpose
 
 
 def batch_text(result: BatchResult) -> str:
@@ -139,7 +156,7 @@ def batch_text(result: BatchResult) -> str:
     f = result.formula
     per = " per capsule" if f.dosage_form is DosageForm.CAPSULES else ""
     out = [
-        f"{f.name} ({f.id} v{f.version})",
+        f"{result.preparation_name} ({f.id} v{f.version})",
         f"Strength   {result.strength.describe()}{per}",
         f"Quantity   {format_amount(result.quantity)}"
         + (f" (amounts include {format_number(result.overage * 100)} % overage)" if result.overage else ""),
@@ -152,7 +169,7 @@ def batch_text(result: BatchResult) -> str:
     headers = ["Component", "Role", "Amount", "How"] + (["Lot"] if with_lots else [])
     rows = []
     for line in result.ingredients:
-        row = [line.name, line.role, line.describe_amount(), _how(line)]
+        row = [line.name, line.role, line.describe_amount(), _how(line, result.source)]
         if with_lots:
             lot = line.lot
             row.append("" if lot is None else lot.lot + (f" (expires {lot.expiry.isoformat()})" if lot.expiry else ""))
@@ -163,7 +180,7 @@ def batch_text(result: BatchResult) -> str:
         out += table(
             ["#", "What", "Amount", "With", "For"],
             [
-                [str(n), w.what, format_amount(w.amount), w.instrument, w.purpose]
+                [str(n), w.what, format_amount(w.amount), w.instrument, _purpose(result, w)]
                 for n, w in enumerate(result.weighings, 1)
             ],
         )
@@ -176,8 +193,17 @@ def batch_text(result: BatchResult) -> str:
         fill = format_amount(c.fill_weight, significant=6)
         out += [
             "",
-            f"Capsules   size {c.size}: fill {fill} each, accept {format_amount(c.fill_low)} to {format_amount(c.fill_high)}",
+            (
+                f"Capsules   size {c.size}: fill {fill} each, accept {format_amount(c.fill_low)} to "
+                f"{format_amount(c.fill_high)} net (the fill alone)"
+            ),
         ]
+        if c.gross_low is not None and c.gross_high is not None and c.shell_weight is not None:
+            out.append(
+                f"           or {format_amount(c.gross_low)} to {format_amount(c.gross_high)} gross (with the "
+                f"{format_amount(c.shell_weight)} empty shell); record the {c.weight_basis} weights of {c.sampled} "
+                "capsules"
+            )
     if result.dose_per_unit:
         doses = ", ".join(
             f"{format_amount(q, significant=6)} per {unit}" for unit, q in sorted(result.dose_per_unit.items())
