@@ -63,7 +63,7 @@ from ldn_compound.settings import BudSystem
 __all__ = ["main"]
 
 PROG: Final = "ldn-compound"
-COMMANDS: Final = ("formulas", "show", "mfr", "batch", "lots", "users", "audit", "register")
+COMMANDS: Final = ("formulas", "show", "mfr", "batch", "serve", "lots", "users", "audit", "register")
 
 #: Where a core error's ``field`` came from on the command line: the option's ``dest``.
 _FIELD_TO_DEST: Final = {
@@ -548,6 +548,7 @@ def build_parser() -> _Parser:
         help='liquids and drops: "1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg" (or "1.5 mg:7, 3 mg:7, 4.5 mg")',
     )
     _register_commands(command)
+    _add_serve(command)
     return parser
 
 
@@ -663,6 +664,27 @@ def _positive(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1 (got {_quote(text)})")
     return int(text)
+
+
+def _add_serve(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """The ``serve`` command: the bench pages and the HTTP API."""
+    sub = command(
+        "serve",
+        "serve the bench pages and the HTTP API (needs the web extra: pip install 'ldn_compound[web]')",
+        _cmd_serve,
+        "examples:\n  ldn-compound serve\n  ldn-compound serve --port 8080 --pharmacy-config pharmacy.toml\n",
+    )
+    sub.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this computer only)"
+    )
+    sub.add_argument("--port", default="8765", help="the port to listen on (default 8765)")
+    sub.add_argument("--register", metavar="URL_OR_PATH", help="the batch register (a database URL or a file)")
+    sub.add_argument(
+        "--pharmacy-config", metavar="FILE", help="TOML file with the [pharmacy] printed on records and labels"
+    )
+    sub.add_argument(
+        "--dir", metavar="DIR", help="the pharmacy's folder of formula files (*.toml), besides the built-in ones"
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1000,6 +1022,36 @@ def _cmd_register_backup(args: argparse.Namespace) -> int:
     path = _output_path("FILE", args.file)
     written = service.backup_register(str(path), register=args.register)
     sys.stdout.write(f"Register copied to {written}\n")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """``serve``: check the options, then run the web app until interrupted."""
+    port = args.port.strip()
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
+        raise _CommandError(f"--port {_quote(args.port)}: must be a port number from 1 to 65535")
+    if not args.host.strip():
+        raise _CommandError(f"--host {_quote(args.host)}: must be an address, e.g. 127.0.0.1")
+    if args.dir is not None:
+        service.list_formulas(args.dir)  # a bad folder or formula file is refused now, not on the first request
+    if args.pharmacy_config is not None:
+        service.read_pharmacy_config(args.pharmacy_config)
+    try:
+        from ldn_compound.web import WebConfig, is_loopback
+        from ldn_compound.web.server import serve
+    except ImportError as error:
+        raise _CommandError(
+            f"serve needs the web extra ({(error.name or 'a package').split('.')[0]} is not installed): "
+            "pip install 'ldn_compound[web]'",
+            1,
+        ) from None
+    if not is_loopback(args.host):
+        raise _CommandError(
+            f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, which needs the register "
+            "(--register); serve on 127.0.0.1 behind a reverse proxy until then"
+        )
+    config = WebConfig(formula_dir=args.dir, pharmacy_config=args.pharmacy_config, register=args.register)
+    serve(args.host, int(port), config)
     return 0
 
 

@@ -13,19 +13,24 @@ file for its sources and grammar):
 
 A medicine is a name as written on a medicine list, matched case-insensitively
 on whole words with anything around it ("OXYCONTIN 10MG ER", "Tylenol #3"),
-or a code:
+with glued salts and release forms split off ("oxycodoneHCl", "OxyContinER"),
+accents and invisible characters dropped and look-alike letters of other
+alphabets read as Latin; or a code:
 
-- ``rxcui:7804``: an RxNorm *ingredient* RxCUI (term type IN).  A product or
-  brand RxCUI is not an ingredient and is not recognised: map it to its
-  ingredients first (RxNav ``/rxcui/{id}/related?tty=IN``).
-- ``atc:N02AA05``, or the bare code ``N02AA05`` (a bare code needs at least
-  four characters, e.g. ``N02A``): a WHO ATC code.  A code beneath one of the
-  opioid groups (N02A, N07BC, R05DA, R05FA, A07DA, N01AH) is an opioid unless
-  the list says otherwise (dextromethorphan R05DA09 is not; loperamide A07DA03
-  is a note); a code above one (``N02``) is too broad and is unclear.
+- ``rxcui:7804``: an RxNorm *ingredient* RxCUI (term type IN).  An RxCUI the
+  list does not know, such as a product or brand RxCUI, is *unclear*, never
+  "no opioid": map it to its ingredients first (RxNav
+  ``/rxcui/{id}/related?tty=IN``).
+- ``atc:N02AA05``, or the bare code ``N02AA05``: a WHO ATC code.  A code
+  beneath one of the opioid groups (N02A, N07BC, R05DA, R05FA, A07DA, N01AH) is
+  an opioid unless the list says otherwise (dextromethorphan R05DA09 is not;
+  loperamide A07DA03 is a note); a code above one (``N02``, ``atc:N02``,
+  ``N``) is too broad and is unclear.
 
-A name a letter or two away from an opioid's ("oxycodon", "percoset") is
-*unclear*: it is refused with a did-you-mean unless a reason is given.
+These are *unclear*, refused with a did-you-mean unless a reason is given: a
+name a letter or two away from an opioid's ("oxycodon", "percoset"); a
+shorthand with an opioid and a non-opioid meaning ("T3": Tylenol #3 or
+liothyronine); text the screen cannot read (another script, no letters).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from ldn_compound.settings import Settings, default_settings
 __all__ = [
     "MAX_MEDICINES",
     "MAX_MEDICINE_CHARS",
+    "AmbiguousName",
     "AtcGroup",
     "ListedMedicine",
     "OpioidList",
@@ -67,10 +73,12 @@ MAX_MEDICINES: Final = 100
 
 _EFFECTS: Final = ("block", "note", "clear")
 _TOKEN: Final = re.compile(r"[a-z]+|[0-9]+")
-_CODE: Final = re.compile(r"(rxcui|atc)\s*:\s*(.*)", re.IGNORECASE | re.DOTALL)
+_CODE: Final = re.compile(r"(rxcui|atc)(?:\s*[:=#]\s*|\s+)(.*)", re.IGNORECASE | re.DOTALL)
 _RXCUI: Final = re.compile(r"[0-9]{1,10}")
 _ATC: Final = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
 _BARE_ATC: Final = re.compile(r"[A-Z][0-9]{2}[A-Z](?:[A-Z](?:[0-9]{2})?)?")
+#: a bare code of one or three characters ("N", "N02") is read as ATC only when it lies above an opioid group
+_SHORT_ATC: Final = re.compile(r"[A-Z](?:[0-9]{2})?")
 
 
 class OpioidListError(DataFileError):
@@ -94,11 +102,33 @@ class ListedMedicine:
     brands: tuple[str, ...] = ()
     combinations: tuple[str, ...] = ()
     note: str = ""
+    shorthands: tuple[str, ...] = ()
+    street_names: tuple[str, ...] = ()
 
     @property
     def all_names(self) -> tuple[str, ...]:
-        """The generic name, then the other names, brands and combination products."""
-        return (self.ingredient, *self.names, *self.brands, *self.combinations)
+        """The generic name, then the other names, brands, combination products, shorthands and street names."""
+        return (self.ingredient, *self.names, *self.brands, *self.combinations, *self.shorthands, *self.street_names)
+
+    @property
+    def exact_only(self) -> tuple[str, ...]:
+        """The shorthands and street names: matched exactly, never as near misses (they are short or ordinary words)."""
+        return (*self.shorthands, *self.street_names)
+
+
+@attrs.frozen
+class AmbiguousName:
+    """A shorthand with an opioid and a non-opioid meaning (``"T3"``: Tylenol #3 or liothyronine): unclear.
+
+    ``means`` lists the meanings, each with its ingredient (the did-you-mean);
+    ``clear_with`` the words that, written with it, settle it as the
+    non-opioid (``"Cytomel"``, ``"liothyronine"``).
+    """
+
+    names: tuple[str, ...]
+    means: tuple[str, ...]
+    source: str
+    clear_with: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -111,10 +141,40 @@ class AtcGroup:
     source: str
 
 
+# Letters of other scripts that look like Latin ones ("оxycodone" with a Cyrillic о), and Latin
+# letters that do not decompose: read as the Latin letters they look like.
+_LOOK_ALIKES: Final = str.maketrans(
+    {
+        **dict(zip("аеорсухіјѕһԁԛԝкмнтв", "aeopcyxijshdqwkmhtb", strict=True)),
+        **dict(zip("αβεηικνορτυχζμ", "abenikvoptuxzm", strict=True)),
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+_ZERO_FOR_O: Final = re.compile(r"(?<=[a-z])0(?=[a-z])")
+
+
 def _normalise(text: str) -> str:
-    """Lower case, accents dropped: ``"Codéine"`` → ``"codeine"``."""
+    """Lower case, accents and invisible characters dropped, look-alikes read as Latin: ``"Codéine"`` → ``"codeine"``."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+    return _ZERO_FOR_O.sub("o", kept.casefold().translate(_LOOK_ALIKES))
+
+
+def _unreadable(text: str) -> str:
+    """Why the screen cannot read ``text`` as a medicine's name, or ``""`` when it can."""
+    normal = _normalise(text)
+    if any(c.isalpha() and not c.isascii() for c in normal):
+        return "it is written in letters other than Latin ones, which the screen does not read: give the generic name"
+    if not any(c.isalpha() for c in normal):
+        return "it has no letters, so it names no medicine: give the medicine's name"
+    return ""
 
 
 def _tokens(text: str) -> list[str]:
@@ -170,6 +230,10 @@ class OpioidList:
         groups: Sequence[AtcGroup],
         known_words: Iterable[str] = (),
         source: str = "",
+        *,
+        salt_words: Iterable[str] = (),
+        form_words: Iterable[str] = (),
+        ambiguous: Sequence[AmbiguousName] = (),
     ) -> None:
         self.version = version
         self.medicines = tuple(medicines)
@@ -188,23 +252,71 @@ class OpioidList:
                 self._rxcui[entry.rxcui] = entry
             for code in entry.atc:
                 self._atc.setdefault(code, []).append(entry)
-        self._known = frozenset(_normalise(w) for w in known_words) | frozenset(self._names)
+        self.ambiguous = tuple(ambiguous)
+        self._ambiguous: dict[str, AmbiguousName] = {}
+        self._clear_with: dict[str, set[str]] = {}
+        for shorthand in self.ambiguous:
+            for name in shorthand.names:
+                words = _tokens(name)
+                self.max_words = max(self.max_words, len(words))
+                self._ambiguous["".join(words)] = shorthand
+            for name in shorthand.clear_with:
+                words = _tokens(name)
+                self.max_words = max(self.max_words, len(words))
+                self._clear_with.setdefault("".join(words), set()).add(shorthand.names[0])
+        self._known = (
+            frozenset(_normalise(w) for w in known_words)
+            | frozenset(self._names)
+            | frozenset(self._ambiguous)
+            | frozenset(self._clear_with)
+        )
         # misspellings are looked for among the names of opioids and noted medicines (letters only, 5 or more)
         self._near: dict[str, set[str]] = {}
         for key, listed in self._names.items():
             if not key.isalpha() or _allowed_edits(key) == 0:
                 continue
-            if not any(entry.effect != "clear" for entry, _ in listed):
+            if not any(entry.effect != "clear" and name not in entry.exact_only for entry, name in listed):
                 continue
             for variant in _deletions(key, _allowed_edits(key)):
                 self._near.setdefault(variant, set()).add(key)
         self._longest = max((len(k) for k in self._names), default=0)
+        # glued endings, longest first: "oxycodonehcl" → "oxycodone" "hcl"
+        self._salts = frozenset(_normalise(w) for w in salt_words)
+        self._glued = sorted(self._salts | {_normalise(w) for w in form_words}, key=len, reverse=True)
+
+    def split_glued(self, words: Sequence[str]) -> list[str]:
+        """``words`` with glued salts, release forms and plurals split off: ``["oxycodonehcl"]`` → ``["oxycodone", "hcl"]``."""
+        split: list[str] = []
+        for word in words:
+            split += self._split_word(word)
+        return split
+
+    def _split_word(self, word: str) -> list[str]:
+        if not word.isalpha() or word in self._names or word in self._known:
+            return [word]
+        if word.endswith("s") and word[:-1] in self._names:
+            return [word[:-1]]
+        for ending in self._glued:
+            stem = word[: -len(ending)]
+            if not word.endswith(ending) or len(stem) < 2:
+                continue
+            if stem in self._names or (ending in self._salts and len(stem) >= 5):
+                return [*self._split_word(stem), ending]
+        return [word]
 
     # ----------------------------------------------------------------- lookups
 
     def listed(self, key: str) -> list[tuple[ListedMedicine, str]]:
         """The entries and listed names whose words, run together, are ``key``."""
         return self._names.get(key, [])
+
+    def ambiguous_name(self, key: str) -> AmbiguousName | None:
+        """The ambiguous shorthand whose words, run together, are ``key``."""
+        return self._ambiguous.get(key)
+
+    def settles(self, key: str) -> set[str]:
+        """The ambiguous shorthands (by first name) that ``key`` settles as their non-opioid meaning."""
+        return self._clear_with.get(key, set())
 
     def by_rxcui(self, rxcui: str) -> ListedMedicine | None:
         """The entry with this RxNorm ingredient RxCUI."""
@@ -216,6 +328,10 @@ class OpioidList:
 
     def near(self, key: str) -> list[str]:
         """Listed names (as keys) within their allowed edits of ``key``, closest first."""
+        return [candidate for _, candidate in self.near_scored(key)]
+
+    def near_scored(self, key: str) -> list[tuple[int, str]]:
+        """``(edits, listed key)`` for each listed name within its allowed edits of ``key``, closest first."""
         if key in self._known or len(key) > self._longest + 2:
             return []
         candidates: set[str] = set()
@@ -227,7 +343,7 @@ class OpioidList:
             distance = _edit_distance(key, candidate, limit)
             if distance <= limit:
                 scored.append((distance, candidate))
-        return [candidate for _, candidate in sorted(scored)]
+        return sorted(scored)
 
 
 def _strings(data: dict[str, Any], key: str, where: str, problems: list[Problem]) -> tuple[str, ...]:
@@ -265,14 +381,19 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
     known = [
         "version",
         "known_words",
+        "salt_words",
+        "form_words",
         "group",
         "medicine",
+        "ambiguous",
     ]
     problems += [
         Problem(f"$.{key}", f"is not a known key (known: {', '.join(known)})") for key in data if key not in known
     ]
     version = _text(data, "version", "$", problems)
     known_words = _strings(data, "known_words", "$", problems)
+    salt_words = _strings(data, "salt_words", "$", problems)
+    form_words = _strings(data, "form_words", "$", problems)
     groups: list[AtcGroup] = []
     raw_groups = data.get("group", [])
     if not isinstance(raw_groups, list):
@@ -325,6 +446,8 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
             brands=_strings(raw, "brands", where, problems),
             combinations=_strings(raw, "combinations", where, problems),
             note=_text(raw, "note", where, problems, required=effect == "note"),
+            shorthands=_strings(raw, "shorthands", where, problems),
+            street_names=_strings(raw, "street_names", where, problems),
         )
         for name in entry.all_names:
             key = "".join(_tokens(name))
@@ -333,9 +456,51 @@ def _read_list(data: dict[str, Any], source: str) -> OpioidList:
             elif seen.setdefault(key, entry.ingredient) != entry.ingredient:
                 problems.append(Problem(where, f"name {name!r} is already listed for {seen[key]}"))
         medicines.append(entry)
+    ambiguous = _read_ambiguous(data, seen, problems)
     if problems:
         raise OpioidListError(source, problems)
-    return OpioidList(version, medicines, groups, known_words, source)
+    return OpioidList(
+        version,
+        medicines,
+        groups,
+        known_words,
+        source,
+        salt_words=salt_words,
+        form_words=form_words,
+        ambiguous=ambiguous,
+    )
+
+
+def _read_ambiguous(data: dict[str, Any], seen: dict[str, str], problems: list[Problem]) -> list[AmbiguousName]:
+    found: list[AmbiguousName] = []
+    raw_list = data.get("ambiguous", [])
+    if not isinstance(raw_list, list):
+        problems.append(Problem("$.ambiguous", "must be a list of tables ([[ambiguous]])"))
+        return found
+    fields = {f.name for f in attrs.fields(AmbiguousName)}
+    for index, raw in enumerate(raw_list):
+        where = f"$.ambiguous[{index}]"
+        if not isinstance(raw, dict):
+            problems.append(Problem(where, "must be a table"))
+            continue
+        listing = ", ".join(sorted(fields))
+        problems += [
+            Problem(f"{where}.{key}", f"is not a known key (known: {listing})") for key in raw if key not in fields
+        ]
+        shorthand = AmbiguousName(
+            names=_strings(raw, "names", where, problems),
+            means=_strings(raw, "means", where, problems),
+            source=_text(raw, "source", where, problems),
+            clear_with=_strings(raw, "clear_with", where, problems),
+        )
+        if not shorthand.names or len(shorthand.means) < 2:
+            problems.append(Problem(where, "must have names and at least two meanings (means)"))
+        for name in (*shorthand.names, *shorthand.clear_with):
+            key = "".join(_tokens(name))
+            if key in seen:
+                problems.append(Problem(where, f"name {name!r} is already listed for {seen[key]}"))
+        found.append(shorthand)
+    return found
 
 
 def load_opioid_list(path: str | Path | None = None) -> OpioidList:
@@ -361,6 +526,10 @@ def _builtin() -> OpioidList:
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def _unique_shorthands(items: Iterable[AmbiguousName]) -> list[AmbiguousName]:
+    return list({id(s): s for s in items}.values())
 
 
 def _blocks(effect: str, settings: Settings) -> bool:
@@ -410,7 +579,15 @@ def _read_code(given: str, scheme: str, value: str, book: OpioidList, settings: 
         entry = book.by_rxcui(value)
         label = f"rxcui:{value}"
         if entry is None:
-            return ScreenedMedicine(given, MedicineStatus.NOT_LISTED, matched=(label,))
+            return ScreenedMedicine(
+                given,
+                MedicineStatus.UNCLEAR,
+                matched=(label,),
+                note=(
+                    f"{label} is not an RxNorm ingredient RxCUI of the opioid list (a product or brand RxCUI must "
+                    "be mapped to its ingredients first, RxNav /rxcui/{id}/related?tty=IN), so it cannot be screened"
+                ),
+            )
         found = _recognised(given, [(entry, label)], settings)
         assert found is not None
         return found
@@ -456,9 +633,19 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
     code = _CODE.fullmatch(text)
     if code:
         return _read_code(given, code.group(1).lower(), code.group(2).strip(), book, settings)
-    if _BARE_ATC.fullmatch(text.upper()):
+    upper = text.upper()
+    if _BARE_ATC.fullmatch(upper) or (
+        _SHORT_ATC.fullmatch(upper) and any(g.atc.startswith(upper) for g in book.groups)
+    ):
         return _read_code(given, "atc", text, book, settings)
-    words = _tokens(text)
+    return _read_name(given, text, book, settings)
+
+
+def _read_name(given: str, text: str, book: OpioidList, settings: Settings) -> ScreenedMedicine:
+    unreadable = _unreadable(text)
+    if unreadable:
+        return ScreenedMedicine(given, MedicineStatus.UNCLEAR, note=unreadable)
+    words = book.split_glued(_tokens(text))
     matches: list[tuple[ListedMedicine, str]] = []
     covered: set[int] = set()
     for start, end in _grams(len(words), book.max_words):
@@ -469,18 +656,42 @@ def _read_one(given: str, book: OpioidList, settings: Settings) -> ScreenedMedic
     found = _recognised(given, matches, settings)
     if found is not None and found.status is MedicineStatus.OPIOID:
         return found
+    # a shorthand with an opioid and a non-opioid meaning ("T3"), unless the text settles it ("Cytomel")
+    settled: set[str] = set()
+    shorthands: list[AmbiguousName] = []
+    for start, end in _grams(len(words), book.max_words):
+        key = "".join(words[start:end])
+        settled |= book.settles(key)
+        shorthand = book.ambiguous_name(key)
+        if shorthand is not None and not covered.intersection(range(start, end)):
+            shorthands.append(shorthand)
+    shorthands = [s for s in _unique_shorthands(shorthands) if s.names[0] not in settled]
+    if shorthands:
+        return ScreenedMedicine(
+            given,
+            MedicineStatus.UNCLEAR,
+            suggestions=_unique(m for s in shorthands for m in s.means),
+            note="; ".join(f"{s.names[0]} may mean {' or '.join(s.means)}" for s in shorthands),
+        )
     # a misspelt opioid: a word, or a few words run together, a letter or two away from a blocking name
-    close: list[str] = []
+    # (each ingredient once, by its closest names: "oxycodon" is oxycodone, not also oxicodona)
+    close: list[tuple[int, str, str]] = []
     for start, end in _grams(len(words), min(book.max_words, 3)):
         run = words[start:end]
         if covered.intersection(range(start, end)) or not all(w.isalpha() for w in run):
             continue
-        for key in book.near("".join(run)):
+        for distance, key in book.near_scored("".join(run)):
             for entry, name in book.listed(key):
                 if _blocks(entry.effect, settings):
-                    close.append(name if name == entry.ingredient else f"{name} ({entry.ingredient})")
+                    shown = name if name == entry.ingredient else f"{name} ({entry.ingredient})"
+                    close.append((distance, entry.ingredient, shown))
     if close:
-        return ScreenedMedicine(given, MedicineStatus.UNCLEAR, suggestions=_unique(close))
+        closest = {ingredient: min(d for d, i, _ in close if i == ingredient) for _, ingredient, _ in close}
+        return ScreenedMedicine(
+            given,
+            MedicineStatus.UNCLEAR,
+            suggestions=_unique(shown for d, ingredient, shown in close if d == closest[ingredient]),
+        )
     return found or ScreenedMedicine(given, MedicineStatus.NOT_LISTED)
 
 
@@ -586,7 +797,11 @@ def opioid_rule(opioids: Sequence[ScreenedMedicine], how: str = "override only w
 def unclear_rule(medicine: ScreenedMedicine, how: str = "") -> str:
     """The rule of a :class:`~ldn_compound.exceptions.MedicineNameError`: what the name is close to, and (with ``how``) how to go on."""
     close = " or ".join(medicine.suggestions)
-    if medicine.matched:  # a code broader than an opioid group
+    if medicine.note and not medicine.suggestions:  # a code the list does not know
+        rule = f"be a name or code the screen can read: {medicine.note}"
+    elif medicine.note:  # an ambiguous shorthand
+        rule = f"name each medicine exactly: it is shorthand with more than one meaning (did you mean {close}?)"
+    elif medicine.matched:  # a code broader than an opioid group
         rule = f"give a full code: {medicine.matched[0]} covers the opioid group {close} and other medicines"
     else:
         rule = f"name each medicine exactly: it is close to {close} but not it (did you mean {close}?)"

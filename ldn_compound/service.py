@@ -76,7 +76,11 @@ __all__ = [
     "audit_log",
     "audit_verify",
     "backup_register",
+    "describe_error",
     "disable_user",
+    "error_field",
+    "formula_ids",
+    "label_stocks",
     "list_formulas",
     "list_lots",
     "list_users",
@@ -84,9 +88,11 @@ __all__ = [
     "master_record",
     "parse_amounts",
     "read_formula",
+    "read_pharmacy_config",
     "recall",
     "record_with_amounts",
     "reprint",
+    "request_from_mapping",
     "run_batch",
     "show_formula",
     "show_lot",
@@ -642,6 +648,11 @@ def _parse_titration(text: str | None) -> tuple[TitrationStep, ...]:
     return () if text is None else parse_titration(text)
 
 
+def read_pharmacy_config(path: str) -> Pharmacy:
+    """The pharmacy of a configuration file (a bad file raises :class:`~ldn_compound.exceptions.PharmacyConfigError`)."""
+    return load_pharmacy_config(path)
+
+
 def _pharmacy(path: str | None) -> Pharmacy | None:
     """The pharmacy of a configuration file, or None."""
     return None if path is None else load_pharmacy_config(path)
@@ -892,3 +903,211 @@ def backup_register(path: str, *, register: str | None = None) -> Path:
         raise RequestError("output", path, "must name a file, e.g. register-backup.sqlite3", code="empty-value")
     with _open(register) as opened:
         return opened.backup(path)
+
+
+# --------------------------------------------------------------------------- errors, for every interface
+
+#: The request field of a core error's ``field`` (``"strength basis"`` → ``"strength_basis"``).
+_ERROR_FIELDS: Final = {
+    "quantity": "quantity",
+    "strength": "strength",
+    "strength basis": "strength_basis",
+    "overage": "overage",
+    "potency": "potency",
+    "assay": "assay",
+    "water": "water",
+    "residual solvent": "residual_solvent",
+    "tablets": "tablet_weight",
+    "tablet weight": "tablet_weight",
+    "balance readability": "balance_readability",
+    "balance repeatability": "balance_repeatability",
+    "date": "date",
+    "lot number": "lot_number",
+    "dose": "dose",
+    "capsule size": "capsule_size",
+    "packing": "packing",
+    "bulk density": "bulk_density",
+    "drops per mL": "drops_per_ml",
+    "stability": "stability",
+    "other medicines": "other_medicines",
+    "stock": "label_stock",
+    "pharmacy": "pharmacy_config",
+    "titration": "titration",
+    "titration dose": "titration",
+    "lot": "lots",
+}
+
+#: What an error lets the user do to go on, with the request field to use.
+_ERROR_HINTS: Final = {
+    "dose-above-limit": "to go ahead, give {high_dose_reason}",
+    "opioid-co-medication": "to go ahead, give {co_medication_reason}",
+    "capsule-overfill": "use a larger {capsule_size}",
+    "medicine-name-unclear": "correct it, or give {unclear_medicine_reason} to accept it as written",
+}
+
+
+def error_field(error: LDNError, request: BatchRequest | None = None) -> str | None:
+    """The request field an error is about (``"capsule_size"``), or None when it is about no one field.
+
+    A capsule's dose is its strength, and a liquid's may come from its titration: a dose
+    error names the field the dose came from in ``request``.
+    """
+    from ldn_compound.exceptions import FormulaNotFoundError
+
+    if isinstance(error, FormulaNotFoundError):
+        return "formula"
+    if isinstance(error, RequestError):
+        return error.field
+    if not isinstance(error, InputError):
+        return None
+    field = error.field
+    found = _ERROR_FIELDS.get(field)
+    if found is None and field.startswith("lot "):  # "lot mcc=A1 expiry"
+        return "lots"
+    if found == "dose" and request is not None and request.dose is None:
+        found = "titration" if request.titration else ("strength" if request.strength is not None else None)
+    return found
+
+
+def describe_error(error: LDNError, name: Callable[[str], str], request: BatchRequest | None = None) -> str:
+    """One line for an error, with each request field shown by ``name(field)``.
+
+    The command line names fields as options and the web app as form labels or JSON
+    keys; the rest of the message is the same everywhere:
+    ``strength "4.5 mL": strength must be a mass per capsule, e.g. '4.5 mg', not a volume``.
+    """
+    from ldn_compound.exceptions import FormulaNotFoundError
+
+    if isinstance(error, FormulaNotFoundError):
+        known = ", ".join(error.known) or "none"
+        return f"{name('formula')} {_quote(error.formula)}: must be one of the formula ids: {known}"
+    if isinstance(error, RequestError):
+        return error.describe(name)
+    if isinstance(error, InputError):
+        field = error_field(error, request)
+        shown: object = error.value
+        if field is not None and request is not None:
+            typed = getattr(request, field, None)
+            if isinstance(typed, str):
+                shown = typed
+            elif isinstance(typed, tuple) and field == "lots" and typed:
+                component = str(error.value) if error.field == "lot" else error.field.split()[1].split("=")[0]
+                shown = next((text for text in typed if text.partition("=")[0].strip() == component), error.value)
+        if field is None:
+            message = f"{error.field} must {error.rule} (got {_quote(shown)})"
+        else:
+            message = f"{name(field)} {_quote(shown)}: {error.field} must {error.rule}"
+        hint = _ERROR_HINTS.get(error.code)
+        if hint is not None:
+            message += "; " + _FIELD_REFERENCE.sub(lambda match: name(match.group(1)), hint)
+        return message
+    return _one_line(str(error))
+
+
+def label_stocks() -> list[tuple[str, str]]:
+    """The label stocks a request may name: (name, description), the default first."""
+    from ldn_compound.render.stocks import load_stocks
+
+    stocks = sorted(load_stocks().values(), key=lambda stock: (stock.name != DEFAULT_LABEL_STOCK, stock.name))
+    return [(stock.name, stock.description) for stock in stocks]
+
+
+def formula_ids(formula_dir: str | None = None) -> list[str]:
+    """The ids of the formulas a request may name by id: the built-in ones and those of ``formula_dir``."""
+    return [formula.id for formula in list_formulas(formula_dir)]
+
+
+# --------------------------------------------------------------------------- requests from data
+
+#: Request fields a caller over a network may set (the server chooses formula folders,
+#: pharmacy configuration and which documents to render).
+_MAPPING_TEXT_FIELDS: Final = tuple(
+    field.name
+    for field in attrs.fields(BatchRequest)
+    if field.name
+    not in {
+        "formula",
+        "formula_dir",
+        "pharmacy_config",
+        "sig_codes",
+        "register",
+        "record",
+        "labels",
+        "lots",
+        "other_medicines",
+    }
+    and field.name != "bud_day_one"
+)
+_MAPPING_LIST_FIELDS: Final = ("lots", "other_medicines")
+_MAPPING_FLAG_FIELDS: Final = ("bud_day_one",)
+
+#: The longest text a request field may hold.
+MAX_FIELD_LENGTH: Final = 1000
+#: The most items of a list field (lots, other medicines).
+MAX_LIST_ITEMS: Final = 50
+
+
+def request_from_mapping(data: object, *, record: bool = False, labels: bool = False) -> BatchRequest:
+    """A batch request from decoded JSON: ``{"formula": "ldn-capsules", "quantity": 100, "strength": "4.5 mg"}``.
+
+    Keys are the request fields (the keyword arguments of :func:`~ldn_compound.calculate_batch`);
+    text fields take a string or a number, ``lots`` and ``other_medicines`` a list of
+    strings, ``bud_day_one`` a boolean.  ``formula`` must be a formula id (never a path).
+    An unknown key or a value of the wrong type raises a :class:`RequestError` naming it.
+
+    >>> request_from_mapping({"formula": "ldn-capsules", "quantity": 100, "potency": 97.71}).potency
+    '97.71'
+    """
+    if not isinstance(data, dict):
+        raise RequestError("request", None, "must be a JSON object of request fields", code="request-not-an-object")
+    known = {"formula", *_MAPPING_TEXT_FIELDS, *_MAPPING_LIST_FIELDS, *_MAPPING_FLAG_FIELDS}
+    for key in data:
+        if key not in known:
+            raise RequestError(
+                str(key)[:100],
+                None,
+                f"is not a request field; known fields: {', '.join(sorted(known))}",
+                code="unknown-field",
+            )
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in _MAPPING_LIST_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise RequestError(key, None, "must be a list of strings", code="invalid-type")
+            if len(value) > MAX_LIST_ITEMS:
+                raise RequestError(key, None, f"must have at most {MAX_LIST_ITEMS} items", code="too-long")
+            values[key] = tuple(_text(key, item) for item in value)
+        elif key in _MAPPING_FLAG_FIELDS:
+            if not isinstance(value, bool):
+                raise RequestError(key, value, "must be true or false", code="invalid-type")
+            values[key] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise RequestError(key, None, "must be a string or a number", code="invalid-type")
+            values[key] = _text(key, value if isinstance(value, str) else _number_text(value))
+    if "formula" not in values:
+        raise RequestError("formula", None, "is required: a formula id, e.g. ldn-capsules", code="field-required")
+    formula = str(values["formula"])
+    if formula.endswith(".toml") or "/" in formula or "\\" in formula:
+        raise RequestError(
+            "formula", formula, "must be a formula id, e.g. ldn-capsules (not a file path)", code="unknown-formula"
+        )
+    if "quantity" not in values:
+        raise RequestError("quantity", None, 'is required, e.g. 100 (capsules) or "120 mL"', code="field-required")
+    return BatchRequest(record=record, labels=labels, **values)  # type: ignore[arg-type]
+
+
+def _number_text(value: float) -> str:
+    """A JSON number as text: ``100``, ``97.71`` (``repr`` keeps every digit a float holds)."""
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+def _text(field: str, value: str) -> str:
+    """A text value, checked for length and control characters."""
+    if len(value) > MAX_FIELD_LENGTH:
+        raise RequestError(field, None, f"must be at most {MAX_FIELD_LENGTH} characters", code="too-long")
+    if any(ord(char) < 32 and char != "\t" for char in value) or "\x7f" in value:
+        raise RequestError(field, value, "must not contain control characters", code="control-character")
+    return value

@@ -14,6 +14,7 @@ printed by :func:`format_amount` the way a pharmacist writes them.
 from __future__ import annotations
 
 import re
+import tokenize
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, Final, TypeAlias, TypeGuard
@@ -145,6 +146,7 @@ def _units(text: str, field: str, original: object) -> Any:
         TypeError,
         ValueError,
         AssertionError,
+        tokenize.TokenError,  # an unbalanced bracket: "5 mg)"
     ):
         raise QuantityError(
             field, original, "use units ldn_compound knows (mg, g, mcg, kg, mL, L, %, capsule, drop, click)"

@@ -156,7 +156,10 @@ def test_every_entry_is_found_by_its_generic_name(entry: ListedMedicine) -> None
         assert entry.ingredient in ingredients, text
 
 
-@pytest.mark.parametrize(("ingredient", "name"), entry_names("names") + entry_names("brands"))
+@pytest.mark.parametrize(
+    ("ingredient", "name"),
+    entry_names("names") + entry_names("brands") + entry_names("shorthands") + entry_names("street_names"),
+)
 def test_every_other_name_and_brand_is_found(ingredient: str, name: str) -> None:
     for text in written_around(name):
         status, ingredients = read(text)
@@ -204,6 +207,8 @@ def near_miss_cases() -> list[tuple[str, str]]:
         if entry.effect != "block":
             continue
         for name in entry.all_names:
+            if name in entry.exact_only:  # shorthands and street names are matched exactly only
+                continue
             word = misspelt(name)
             if len(name) >= 5 and name.replace(" ", "").isalpha() and not LIST.listed(word):
                 cases.append((entry.ingredient, name))
@@ -319,7 +324,6 @@ def test_an_atc_code_above_an_opioid_group_is_unclear() -> None:
         ("metformin 500 mg", MedicineStatus.NOT_LISTED, ()),
         ("Tylenol 500 mg", MedicineStatus.NOT_LISTED, ()),
         ("Tylenol 8 HR", MedicineStatus.NOT_LISTED, ()),
-        ("rxcui:6809", MedicineStatus.NOT_LISTED, ()),
         ("atc:A10BA02", MedicineStatus.NOT_LISTED, ()),
         ("Narcan nasal spray", MedicineStatus.NOT_OPIOID, ("naloxone",)),
         ("Delsym", MedicineStatus.NOT_OPIOID, ("dextromethorphan",)),
@@ -362,6 +366,10 @@ Diflucan Actos Norvasc Nuvigil Provigil Orapred Demadex Tarka Lotrel Mitigare Te
 Sudafed Mucinex Vivitrol Revia Lucemyra Narcan Enbrel Exelon Aricept Maxidex Diamox Rybelsus Ozempic
 Armour Thyroid, vitamin D3 2000 IU, vitamin B12, fish oil, magnesium glycinate, melatonin 3 mg, turmeric,
 CoQ10, probiotic, Ultra Omega-3, low-dose naltrexone 4.5 mg, zinc, iron, vitamin C 500 mg
+Cytomel 5 mcg, liothyronine (T3) 5 mcg, Synthroid T4 88 mcg, OXY benzoyl peroxide 10% wash, cod liver oil
+Tylenol Cold and Flu, APAP cold, Tylenol Extra Strength, Tyl ES 500 mg, Oxybutynin ER, Percogesic
+Oxytrol patch, oxytocin, trazadone 50 mg, promethazine DM, chia seeds, black tea, horse chestnut, Dilantin 100 mg
+vitamin B12 1000 mcg, vitamin D3, CoQ10 100 mg, Tylenol 325 mg, Tylenol 8 HR Arthritis, Motrin IB, Diclegis
 """
 
 
@@ -485,6 +493,9 @@ def test_the_screen_is_exported_with_its_values() -> None:
 # --------------------------------------------------------------------------- a pharmacy's own list
 
 
+X = '[[medicine]]\ningredient = "x"\neffect = "block"\nsource = "s"\n'
+
+
 def write_list(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "opioids.toml"
     path.write_text('version = "2026-12-01"\n' + body, encoding="utf-8")
@@ -500,6 +511,16 @@ def test_a_pharmacy_list_is_read_and_used(tmp_path: Path) -> None:
     assert read_medicines(["Stablon 12.5 mg"], opioid_list=own)[0].ingredients == ("tianeptine",)
     with pytest.raises(CoMedicationError):
         screen_medicines(["tianeptine"], opioid_list=own)
+
+
+def test_a_pharmacy_list_may_name_its_own_ambiguous_shorthand(tmp_path: Path) -> None:
+    path = write_list(
+        tmp_path,
+        X + '[[ambiguous]]\nnames = ["Q1"]\nmeans = ["x", "quinine"]\nclear_with = ["quinine"]\nsource = "SOP"\n',
+    )
+    own = load_opioid_list(path)
+    assert read_medicines(["Q1"], opioid_list=own)[0].suggestions == ("x", "quinine")
+    assert read_medicines(["Q1 quinine"], opioid_list=own)[0].status is MedicineStatus.NOT_LISTED
 
 
 @pytest.mark.parametrize(
@@ -521,6 +542,11 @@ def test_a_pharmacy_list_is_read_and_used(tmp_path: Path) -> None:
         ("", "$.medicine: must be a non-empty list"),
         ("[[group]]\natc = 'N02A'\n", "$.group[0].name"),
         ("colour = 1\n", "$.colour: is not a known key"),
+        ("ambiguous = 1\n" + X, "$.ambiguous: must be a list of tables"),
+        ("ambiguous = [1]\n" + X, "$.ambiguous[0]: must be a table"),
+        (X + '[[ambiguous]]\nnames = ["Q"]\nmeans = ["x"]\nsource = "s"\n', "at least two meanings"),
+        (X + '[[ambiguous]]\nnames = ["x"]\nmeans = ["x", "y"]\nsource = "s"\n', "already listed for x"),
+        (X + '[[ambiguous]]\nnames = ["Q"]\nmeans = ["x", "y"]\nsource = "s"\nmean = 1\n', "is not a known key"),
     ],
 )
 def test_a_bad_list_file_names_every_problem(tmp_path: Path, body: str, problem: str) -> None:
@@ -540,4 +566,300 @@ def test_a_missing_or_broken_list_file_is_an_opioid_list_error(tmp_path: Path) -
 def test_listed_medicine_names_are_in_order() -> None:
     entry = ENTRIES["oxycodone"]
     assert entry.all_names[0] == "oxycodone"
-    assert attrs.evolve(entry, brands=()).all_names[-1] == entry.combinations[-1]
+    assert attrs.evolve(entry, brands=(), shorthands=(), street_names=()).all_names[-1] == entry.combinations[-1]
+    assert attrs.evolve(entry, street_names=()).all_names[-1] == entry.shorthands[-1]
+    assert entry.all_names[-1] == entry.street_names[-1]
+
+
+# --------------------------------------------------------------------------- false negatives found in review
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("oxycodoneHCl 5mg", "oxycodone"),
+        ("OXYCODONEHCL 5 MG", "oxycodone"),
+        ("oxycodonehydrochloride 5 mg", "oxycodone"),
+        ("hydrocodonebitartrate/APAP 10/325", "hydrocodone"),
+        ("morphinesulfate ER 15 mg", "morphine"),
+        ("codeinephosphate 30 mg", "codeine"),
+        ("levorphanoltartrate 2 mg", "levorphanol"),
+        ("fentanylcitrate 100 mcg", "fentanyl"),
+        ("methadoneHCl 10mg", "methadone"),
+        ("tramadolHCl ER 100mg", "tramadol"),
+        ("OxyContinER 10 mg", "oxycodone"),
+        ("Percocets", "oxycodone"),
+        ("Norcos PRN", "hydrocodone"),
+        ("oxycodone-APAP", "oxycodone"),
+        ("hydrocodone/acetaminophen", "hydrocodone"),
+        ("APAP/codeine", "codeine"),
+        ("oxy IR", "oxycodone"),
+        ("MSIR", "morphine"),
+        ("Dilaudid-HP", "hydromorphone"),
+    ],
+)
+def test_a_salt_or_release_form_glued_to_the_name_does_not_hide_it(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+def test_a_misspelt_name_with_a_glued_salt_is_still_a_near_miss() -> None:
+    (medicine,) = read_medicines(["oxycodonHCl 5 mg"])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert "oxycodone" in medicine.suggestions
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("Tylenol 3", "codeine"),
+        ("Tylenol-3 1 tab q6h PRN", "codeine"),
+        ("Tyl #3", "codeine"),
+        ("Tyl 4", "codeine"),
+        ("tyl#3", "codeine"),
+        ("APAP/cod 300/30", "codeine"),
+        ("APAP w/cod #3", "codeine"),
+        ("Tylenol w/ cod", "codeine"),
+        ("HC/APAP 5/325", "hydrocodone"),
+        ("MSO4 15 mg", "morphine"),
+        ("MS ER 30 mg", "morphine"),
+        ("Oxy ER 10 mg", "oxycodone"),
+        ("Perc 5/325", "oxycodone"),
+    ],
+)
+def test_common_pharmacy_shorthand_is_an_opioid(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize(
+    ("text", "meanings"),
+    [
+        ("T3", ("codeine", "liothyronine")),
+        ("T#3", ("codeine", "liothyronine")),
+        ("t3 1 tab", ("codeine", "liothyronine")),
+        ("T4", ("codeine", "levothyroxine")),
+        ("Oxy 5 mg", ("oxycodone", "benzoyl peroxide")),
+    ],
+)
+def test_an_ambiguous_shorthand_is_unclear_and_names_both_meanings(text: str, meanings: tuple[str, ...]) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert all(any(m in s for s in medicine.suggestions) for m in meanings), medicine.suggestions
+    with pytest.raises(MedicineNameError, match="did you mean") as caught:
+        screen_medicines(["metformin", text])
+    assert all(m in str(caught.value) for m in meanings)
+    accepted = screen_medicines([text], unclear_medicine_reason="liothyronine 5 mcg, confirmed with the patient")
+    assert accepted.result == "unclear"
+    assert [o.code for o in accepted.overrides] == ["medicine-name-unclear"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cytomel 5 mcg",
+        "liothyronine (T3) 5 mcg",
+        "T3 (Cytomel) 5 mcg",
+        "Synthroid T4 88 mcg",
+        "compounded T3 SR liothyronine",
+    ],
+)
+def test_a_thyroid_t3_or_t4_named_as_such_is_not_unclear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.NOT_LISTED, medicine
+
+
+OTHER_LANGUAGES = {
+    "oxycodone": ["Oxicodona 5 mg", "clorhidrato de oxicodona"],
+    "hydrocodone": ["hidrocodona"],
+    "benzhydrocodone": ["benzhidrocodona"],
+    "hydromorphone": ["hidromorfona"],
+    "oxymorphone": ["oximorfona"],
+    "morphine": ["morfina", "sulfato de morfina 10 mg"],
+    "codeine": ["codeína", "fosfato de codeína 30 mg", "paracetamol + codeína"],
+    "dihydrocodeine": ["dihidrocodeína", "di-hidrocodeína"],
+    "fentanyl": ["fentanilo parche", "fentanila", "fentanil"],
+    "sufentanil": ["sufentanilo", "sufentanila"],
+    "alfentanil": ["alfentanilo", "alfentanila"],
+    "remifentanil": ["remifentanilo", "remifentanila"],
+    "methadone": ["metadona", "méthadone"],
+    "levomethadyl": ["levacetilmetadol"],
+    "buprenorphine": ["buprenorfina", "buprénorphine"],
+    "meperidine": ["petidina", "meperidina", "péthidine"],
+    "levorphanol": ["levorfanol"],
+    "pentazocine": ["pentazocina"],
+    "butorphanol": ["butorfanol"],
+    "nalbuphine": ["nalbufina"],
+    "propoxyphene": ["dextropropoxifeno", "propoxifeno"],
+    "oliceridine": ["oliceridina"],
+    "opium": ["opio", "ópio", "tintura de opio", "láudano"],
+    "diphenoxylate": ["difenoxilato"],
+    "difenoxin": ["difenoxina", "difénoxine"],
+    "heroin": ["heroína", "héroïne", "diamorfina"],
+    "tianeptine": ["tianeptina"],
+    "an opioid (unnamed)": ["opioide", "opiáceo", "opiacé", "narcótico", "narcotique"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"), [(text, ingredient) for ingredient, texts in OTHER_LANGUAGES.items() for text in texts]
+)
+def test_spanish_portuguese_and_french_generic_names_are_recognised_exactly(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+def test_every_opioid_with_an_inn_has_its_spanish_name() -> None:
+    english_is_spanish = {"tramadol", "tapentadol", "kratom (mitragynine)"}
+    blocking = {e.ingredient for e in LIST.medicines if e.effect == "block"}
+    assert blocking - set(OTHER_LANGUAGES) - english_is_spanish == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "ingredient"),
+    [
+        ("loperamida 2 mg", MedicineStatus.NOTE, "loperamide"),
+        ("eluxadolina", MedicineStatus.NOTE, "eluxadoline"),
+        ("naloxona", MedicineStatus.NOT_OPIOID, "naloxone"),
+        ("dextrometorfano jarabe", MedicineStatus.NOT_OPIOID, "dextromethorphan"),
+        ("dextrométhorphane", MedicineStatus.NOT_OPIOID, "dextromethorphan"),
+        ("noscapina", MedicineStatus.NOT_OPIOID, "noscapine"),
+        ("lofexidina", MedicineStatus.NOT_OPIOID, "lofexidine"),
+    ],
+)
+def test_the_noted_and_clear_entries_have_their_spanish_names_too(
+    text: str, status: MedicineStatus, ingredient: str
+) -> None:
+    assert read(text) == (status, (ingredient,))
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("diacetylmorphine", "heroin"),
+        ("Diacetylmorphine HCl", "heroin"),
+        ("diacetilmorfina", "heroin"),
+        ("diamorphine 5 mg", "heroin"),
+        ("heroin (in recovery)", "heroin"),
+        ("black tar", "heroin"),
+        ("Big H", "heroin"),
+        ("smack", "heroin"),
+        ("China White", "fentanyl"),
+        ("roxies", "oxycodone"),
+        ("hillbilly heroin", "oxycodone"),
+        ("vikes", "hydrocodone"),
+        ("purple drank", "codeine"),
+        ("sizzurp", "codeine"),
+        ("Amidone", "methadone"),
+        ("bupe 8 mg", "buprenorphine"),
+        ("ketum tea", "kratom (mitragynine)"),
+    ],
+)
+def test_heroin_synonyms_and_street_names_are_opioids(text: str, ingredient: str) -> None:
+    assert ingredient in read(text)[1]
+    assert read(text)[0] is MedicineStatus.OPIOID
+
+
+@pytest.mark.parametrize("text", ["rxcui:1049621", "rxcui:6809", "RxCUI: 999999", "rxcui 1049621"])
+def test_an_rxcui_the_list_does_not_know_is_unclear_never_clear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert "ingredient" in medicine.note
+    with pytest.raises(MedicineNameError, match="not an RxNorm ingredient RxCUI of the opioid list") as caught:
+        screen_medicines(["metformin", text])
+    assert caught.value.code == "medicine-name-unclear"
+    accepted = screen_medicines([text], unclear_medicine_reason="metformin 500 mg, mapped by hand")
+    assert accepted.result == "unclear"
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("N02", ("atc:N02A",)),
+        ("n02", ("atc:N02A",)),
+        ("N07", ("atc:N07BC",)),
+        ("R05", ("atc:R05DA", "atc:R05FA")),
+        ("A07", ("atc:A07DA",)),
+        ("N01", ("atc:N01AH",)),
+        ("N", ("atc:N02A", "atc:N07BC", "atc:N01AH")),
+        ("N07B", ("atc:N07BC",)),
+        ("atc:N", ("atc:N02A", "atc:N07BC", "atc:N01AH")),
+    ],
+)
+def test_a_bare_atc_code_above_an_opioid_group_is_unclear(text: str, groups: tuple[str, ...]) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    assert set(medicine.suggestions) == set(groups)
+    with pytest.raises(MedicineNameError, match="give a full code"):
+        screen_medicines([text])
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("RxCUI 7804", "oxycodone"),
+        ("RXCUI: 7804", "oxycodone"),
+        ("rxcui=7804", "oxycodone"),
+        ("ATC N02AA05", "oxycodone"),
+    ],
+)
+def test_a_code_is_read_with_any_separator(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize("text", ["A10BA02", "C", "D", "B12", "C09"])
+def test_a_bare_code_outside_the_opioid_groups_is_not_unclear(text: str) -> None:
+    assert read(text)[0] is MedicineStatus.NOT_LISTED
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("\u043exycodone", "oxycodone"),  # Cyrillic o
+        ("oxy\u0441odone 5 mg", "oxycodone"),  # Cyrillic es
+        ("\u039fXYCODONE", "oxycodone"),  # Greek capital omicron
+        ("\uff2f\uff38\uff39\uff23\uff2f\uff24\uff2f\uff2e\uff25", "oxycodone"),  # full width
+        ("oxy\u200bcodone", "oxycodone"),  # zero-width space
+        ("oxy\u00adcodone", "oxycodone"),  # soft hyphen
+        ("oxycod0ne", "oxycodone"),  # a zero for an o
+        ("m0rphine ER", "morphine"),
+        ("[Percocet]", "oxycodone"),
+        ("Percocet\u00ae 5/325", "oxycodone"),
+        ("PRN: Norco 10/325", "hydrocodone"),
+        ("Vicodin-ES", "hydrocodone"),
+        ("fentanyl 25mcg/hr TD patch", "fentanyl"),
+        ("acetaminophen #3", "codeine"),
+        ("APAP #3", "codeine"),
+        ("bup/nx 8/2", "buprenorphine"),
+        ("7-OH tablets", "kratom (mitragynine)"),
+        ("tianeptine", "tianeptine"),
+        ("Zaza Red", "tianeptine"),
+        ("co-codamol 30/500", "codeine"),
+        ("co-dydramol", "dihydrocodeine"),
+        ("Oxynorm 5 mg", "oxycodone"),
+        ("Zomorph 30 mg", "morphine"),
+        ("MST Continus", "morphine"),
+        ("Palexia SR", "tapentadol"),
+        ("Zydol 50 mg", "tramadol"),
+        ("Tramacet", "tramadol"),
+        ("Transtec patch", "buprenorphine"),
+        ("Temgesic", "buprenorphine"),
+        ("Physeptone", "methadone"),
+        ("DF118", "dihydrocodeine"),
+        ("Solpadeine Max", "codeine"),
+        ("Nurofen Plus", "codeine"),
+        ("Dolantin", "meperidine"),
+        ("Matrifen 25", "fentanyl"),
+        ("Supeudol", "oxycodone"),
+        ("Hydromorph Contin", "hydromorphone"),
+        ("M-Eslon", "morphine"),
+        ("Tramal", "tramadol"),
+    ],
+)
+def test_look_alike_letters_and_other_writings_do_not_hide_an_opioid(text: str, ingredient: str) -> None:
+    assert read(text) == (MedicineStatus.OPIOID, (ingredient,))
+
+
+@pytest.mark.parametrize("text", ["\u043c\u043e\u0440\u0444\u0438\u043d", "\u5417\u5561", "5/325", "1049621"])
+def test_text_the_screen_cannot_read_is_unclear(text: str) -> None:
+    (medicine,) = read_medicines([text])
+    assert medicine.status is MedicineStatus.UNCLEAR
+    with pytest.raises(MedicineNameError, match="can read"):
+        screen_medicines([text])

@@ -82,6 +82,8 @@ def test_megalitre_is_not_a_unit_we_know():
         ("5 mg/0 mL", CONCENTRATION, "strength must not divide by zero"),
         ("1,000 mg", MASS, "strength must be written without a thousands separator"),
         ("4.5 furlongs", MASS, "strength must use units ldn_compound knows"),
+        ("0)", MASS, "strength must use units ldn_compound knows"),
+        ("5 mg)", MASS, "strength must use units ldn_compound knows"),
         (None, MASS, "strength must be a mass"),
         (True, MASS, "strength must be a mass"),
     ],
