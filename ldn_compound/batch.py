@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -91,7 +90,10 @@ from ldn_compound.weighing import (
     trituration_plan,
 )
 
-__all__ = ["calculate_batch", "parse_lot"]
+__all__ = ["PREVIEW_LOT", "calculate_batch", "parse_lot"]
+
+#: The lot number of a batch that is not registered: a preview, never printed as a lot.
+PREVIEW_LOT = "preview"
 
 _log = logging.getLogger(__name__)
 
@@ -1574,24 +1576,6 @@ def dates(inputs: BatchInputs) -> Dates:
     return Dates(beyond_use=bud, steps=tuple(steps), warnings=warnings)
 
 
-def _default_lot_number(inputs: BatchInputs, result: BatchResult) -> str:
-    """``B<date>-<hash>``: what makes this batch, the amounts, the dates and the lots (plain values, quick to hash)."""
-    day = inputs.date
-    key = (
-        inputs.formula.id,
-        inputs.formula.version,
-        str(result.strength.amount.magnitude),
-        result.strength.basis.id,
-        str(inputs.quantity.magnitude),
-        day.isoformat(),
-        result.beyond_use.date.isoformat(),
-        [(line.id, str(line.amount.magnitude)) for line in result.ingredients],
-        [(lot.component, lot.lot, lot.expiry) for lot in inputs.lots],
-    )
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:4].upper()
-    return f"B{day:%Y%m%d}-{digest}"
-
-
 def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) -> tuple[Quantity, Quantity]:
     """The acceptable yield: ± ``tolerance`` of the theoretical, in whole capsules for capsules (32 → 31 to 33)."""
     low: Quantity = theoretical * (1 - tolerance)
@@ -1623,7 +1607,7 @@ def assemble(
         strength=inputs.strength,
         quantity=inputs.quantity,
         compounding_date=inputs.date,
-        lot_number=inputs.lot_number or "",
+        lot_number=inputs.lot_number or PREVIEW_LOT,
         ingredients=weighings.lines,
         beyond_use=when.beyond_use,
         balance=inputs.balance,
@@ -1664,8 +1648,6 @@ def assemble(
     steps = inputs.titration or (() if result.directions is None else result.directions.titration)
     if steps:  # every step measurable, within the limits, in the quantity given and ended by the BUD
         titration_plan(result, steps, quantity=inputs.dispensed, settings=settings)
-    if inputs.lot_number is None:
-        result = attrs.evolve(result, lot_number=_default_lot_number(inputs, result))
     return result
 
 
@@ -1748,9 +1730,9 @@ def calculate_batch(
     opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
     name close to an opioid's raises MedicineNameError unless
     ``unclear_medicine_reason`` is given; the result is ``result.screening``.
-    ``lot_number`` is the batch's internal lot; without one, a lot is made from
-    the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
-    same inputs always get the same lot.
+    ``lot_number`` is the batch's internal lot; without one the batch is a
+    preview (``lot_number == "preview"``) until the register gives it a lot
+    (:meth:`ldn_compound.register.store.Register.record`).
 
     The calculation runs in named stages, each returning a frozen value:
     ``read_inputs`` → ``check_batch`` (dose and co-medication, before

@@ -122,6 +122,15 @@ class Settings:
     - ``label_locale``: the regional variant of Spanish labels, for the decimal mark
       and month names: ``es_US`` (default, "4.5 mg") or e.g. ``es_ES`` ("4,5 mg").
       English labels keep the decimal point and ISO dates.
+    - ``lot_pattern``: the register's lot numbers: ``{seq}`` (a counter, e.g. ``{seq:06d}``)
+      with ``{year}``, ``{yy}`` or ``{month}`` of the compounding date; the counter starts
+      again for each value of the date fields used (default ``L{year}-{seq:06d}``: ``L2026-000123``).
+    - ``active_amount_tolerance`` and ``other_amount_tolerance``: an actual amount entered in
+      the register must be within ± this fraction of the amount to measure, widened by the
+      balance's readability (or the liquid resolution for volumes); else a pharmacist must
+      accept it with a reason before verification (5 % for the active, 10 % for the rest).
+    - ``self_verification``: whether a pharmacist may verify a batch they compounded (no).
+    - ``wrong_pin_delay``: seconds to wait after a wrong PIN before answering (1 s).
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -161,6 +170,11 @@ class Settings:
     sig_code_file: str | None = None
     label_languages: tuple[str, ...] = attrs.field(default=("en",), converter=_languages)
     label_locale: str = attrs.field(default=DEFAULT_LOCALE, converter=check_locale)
+    lot_pattern: str = "L{year}-{seq:06d}"
+    active_amount_tolerance: Decimal = Decimal("0.05")
+    other_amount_tolerance: Decimal = Decimal("0.10")
+    self_verification: bool = False
+    wrong_pin_delay: float = 1.0
 
 
 _DEFAULT: Settings | None = None

@@ -129,8 +129,10 @@ def test_english_is_the_default_label_language_and_may_be_asked_for(tmp_path) ->
     config.write_text(PHARMACY, encoding="utf-8")
     common = {"formula": "ldn-capsules", "quantity": "30", "date": DAY, "labels": True, "pharmacy_config": str(config)}
     rx = {**RX, "directions": "Take 1 capsule by mouth at bedtime"}
-    default = run_batch(BatchRequest(**common, **rx)).labels
-    assert default == run_batch(BatchRequest(**common, **rx, language="en")).labels
+    # each in a register of its own, so both are lot L2026-000001
+    default = run_batch(BatchRequest(**common, **rx, register=str(tmp_path / "a.sqlite3"))).labels
+    asked = run_batch(BatchRequest(**common, **rx, language="en", register=str(tmp_path / "b.sqlite3"))).labels
+    assert default == asked
 
 
 @pytest.mark.parametrize(

@@ -466,21 +466,30 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
     return rows
 
 
-def _weighing_rows(result: BatchResult, widths: Sequence[float]) -> list[list[str]]:
-    """Every weighing and measurement in the order it is done, with room for the actual amount."""
+def _weighing_rows(
+    result: BatchResult, widths: Sequence[float], actual: Mapping[str, str] | None = None
+) -> list[list[str]]:
+    """Every weighing and measurement in the order it is done, with room for the actual amount.
+
+    ``actual`` (line id → amount) fills in the amounts entered in the register, each in the
+    first weighing of its line that goes into the batch itself (not into an aliquot).
+    """
     rows: list[list[str]] = []
+    entered = dict(actual or {})
     for number, weighing in enumerate(result.weighings, 1):
         note = result.tablet_powder_note(weighing)
         what = f"{weighing.what}\n{weighing.purpose}" + (f"; {note}" if note else "")
         amount = f"{format_amount(weighing.amount)}\n({weighing.rule})"
         if "volumetric" in weighing.instrument:  # a fixed volume: checked, not read
-            actual = f"{_BOX} done"
+            cell = f"{_BOX} done"
+        elif weighing.into_batch and not weighing.aliquot and weighing.line in entered:
+            cell = "\n" + entered.pop(weighing.line)
         else:
-            actual = "\n" + _blank(widths[3], suffix=f" {_unit_of(weighing.amount)}")
+            cell = "\n" + _blank(widths[3], suffix=f" {_unit_of(weighing.amount)}")
         instrument = weighing.instrument
         if instrument == "balance":
             instrument += "\n" + _blank(widths[4], "ID ")
-        rows.append([f"W{number}", what, amount, actual, instrument, ""])
+        rows.append([f"W{number}", what, amount, cell, instrument, ""])
     return rows
 
 
@@ -622,7 +631,11 @@ def _capsule_weights(geometry: PageGeometry, capsule: CapsuleFill) -> Flowable:
 
 
 def _batch_flowables(
-    result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry, prescription: Prescription | None = None
+    result: BatchResult,
+    pharmacy: Pharmacy | None,
+    geometry: PageGeometry,
+    prescription: Prescription | None = None,
+    actual: Mapping[str, str] | None = None,
 ) -> list[Flowable]:
     formula = result.formula
     style = styles()
@@ -697,7 +710,7 @@ def _batch_flowables(
                         "Instrument",
                         "Initials",
                     ],
-                    _weighing_rows(result, weighing_widths),
+                    _weighing_rows(result, weighing_widths, actual),
                     _WEIGHING_SHARES,
                     "weighings",
                 ),
@@ -837,12 +850,14 @@ def render_batch_record(
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
     prescription: Prescription | None = None,
+    actual: Mapping[str, str] | None = None,
 ) -> None:
     """Write the compounding record of ``result`` as a PDF to a path or a binary file object.
 
     ``prescription`` ties a patient-specific batch to its prescription: the record
     prints the Rx number, patient, prescriber and directions (without one, the
-    record says it is a stock batch).  ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
+    record says it is a stock batch).  ``actual`` fills in the actual amounts entered in
+    the register (line id → amount as text, e.g. ``"451.2 mg"``).  ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
     before anything is written, so a :class:`~ldn_compound.exceptions.RenderError`
     (e.g. a name with a character the font lacks) leaves no file behind; a path
     is written atomically.
@@ -850,7 +865,7 @@ def render_batch_record(
     geometry = _geometry(page_size)
     formula = result.formula
     fingerprint = result.fingerprint
-    story = _batch_flowables(result, pharmacy, geometry, prescription)
+    story = _batch_flowables(result, pharmacy, geometry, prescription, actual)
     summary = f"{result.strength.describe()} {result.dosage_form_name}"
     running = _running(
         [
