@@ -30,16 +30,22 @@ CHECKED = re.compile(r"(<!-- checked: (?P<args>.*?) -->\n```(?P<lang>text|json)\
 
 
 def output_of(args: str) -> str:
-    """What ``ldn-compound <args>`` prints on stdout, run in an empty folder."""
+    """What ``ldn-compound <args>`` prints on stdout, run in an empty folder with a new register."""
     buffer = io.StringIO()
     here = Path.cwd()
+    register = os.environ.get("LDN_COMPOUND_REGISTER")
     with tempfile.TemporaryDirectory() as folder:
         os.chdir(folder)
+        os.environ["LDN_COMPOUND_REGISTER"] = str(Path(folder) / "register.sqlite3")  # a new register: lot 1
         try:
             with contextlib.redirect_stdout(buffer):
                 status = cli.main(shlex.split(args))
         finally:
             os.chdir(here)
+            if register is None:
+                os.environ.pop("LDN_COMPOUND_REGISTER", None)
+            else:
+                os.environ["LDN_COMPOUND_REGISTER"] = register
     if status != 0:
         sys.exit(f"ldn-compound {args} exited {status}")
     return buffer.getvalue()

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import re
@@ -69,7 +68,10 @@ from ldn_compound.units import (
 )
 from ldn_compound.weighing import solution_plan, trituration_plan
 
-__all__ = ["calculate_batch", "parse_lot"]
+__all__ = ["PREVIEW_LOT", "calculate_batch", "parse_lot"]
+
+#: The lot number of a batch that is not registered: a preview, never printed as a lot.
+PREVIEW_LOT = "preview"
 
 _log = logging.getLogger(__name__)
 
@@ -973,24 +975,6 @@ def dates(inputs: BatchInputs) -> Dates:
     return Dates(beyond_use=bud, steps=tuple(steps), warnings=warnings)
 
 
-def _default_lot_number(inputs: BatchInputs, result: BatchResult) -> str:
-    """``B<date>-<hash>``: what makes this batch, the amounts, the dates and the lots (plain values, quick to hash)."""
-    day = inputs.date
-    key = (
-        inputs.formula.id,
-        inputs.formula.version,
-        str(result.strength.amount.magnitude),
-        result.strength.basis.id,
-        str(inputs.quantity.magnitude),
-        day.isoformat(),
-        result.beyond_use.date.isoformat(),
-        [(line.id, str(line.amount.magnitude)) for line in result.ingredients],
-        [(lot.component, lot.lot, lot.expiry) for lot in inputs.lots],
-    )
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:4].upper()
-    return f"B{day:%Y%m%d}-{digest}"
-
-
 def assemble(
     inputs: BatchInputs,
     *,
@@ -1003,12 +987,12 @@ def assemble(
 ) -> BatchResult:
     """The batch result: the stages' values, their trace and warnings in the order they arose."""
     settings, theoretical_yield = inputs.settings, units.theoretical_yield
-    result = BatchResult(
+    return BatchResult(
         formula=inputs.formula,
         strength=inputs.strength,
         quantity=inputs.quantity,
         compounding_date=inputs.date,
-        lot_number=inputs.lot_number or "",
+        lot_number=inputs.lot_number or PREVIEW_LOT,
         ingredients=weighings.lines,
         beyond_use=when.beyond_use,
         balance=inputs.balance,
@@ -1029,9 +1013,6 @@ def assemble(
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
     )
-    if inputs.lot_number is None:
-        result = attrs.evolve(result, lot_number=_default_lot_number(inputs, result))
-    return result
 
 
 def calculate_batch(
@@ -1076,9 +1057,9 @@ def calculate_batch(
     average weight.  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
-    ``lot_number`` is the batch's internal lot; without one, a lot is made from
-    the compounding date and a hash of the inputs (``B20260301-3F2A``), so the
-    same inputs always get the same lot.
+    ``lot_number`` is the batch's internal lot; without one the batch is a
+    preview (``lot_number == "preview"``) until the register gives it a lot
+    (:meth:`ldn_compound.register.Register.record`).
 
     The calculation runs in named stages, each returning a frozen value:
     ``read_inputs`` → ``check_batch`` (dose and co-medication, before

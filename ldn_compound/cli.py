@@ -54,13 +54,14 @@ from ldn_compound.exceptions import (
     Problem,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
+from ldn_compound.register.errors import RegisterError, WrongPinError
 from ldn_compound.render.text import batch_text, formula_text, formulas_table
 from ldn_compound.settings import BudSystem
 
 __all__ = ["main"]
 
 PROG: Final = "ldn-compound"
-COMMANDS: Final = ("formulas", "show", "mfr", "batch", "serve")
+COMMANDS: Final = ("formulas", "show", "mfr", "batch", "serve", "lots", "users", "audit", "register")
 
 #: Where a core error's ``field`` came from on the command line: the option's ``dest``.
 _FIELD_TO_DEST: Final = {
@@ -106,7 +107,7 @@ _REQUEST_OPTIONS: Final = {
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
         "co_medication_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
-        "patient", "prescriber", "directions", "refills", "dispense", "titration",
+        "patient", "prescriber", "directions", "refills", "dispense", "titration", "register",
     )
 }  # fmt: skip
 
@@ -207,7 +208,7 @@ def _describe(error: LDNError, args: argparse.Namespace | None) -> str:
         return str(error)
 
 
-def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
+def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:  # noqa: PLR0911 - one return per kind
     if isinstance(error, FormulaNotFoundError):
         close = difflib.get_close_matches(error.formula, error.known, n=1)
         guess = f"; did you mean {close[0]!r}?" if close else ""
@@ -222,6 +223,10 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:
         return "--pharmacy-config: " + _from_problems("pharmacy config", error.source, error.problems)
     if isinstance(error, service.RequestError):
         return _from_request_error(error, args)
+    if isinstance(error, WrongPinError):
+        return f"--user {_quote(error.value)}: wrong PIN ({error.rule.partition('(')[2].rstrip(')')})"
+    if isinstance(error, InputError) and getattr(args, "action", None) is not None:  # lots, users, audit, register
+        return f"{error.field} must {error.rule} (got {_quote(error.value)})"
     if isinstance(error, InputError):
         return _from_input_error(error, args)
     return str(error)
@@ -241,8 +246,16 @@ class _Parser(argparse.ArgumentParser):
         sub = getattr(self, "commands", {}).get(command or "")
         if sub is None:
             return
+        rest = arguments[arguments.index(str(command)) + 1 :]
+        nested = getattr(sub, "commands", None)
+        if nested is not None:  # lots list, users add…: the action's own options
+            action = next((a for a in rest if not a.startswith("-")), None)
+            if action not in nested:
+                return
+            rest = rest[rest.index(str(action)) + 1 :]
+            sub, command = nested[action], f"{command} {action}"
         known = sorted(sub._option_string_actions)  # noqa: SLF001 - argparse keeps no public list
-        for item in arguments[arguments.index(str(command)) + 1 :]:
+        for item in rest:
             if item == "--":
                 return
             name = item.partition("=")[0]
@@ -366,7 +379,9 @@ def build_parser() -> _Parser:
     what.add_argument("--overage", metavar="PCT", help="extra active and excipients, percent of the batch (default 0)")
     what.add_argument("--date", metavar="YYYY-MM-DD", help="compounding date (default: today)")
     what.add_argument(
-        "--lot-number", metavar="LOT", help="the batch's internal lot number (default: made from the date and the data)"
+        "--lot-number",
+        metavar="LOT",
+        help="the batch's lot number, checked to be new to the register (default: the register's next lot)",
     )
     what.add_argument(
         "--dose", metavar="Q", help="one dose (a mass, e.g. 13.5 mg for 3 capsules), checked against the dose limits"
@@ -442,6 +457,11 @@ def build_parser() -> _Parser:
         help="write the labels PDF: a patient label with the prescription options, else a container label",
     )
     output.add_argument(
+        "--register",
+        metavar="URL_OR_FILE",
+        help="the register that keeps printed batches (default: $LDN_COMPOUND_REGISTER, else your own)",
+    )
+    output.add_argument(
         "--label-stock",
         metavar="NAME",
         help="label stock (default roll-4x2.5in; e.g. roll-3x2in, roll-4x6in, letter-2x5, a4-2x4)",
@@ -467,6 +487,7 @@ def build_parser() -> _Parser:
         help='liquids and drops: "1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg" (or "1.5 mg:7, 3 mg:7, 4.5 mg")',
     )
     _add_serve(command)
+    _register_commands(command)
     return parser
 
 
@@ -489,6 +510,111 @@ def _add_serve(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument(
         "--dir", metavar="DIR", help="the pharmacy's folder of formula files (*.toml), besides the built-in ones"
     )
+
+
+_LOTS_EPILOG = """\
+examples:
+  ldn-compound lots list --status compounded
+  ldn-compound lots show L2026-000123
+  ldn-compound lots recall QX7781
+  ldn-compound lots weigh L2026-000123 --user tina --line naltrexone-hcl="451.2 mg" --line mcc="22.6 g"
+  ldn-compound lots compound L2026-000123 --user tina
+  ldn-compound lots verify L2026-000123 --user paul
+  ldn-compound lots reprint L2026-000123 --record again.pdf
+"""
+
+
+def _register_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """``lots``, ``users``, ``audit`` and ``register``: the batch register's commands."""
+
+    def group(name: str, help_text: str, epilog: str = "") -> Callable[..., argparse.ArgumentParser]:
+        parent = command(name, help_text, _cmd_missing, epilog)
+        actions = parent.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+        parent.commands = {}  # type: ignore[attr-defined]
+
+        def action(verb: str, text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+            sub = actions.add_parser(verb, help=text, description=text[0].upper() + text[1:] + ".", allow_abbrev=False)
+            sub.set_defaults(handler=handler)
+            sub.add_argument(
+                "--register",
+                metavar="URL_OR_FILE",
+                help="the register (default: $LDN_COMPOUND_REGISTER, else your own)",
+            )
+            parent.commands[verb] = sub  # type: ignore[attr-defined]
+            return sub
+
+        return action
+
+    def signer(sub: argparse.ArgumentParser, *, reason: str | None = None) -> None:
+        sub.add_argument("--user", metavar="NAME", required=True, help="who signs (asked for their PIN)")
+        sub.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
+        if reason is not None:
+            sub.add_argument("--reason", metavar="TEXT", required=reason == "required", help="why")
+
+    lots = group("lots", "the batch register: list, show, recall, reprint, and sign a batch's steps", _LOTS_EPILOG)
+    sub = lots("list", "list registered batches, newest first", _cmd_lots_list)
+    sub.add_argument("--status", metavar="S", help="only batches of this status (e.g. prepared, verified, released)")
+    sub.add_argument("--formula", metavar="ID", help="only batches of this formula")
+    sub.add_argument("--since", metavar="YYYY-MM-DD", help="only batches compounded on or after this date")
+    sub.add_argument("--limit", metavar="N", type=_positive, default=100, help="at most N batches (default 100)")
+    sub.add_argument("--json", action="store_true", help="print the list as JSON (schema ldn-compound/lots/1)")
+    sub = lots("show", "show a registered batch: its document, status, amounts and signatures", _cmd_lots_show)
+    sub.add_argument("lot", metavar="LOT")
+    sub.add_argument("--json", action="store_true", help="print it as JSON (schema ldn-compound/lot/1)")
+    sub = lots("recall", "every registered batch that used a component lot (or has this lot)", _cmd_lots_recall)
+    sub.add_argument("lot", metavar="COMPONENT_LOT")
+    sub.add_argument("--json", action="store_true", help="print the batches as JSON (schema ldn-compound/recall/1)")
+    sub = lots("reprint", "write the record or labels again, the same bytes as first printed", _cmd_lots_reprint)
+    sub.add_argument("lot", metavar="LOT")
+    sub.add_argument("--record", metavar="FILE", help="write the compounding record")
+    sub.add_argument("--labels", metavar="FILE", help="write the labels")
+    sub.add_argument("--user", metavar="NAME", help="who reprints (written to the audit trail)")
+    sub = lots("weigh", "enter what each line actually weighed or measured", _cmd_lots_weigh)
+    sub.add_argument("lot", metavar="LOT")
+    sub.add_argument(
+        "--line", metavar="ID=AMOUNT", action="append", default=[], required=True, help="e.g. mcc=22.6 g (repeatable)"
+    )
+    signer(sub)
+    sub = lots("accept", "accept an amount out of tolerance (pharmacist), with a reason", _cmd_lots_accept)
+    sub.add_argument("lot", metavar="LOT")
+    sub.add_argument("--line", metavar="ID", required=True, help="the line whose amount is accepted")
+    signer(sub, reason="required")
+    for verb, text in (
+        ("compound", "sign that the batch was made (every amount entered)"),
+        ("verify", "sign the pharmacist's check of the batch"),
+        ("release", "release a verified batch for dispensing"),
+        ("quarantine", "put a batch on hold, with a reason"),
+        ("reject", "scrap a batch, with a reason"),
+        ("return", "send a batch back for changes, with a reason"),
+    ):
+        sub = lots(verb, text, _cmd_lots_action)
+        sub.add_argument("lot", metavar="LOT")
+        signer(sub, reason="required" if verb in {"quarantine", "reject", "return"} else None)
+
+    users = group("users", "the register's users: technicians and pharmacists with a PIN")
+    sub = users("add", "add a user (asked for their new PIN twice)", _cmd_users_add)
+    sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--role", choices=("technician", "pharmacist"), required=True)
+    sub.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
+    users("list", "list the users", _cmd_users_list)
+    sub = users("disable", "disable a user: they can sign no more", _cmd_users_disable)
+    sub.add_argument("name", metavar="NAME")
+
+    audit = group("audit", "the register's audit trail")
+    sub = audit("log", "print the audit trail (of one lot)", _cmd_audit_log)
+    sub.add_argument("lot", metavar="LOT", nargs="?")
+    audit("verify", "check the audit trail's hash chain and every batch and user against it", _cmd_audit_verify)
+
+    register = group("register", "the register itself")
+    sub = register("backup", "copy a SQLite register, consistently, to FILE", _cmd_register_backup)
+    sub.add_argument("file", metavar="FILE")
+
+
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (for ``--limit``)."""
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1 (got {_quote(text)})")
+    return int(text)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -658,6 +784,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
             else ("Patient label" if outcome.prescription else "Container label")
         )
         text += f"\n{what} written to {path}"
+    if outcome.registered:
+        text += f"\nRegistered as lot {result.lot_number} (prepared): 'ldn-compound lots show {result.lot_number}'"
     sys.stdout.write(text + ("\n" if files else ""))
     return 0
 
@@ -689,6 +817,158 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         )
     config = WebConfig(formula_dir=args.dir, pharmacy_config=args.pharmacy_config, register=args.register)
     serve(args.host, int(port), config)
+    return 0
+
+
+# --------------------------------------------------------------------------- the register's commands
+
+
+def _cmd_missing(_args: argparse.Namespace) -> int:  # pragma: no cover - argparse requires an action
+    raise _CommandError("an action is needed")
+
+
+def _read_pin(args: argparse.Namespace, prompt: str, *, confirm: bool = False) -> str:
+    """The PIN: the first line of standard input with ``--pin-stdin``, else asked without echo."""
+    if args.pin_stdin:
+        line = sys.stdin.readline()
+        pin = line.rstrip("\r\n")
+        if not pin:
+            raise _CommandError("--pin-stdin: standard input has no PIN on its first line")
+        return pin
+    if not sys.stdin.isatty():
+        raise _CommandError("--user: no terminal to ask for the PIN on; give it on standard input with --pin-stdin")
+    import getpass
+
+    pin = getpass.getpass(prompt)
+    if confirm and getpass.getpass("The same PIN again: ") != pin:
+        raise _CommandError("the two PINs differ; nothing was changed")
+    return pin
+
+
+def _cmd_lots_list(args: argparse.Namespace) -> int:
+    lots = service.list_lots(
+        status=args.status, formula=args.formula, since=args.since, limit=args.limit, register=args.register
+    )
+    if args.json:
+        import attrs
+
+        _write_stdout(dumps({"schema": "ldn-compound/lots/1", "lots": [attrs.asdict(x) for x in lots]}))
+    else:
+        from ldn_compound.render.register_text import lots_table
+
+        sys.stdout.write(lots_table(lots, limit=args.limit))
+    return 0
+
+
+def _cmd_lots_show(args: argparse.Namespace) -> int:
+    lot = service.show_lot(args.lot, register=args.register)
+    if args.json:
+        _write_stdout(dumps(lot.to_dict()))
+    else:
+        from ldn_compound.render.register_text import lot_text
+
+        sys.stdout.write(lot_text(lot))
+    return 0
+
+
+def _cmd_lots_recall(args: argparse.Namespace) -> int:
+    from ldn_compound.render.register_text import recall_dict, recall_text
+
+    hits = service.recall(args.lot, register=args.register)
+    if args.json:
+        _write_stdout(dumps(recall_dict(args.lot, hits)))
+    else:
+        sys.stdout.write(recall_text(args.lot, hits))
+    return 0
+
+
+def _cmd_lots_reprint(args: argparse.Namespace) -> int:
+    outputs: list[tuple[str, Path]] = []
+    if args.record is not None:
+        outputs.append(("--record", _output_path("--record", args.record)))
+    if args.labels is not None:
+        outputs.append(("--labels", _output_path("--labels", args.labels)))
+    _check_outputs(outputs, [])
+    data = service.reprint(
+        args.lot, record=args.record is not None, labels=args.labels is not None, user=args.user, register=args.register
+    )
+    files = [(option, path, data[option.removeprefix("--")]) for option, path in outputs]
+    _write_files(files)
+    for option, path, _ in files:
+        what = "Compounding record" if option == "--record" else "Labels"
+        sys.stdout.write(f"{what} of {args.lot} written to {path} (the bytes first printed)\n")
+    return 0
+
+
+def _cmd_lots_weigh(args: argparse.Namespace) -> int:
+    service.parse_amounts(args.line)  # a typing slip is reported before the PIN is asked
+    pin = _read_pin(args, f"PIN of {args.user}: ")
+    weights = service.weigh(args.lot, args.line, user=args.user, pin=pin, register=args.register)
+    for w in weights:
+        check = "within" if w.within else "OUT OF TOLERANCE (a pharmacist must accept it: 'lots accept')"
+        sys.stdout.write(f"{args.lot} {w.line}: {w.amount}, {check} {w.low} to {w.high}\n")
+    return 0
+
+
+def _cmd_lots_accept(args: argparse.Namespace) -> int:
+    pin = _read_pin(args, f"PIN of {args.user}: ")
+    weight = service.accept_amount(
+        args.lot, args.line, user=args.user, pin=pin, reason=args.reason, register=args.register
+    )
+    sys.stdout.write(f"{args.lot} {weight.line}: {weight.amount} accepted by {weight.accepted_by}\n")
+    return 0
+
+
+def _cmd_lots_action(args: argparse.Namespace) -> int:
+    pin = _read_pin(args, f"PIN of {args.user}: ")
+    status = service.lot_action(
+        args.lot, args.action, user=args.user, pin=pin, reason=getattr(args, "reason", None), register=args.register
+    )
+    sys.stdout.write(f"{args.lot} is now {status} (signed by {args.user})\n")
+    return 0
+
+
+def _cmd_users_add(args: argparse.Namespace) -> int:
+    pin = _read_pin(args, f"New PIN of {args.name}: ", confirm=True)
+    user = service.add_user(args.name, args.role, pin, register=args.register)
+    sys.stdout.write(f"User {user.name} added ({user.role})\n")
+    return 0
+
+
+def _cmd_users_list(args: argparse.Namespace) -> int:
+    from ldn_compound.render.register_text import users_table
+
+    sys.stdout.write(users_table(service.list_users(register=args.register)))
+    return 0
+
+
+def _cmd_users_disable(args: argparse.Namespace) -> int:
+    user = service.disable_user(args.name, register=args.register)
+    sys.stdout.write(f"User {user.name} disabled\n")
+    return 0
+
+
+def _cmd_audit_log(args: argparse.Namespace) -> int:
+    from ldn_compound.render.register_text import audit_text
+
+    sys.stdout.write(audit_text(service.audit_log(args.lot, register=args.register)))
+    return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from ldn_compound.render.register_text import audit_report_text
+
+    report = service.audit_verify(register=args.register)
+    if not report.ok:
+        raise _CommandError(f"audit trail: {report.problem}", 1)
+    sys.stdout.write(audit_report_text(report))
+    return 0
+
+
+def _cmd_register_backup(args: argparse.Namespace) -> int:
+    path = _output_path("FILE", args.file)
+    written = service.backup_register(str(path), register=args.register)
+    sys.stdout.write(f"Register copied to {written}\n")
     return 0
 
 
@@ -749,7 +1029,7 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 - one retur
         return failure.status
     except LDNError as error:
         _report(_describe(error, args))
-        return 1 if isinstance(error, service.DocumentUnavailableError) else 2
+        return 1 if isinstance(error, service.DocumentUnavailableError | RegisterError) else 2
     except BrokenPipeError:  # pragma: no cover - e.g. `ldn-compound formulas | head -1`
         _quiet_stdout()
         return 1

@@ -28,6 +28,7 @@ __all__ = [
     "BATCH_SCHEMA",
     "FORMULAS_SCHEMA",
     "FORMULA_SCHEMA",
+    "batch_from_dict",
     "batch_to_dict",
     "dumps",
     "fingerprint",
@@ -276,3 +277,246 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
 def formulas_to_dict(formulas: Iterable[MasterFormula]) -> dict[str, Any]:
     """A list of formulas as a JSON-ready dict following ``schemas/formulas.schema.json``."""
     return {"schema": FORMULAS_SCHEMA, "formulas": [formula_to_dict(f) for f in formulas]}
+
+
+# --------------------------------------------------------------------------- reading a batch document back
+
+
+def _read_q(text: Any, field: str) -> Quantity:
+    """An amount as :func:`_q` wrote it, of whichever kind it is (mass, volume, count…)."""
+    from ldn_compound.exceptions import DimensionError
+    from ldn_compound.units import CONCENTRATION, COUNT_CAPSULE, MASS, MASS_FRACTION, VOLUME, parse_quantity
+
+    error: Exception | None = None
+    for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION, COUNT_CAPSULE):
+        try:
+            return parse_quantity(text, field, kind, positive=False)
+        except DimensionError as failure:
+            error = failure
+    if str(text).strip().endswith(("drop", "drops", "click", "clicks", "tablet", "tablets")):
+        from ldn_compound.units import Q_, to_decimal
+
+        number, _, unit = str(text).strip().partition(" ")
+        return Q_(to_decimal(number, field), unit.removesuffix("s"))
+    assert error is not None
+    raise error
+
+
+def _opt_q(text: Any, field: str) -> Quantity | None:
+    return None if text is None else _read_q(text, field)
+
+
+def _read_fraction(text: Any, field: str) -> Any:
+    from decimal import Decimal
+
+    from ldn_compound.units import to_decimal
+
+    if text is None:
+        return None
+    return to_decimal(str(text).removesuffix("%").strip(), field) / Decimal(100)
+
+
+def batch_from_dict(
+    data: dict[str, Any], formula: MasterFormula | None = None, formula_dirs: Iterable[str] = ()
+) -> BatchResult:
+    """Rebuild a :class:`BatchResult` from its document (``batch_to_dict``), without recalculating.
+
+    The master formula is ``formula`` or the one with the document's id, which must be
+    of the document's version.  ``batch_from_dict(batch_to_dict(r))`` gives a result
+    whose document is the same.
+    """
+    import datetime as dt
+
+    from ldn_compound.exceptions import InputError
+    from ldn_compound.loader import load_formula
+    from ldn_compound.model import (
+        Balance,
+        BatchWarning,
+        BeyondUse,
+        CapsuleFill,
+        Lot,
+        Override,
+        Step,
+        Strength,
+        TabletSource,
+    )
+    from ldn_compound.substances import salt_form
+
+    if not isinstance(data, dict) or data.get("schema") != BATCH_SCHEMA:
+        raise InputError("batch document", str(data)[:60], f"be a {BATCH_SCHEMA} document", code="invalid-document")
+    try:
+        info = data["formula"]
+        if formula is None:
+            formula = load_formula(info["id"], dirs=list(formula_dirs))
+        if formula.id != info["id"] or formula.version != info["version"]:
+            raise InputError(
+                "formula",
+                f"{formula.id} v{formula.version}",
+                f"be {info['id']} v{info['version']}, the version the batch was made with",
+                code="formula-version-mismatch",
+            )
+        order = [c.id for c in formula.components]
+
+        def lot_of(line_id: str, value: dict[str, Any] | None) -> Lot | None:
+            if value is None:
+                return None
+            expiry = value["expiry"]
+            return Lot(
+                component=line_id,
+                lot=value["lot"],
+                expiry=None if expiry is None else dt.date.fromisoformat(expiry),
+                manufacturer=value["manufacturer"],
+            )
+
+        def aliquot(value: dict[str, Any] | None) -> AliquotPlan | None:
+            if value is None:
+                return None
+            weigh = _read_q(value["weigh"], "aliquot weigh")
+            dilute_to = _read_q(value["dilute_to"], "aliquot dilute_to")
+            return AliquotPlan(
+                method=value["method"],
+                weigh=weigh,
+                diluent=value["diluent"],
+                dilute_to=dilute_to,
+                take=_read_q(value["take"], "aliquot take"),
+                holds=_read_q(value["holds"], "aliquot holds"),
+                factor=_aliquot_factor(weigh, dilute_to, value),
+                steps=tuple(value["steps"]),
+            )
+
+        lines = tuple(
+            Ingredient(
+                id=line["id"],
+                name=line["name"],
+                role=line["role"],
+                amount=_read_q(line["amount"], "amount"),
+                theoretical=_read_q(line["theoretical"], "theoretical"),
+                overage=_read_q(line["overage"], "overage"),
+                measure=line["measure"],
+                basis=line["basis"],
+                qs=line["qs"],
+                tablets=line["tablets"],
+                lot=lot_of(line["id"], line["lot"]),
+                aliquot=aliquot(line["aliquot"]),
+            )
+            for line in data["ingredients"]
+        )
+        lots = tuple(
+            sorted(
+                (line.lot for line in lines if line.lot is not None),
+                key=lambda lot: order.index(lot.component) if lot.component in order else len(order),
+            )
+        )
+        src = data["source"]
+        source: PowderSource | TabletSource
+        if src["type"] == "powder":
+            if src["assay"] is not None:
+                source = PowderSource(
+                    assay=_read_fraction(src["assay"], "assay"),
+                    water=_read_fraction(src["water"], "water"),
+                    residual_solvent=_read_fraction(src["residual_solvent"], "residual solvent"),
+                )
+            else:
+                source = PowderSource(potency=_read_fraction(src["potency"], "potency"))
+        else:
+            text = src["tablet_strength"]
+            basis_form = next(
+                form
+                for form in (salt_form("hcl-dihydrate"), salt_form("hcl"), salt_form("base"))
+                if text.endswith(" " + form.short_name)
+            )
+            source = TabletSource(
+                average_weight=_read_q(src["average_weight"], "tablet weight"),
+                tablet_strength=Strength(
+                    _read_q(text.removesuffix(" " + basis_form.short_name), "tablet strength"), basis_form
+                ),
+            )
+        bal = data["balance"]
+        balance = Balance(
+            readability=_read_q(bal["readability"], "balance readability"),
+            repeatability=_opt_q(bal["repeatability"], "balance repeatability"),
+        )
+        minimum = _read_q(bal["minimum_weight"], "minimum weight")
+        if format_amount(balance.minimum_weight) != bal["minimum_weight"]:
+            balance = Balance(balance.readability, balance.repeatability, fixed_minimum=minimum)
+        quantity = _read_q(data["quantity"], "quantity")
+        cap = data["capsule"]
+        capsule = None
+        if cap is not None:
+            fill_weight = _read_q(cap["fill_weight"], "fill weight")
+            capsule = CapsuleFill(
+                size=cap["size"],
+                capacity=_read_q(cap["capacity"], "capacity"),
+                capacity_basis="",
+                active_per_capsule=_read_q(cap["active_per_capsule"], "active per capsule"),
+                filler_per_capsule=_read_q(cap["filler_per_capsule"], "filler per capsule"),
+                fill_weight=fill_weight,
+                fill_low=_read_q(cap["fill_low"], "fill low"),
+                fill_high=_read_q(cap["fill_high"], "fill high"),
+                batch_weight=fill_weight * quantity.magnitude,
+            )
+        bud = data["beyond_use"]
+        dose = data["dose"]
+        yields = data["yield_range"]
+        strength = data["strength"]
+        return BatchResult(
+            formula=formula,
+            strength=Strength(_read_q(strength["amount"], "strength"), salt_form(strength["basis"])),
+            quantity=quantity,
+            compounding_date=dt.date.fromisoformat(data["compounding_date"]),
+            lot_number=data["lot_number"],
+            ingredients=lines,
+            beyond_use=BeyondUse(
+                date=dt.date.fromisoformat(data["beyond_use_date"]),
+                days=bud["days"],
+                storage=bud["storage"],
+                rule=bud["rule"],
+                limited_by=bud["limited_by"] or "",
+            ),
+            balance=balance,
+            source=source,
+            overage=_read_fraction(data["overage"], "overage"),
+            warnings=tuple(BatchWarning(w["code"], w["message"]) for w in data["warnings"]),
+            trace=tuple(Step(s["step"], s["text"]) for s in data["trace"]),
+            lots=lots,
+            aliquot=aliquot(data["aliquot"]),
+            capsule=capsule,
+            overrides=tuple(Override(o["code"], o["reason"]) for o in data["overrides"]),
+            theoretical_yield=_opt_q(data["theoretical_yield"], "theoretical yield"),
+            yield_range=None
+            if yields is None
+            else (_read_q(yields[0], "yield range"), _read_q(yields[1], "yield range")),
+            drops_per_ml=_drops_per_ml(data),
+            dose=None if dose is None else Strength(_read_q(dose["amount"], "dose"), salt_form(dose["basis"])),
+            dose_per_unit={unit: _read_q(text, "dose per unit") for unit, text in data["dose_per_unit"].items()},
+        )
+    except (KeyError, TypeError, ValueError, StopIteration) as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(
+            "batch document", f"{type(error).__name__}: {error}", f"follow {BATCH_SCHEMA}", code="invalid-document"
+        ) from None
+
+
+def _aliquot_factor(weigh: Quantity, dilute_to: Quantity, value: dict[str, Any]) -> Any:
+    """The dilution factor of an aliquot plan, worked back from the document.
+
+    A trituration dilutes what is weighed ``factor`` times; a solution is made up to
+    ``factor`` aliquots.
+    """
+    from decimal import Decimal
+
+    ratio = dilute_to / (_read_q(value["take"], "aliquot take") if value["method"] == "solution" else weigh)
+    return Decimal(ratio.to("dimensionless").magnitude).normalize()
+
+
+def _drops_per_ml(data: dict[str, Any]) -> Any:
+    """Drops per mL: the dose per mL over the dose per drop (sublingual drops only)."""
+    per = data["dose_per_unit"]
+    if data["formula"]["dosage_form"] != "sublingual-drops" or "drop" not in per or "mL" not in per:
+        return None
+    from decimal import Decimal
+
+    per_ml = _read_q(per["mL"], "dose per mL").magnitude
+    per_drop = _read_q(per["drop"], "dose per drop").magnitude
+    return (Decimal(per_ml) / Decimal(per_drop)).normalize() if per_drop else None

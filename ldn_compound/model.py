@@ -648,6 +648,16 @@ class BatchResult:
 
         return fingerprint(self)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], formula: MasterFormula | None = None) -> BatchResult:
+        """Rebuild a batch from its document (:meth:`to_dict`), without recalculating it.
+
+        The formula is ``formula`` or the built-in one with the document's id and version.
+        """
+        from ldn_compound.jsonio import batch_from_dict
+
+        return batch_from_dict(data, formula)
+
     def to_dict(self) -> dict[str, Any]:
         """The batch as JSON-ready data (schema ``ldn-compound/batch``)."""
         from ldn_compound.jsonio import batch_to_dict

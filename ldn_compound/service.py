@@ -24,13 +24,14 @@ The PDF renderers (and reportlab) are imported only when a document is asked for
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -51,22 +52,49 @@ from ldn_compound.settings import BudSystem, Settings, default_settings
 from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import MASS, Quantity, format_amount, parse_quantity
 
+if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch is registered
+    from ldn_compound.register.store import (
+        AuditReport,
+        Event,
+        LotRecord,
+        LotSummary,
+        RecallHit,
+        Register,
+        User,
+        Weight,
+    )
+
 __all__ = [
     "DEFAULT_LABEL_STOCK",
+    "LOT_ACTIONS",
     "BatchOutcome",
     "BatchRequest",
     "RequestError",
+    "accept_amount",
+    "add_user",
+    "audit_log",
+    "audit_verify",
+    "backup_register",
     "describe_error",
+    "disable_user",
     "error_field",
     "formula_ids",
     "label_stocks",
     "list_formulas",
+    "list_lots",
+    "list_users",
+    "lot_action",
     "master_record",
+    "parse_amounts",
     "read_formula",
     "read_pharmacy_config",
+    "recall",
+    "reprint",
     "request_from_mapping",
     "run_batch",
     "show_formula",
+    "show_lot",
+    "weigh",
 ]
 
 #: The label stock used when a request names none.
@@ -146,6 +174,8 @@ class BatchRequest:
     arguments; ``record`` and ``labels`` ask for those documents, and the
     prescription fields (``rx``, ``patient``, ``prescriber``, ``directions``,
     ``refills``, ``dispense``, ``titration``) make the label a patient label.
+    ``register`` names the register (a URL or a file; default
+    ``$LDN_COMPOUND_REGISTER`` or the user's own) where a batch that prints is kept.
     """
 
     formula: str
@@ -177,6 +207,7 @@ class BatchRequest:
     high_dose_reason: str | None = None
     record: bool = False
     labels: bool = False
+    register: str | None = None
     label_stock: str | None = None
     page_size: str | None = None
     pharmacy_config: str | None = None
@@ -195,12 +226,17 @@ class BatchRequest:
 
 @attrs.frozen
 class BatchOutcome:
-    """What a batch request gives: the calculated batch, its prescription and the documents asked for."""
+    """What a batch request gives: the calculated batch, its prescription and the documents asked for.
+
+    A request for documents registers the batch (``registered``): ``result`` then carries
+    the lot number the register gave it.  Without documents the batch is a preview.
+    """
 
     result: BatchResult
     prescription: Prescription | None
     record: bytes | None = None
     labels: bytes | None = None
+    registered: bool = False
 
 
 # --------------------------------------------------------------------------- formulas
@@ -334,21 +370,48 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     prescription = _prescription(request, result, titration)
     if titration:  # every dose measurable, within the limits, the quantity given and the BUD, before any PDF
         titration_plan(result, titration, quantity=None if prescription is None else prescription.quantity)
-    record = labels = None
-    if request.record:
-        render_record = _renderer("ldn_compound.render.record", "render_batch_record")
-        record = _render(
-            "record",
-            functools.partial(render_record, result, pharmacy=pharmacy, page_size=request.page_size or "letter"),
-        )
-    if request.labels:
-        render_labels = _renderer("ldn_compound.render.labels", "render_labels")
-        prescriptions = () if prescription is None else (prescription,)
-        labels = _render(
-            "labels",
-            functools.partial(render_labels, result, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
-        )
-    return BatchOutcome(result=result, prescription=prescription, record=record, labels=labels)
+    if not (request.record or request.labels):
+        return BatchOutcome(result=result, prescription=prescription)
+
+    def documents(stamped: BatchResult) -> dict[str, bytes]:
+        """The documents asked for, of the batch with its lot number."""
+        out = {}
+        if request.record:
+            render_record = _renderer("ldn_compound.render.record", "render_batch_record")
+            out["record"] = _render(
+                "record",
+                functools.partial(render_record, stamped, pharmacy=pharmacy, page_size=request.page_size or "letter"),
+            )
+        if request.labels:
+            render_labels = _renderer("ldn_compound.render.labels", "render_labels")
+            prescriptions = () if prescription is None else (prescription,)
+            out["labels"] = _render(
+                "labels",
+                functools.partial(render_labels, stamped, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
+            )
+        return out
+
+    # a batch that prints is registered: its lot comes from the register, and what is printed is kept
+    printed: dict[str, bytes] = {}
+
+    def keep(stamped: BatchResult) -> dict[str, bytes]:
+        printed.update(documents(stamped))
+        return printed
+
+    with _open(request.register) as register:
+        lot = register.record(result, prescription, request=_request_data(request), prints=keep)
+    return BatchOutcome(
+        result=attrs.evolve(result, lot_number=lot),
+        prescription=prescription,
+        record=printed.get("record"),
+        labels=printed.get("labels"),
+        registered=True,
+    )
+
+
+def _request_data(request: BatchRequest) -> dict[str, object]:
+    """The request as stored with a registered batch: every field given."""
+    return {name: value for name, value in attrs.asdict(request).items() if value not in (None, False, ())}
 
 
 def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
@@ -383,6 +446,13 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
     labels_only = request.given(*_LABEL_FIELDS)
     if labels_only and not request.labels:
         raise RequestError(labels_only[0], None, "is for labels; add {labels}", code="labels-not-requested")
+    if request.register is not None and not (request.record or request.labels):
+        raise RequestError(
+            "register",
+            None,
+            "keeps the batches that are printed; add {record} or {labels} (a batch without them is a preview)",
+            code="documents-not-requested",
+        )
     if request.page_size is not None and not request.record:
         raise RequestError("page_size", None, "is for the record; add {record}", code="record-not-requested")
     if request.pharmacy_config is not None and not (request.record or request.labels):
@@ -738,3 +808,148 @@ def _text(field: str, value: str) -> str:
     if any(ord(char) < 32 and char != "\t" for char in value) or "\x7f" in value:
         raise RequestError(field, value, "must not contain control characters", code="control-character")
     return value
+
+
+# --------------------------------------------------------------------------- the batch register
+
+
+@contextlib.contextmanager
+def _open(register: str | None) -> Iterator[Register]:
+    """The register named by ``register`` (a URL or a file; default: the environment's or the user's own)."""
+    from ldn_compound.register import open_register
+
+    with open_register(register) as opened:
+        yield opened
+
+
+def list_lots(
+    *,
+    status: str | None = None,
+    formula: str | None = None,
+    since: str | None = None,
+    limit: int | None = None,
+    register: str | None = None,
+) -> list[LotSummary]:
+    """Registered batches, newest first, by status, formula id and compounding date (from ``since``)."""
+    with _open(register) as opened:
+        return opened.lots(status=status, formula=formula, since=since, limit=limit)
+
+
+def show_lot(lot: str, *, register: str | None = None) -> LotRecord:
+    """Everything the register holds for ``lot``: the stored batch document, status, amounts, signatures."""
+    with _open(register) as opened:
+        return opened.get(lot)
+
+
+def recall(lot: str, *, register: str | None = None) -> list[RecallHit]:
+    """Every registered batch that used the component lot ``lot`` (or whose own lot it is)."""
+    if not lot.strip():
+        raise RequestError("lot", lot, "must name a component lot or a batch's lot", code="empty-value")
+    with _open(register) as opened:
+        return opened.recall(lot.strip())
+
+
+def reprint(
+    lot: str, *, record: bool = False, labels: bool = False, user: str | None = None, register: str | None = None
+) -> dict[str, bytes]:
+    """The same bytes as the first print of ``lot``'s record and/or labels; the reprint is an audit event."""
+    kinds = [kind for kind, wanted in (("record", record), ("labels", labels)) if wanted]
+    if not kinds:
+        raise RequestError("record", None, "a reprint needs {record} or {labels}", code="documents-not-requested")
+    with _open(register) as opened:
+        return opened.reprint(lot, kinds, user=user)
+
+
+def parse_amounts(lines: Sequence[str]) -> dict[str, str]:
+    """``ID=AMOUNT`` items (``naltrexone-hcl=451.2 mg``), each line once.
+
+    >>> parse_amounts(["naltrexone-hcl=451.2 mg", "mcc = 22.5 g"])
+    {'naltrexone-hcl': '451.2 mg', 'mcc': '22.5 g'}
+    """
+    amounts: dict[str, str] = {}
+    for text in lines:
+        line, equals, amount = text.partition("=")
+        if not equals or not line.strip() or not amount.strip():
+            raise RequestError("line", text, "must be ID=AMOUNT, e.g. naltrexone-hcl=451.2 mg", code="invalid-line")
+        if line.strip() in amounts:
+            raise RequestError("line", text, f"must name {line.strip()} once", code="duplicate-line")
+        amounts[line.strip()] = amount.strip()
+    if not amounts:
+        raise RequestError("line", None, "give each line's actual amount as ID=AMOUNT", code="invalid-line")
+    return amounts
+
+
+def weigh(lot: str, lines: Sequence[str], *, user: str, pin: str, register: str | None = None) -> tuple[Weight, ...]:
+    """Enter the actual amounts of ``lot`` (``ID=AMOUNT`` each), signed by ``user`` with their PIN."""
+    amounts = parse_amounts(lines)
+    with _open(register) as opened:
+        return opened.weigh(lot, amounts, user=user, pin=pin)
+
+
+def accept_amount(
+    lot: str, line: str, *, user: str, pin: str, reason: str | None, register: str | None = None
+) -> Weight:
+    """A pharmacist accepts ``line``'s out-of-tolerance amount, with a reason."""
+    with _open(register) as opened:
+        return opened.accept(lot, line, user=user, pin=pin, reason=reason or "")
+
+
+#: The lifecycle actions, as the interfaces name them.
+LOT_ACTIONS: Final = ("compound", "verify", "release", "quarantine", "reject", "return")
+
+
+def lot_action(
+    lot: str, action: str, *, user: str, pin: str, reason: str | None = None, register: str | None = None
+) -> str:
+    """Sign ``action`` (one of :data:`LOT_ACTIONS`) on ``lot``; returns the new status.
+
+    ``quarantine``, ``reject`` and ``return`` need a reason; the others take none.
+    """
+    from ldn_compound.register.lifecycle import REASON_REQUIRED, Action
+
+    if action not in LOT_ACTIONS:
+        raise RequestError("action", action, f"must be one of {', '.join(LOT_ACTIONS)}", code="invalid-action")
+    if reason is not None and Action(action) not in REASON_REQUIRED:
+        raise RequestError(
+            "reason", reason, f"is for quarantine, reject and return, not {action}", code="reason-not-used"
+        )
+    with _open(register) as opened:
+        return opened.transition(lot, action, user=user, pin=pin, reason=reason).value
+
+
+def add_user(name: str, role: str, pin: str, *, register: str | None = None) -> User:
+    """Add a technician or pharmacist with a PIN (stored as an argon2 hash)."""
+    with _open(register) as opened:
+        return opened.add_user(name, role, pin)
+
+
+def list_users(*, register: str | None = None) -> list[User]:
+    """The register's users."""
+    with _open(register) as opened:
+        return opened.users()
+
+
+def disable_user(name: str, *, register: str | None = None) -> User:
+    """Disable a user: they can sign no more."""
+    with _open(register) as opened:
+        return opened.disable_user(name)
+
+
+def audit_log(lot: str | None = None, *, register: str | None = None) -> list[Event]:
+    """The audit trail, oldest first: the whole register's, or one lot's."""
+    with _open(register) as opened:
+        return opened.audit_log(lot)
+
+
+def audit_verify(*, register: str | None = None) -> AuditReport:
+    """Check the audit trail's hash chain and every batch and user against it."""
+    with _open(register) as opened:
+        return opened.verify_audit()
+
+
+def backup_register(path: str, *, register: str | None = None) -> Path:
+    """Copy a SQLite register, consistently, to ``path``."""
+    if not path.strip():
+        raise RequestError("output", path, "must name a file, e.g. register-backup.sqlite3", code="empty-value")
+    with _open(register) as opened:
+        return opened.backup(path)

@@ -52,6 +52,15 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``lot_pattern``: the register's lot numbers: ``{seq}`` (a counter, e.g. ``{seq:06d}``)
+      with ``{year}``, ``{yy}`` or ``{month}`` of the compounding date; the counter starts
+      again for each value of the date fields used (default ``L{year}-{seq:06d}``: ``L2026-000123``).
+    - ``active_amount_tolerance`` and ``other_amount_tolerance``: an actual amount entered in
+      the register must be within ± this fraction of the amount to measure, widened by the
+      balance's readability (or the liquid resolution for volumes); else a pharmacist must
+      accept it with a reason before verification (5 % for the active, 10 % for the rest).
+    - ``self_verification``: whether a pharmacist may verify a batch they compounded (no).
+    - ``wrong_pin_delay``: seconds to wait after a wrong PIN before answering (1 s).
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -71,6 +80,11 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    lot_pattern: str = "L{year}-{seq:06d}"
+    active_amount_tolerance: Decimal = Decimal("0.05")
+    other_amount_tolerance: Decimal = Decimal("0.10")
+    self_verification: bool = False
+    wrong_pin_delay: float = 1.0
 
 
 _DEFAULT: Settings | None = None

@@ -259,7 +259,9 @@ def test_batch_renders_the_record_and_a_container_label(cli_run, fake_pdf, tmp_p
     assert "Compounding record written to record.pdf" in out
     assert "Container label written to labels.pdf" in out
     args, kwargs = fake_pdf.calls["render_batch_record"]
-    assert args[0] == calculate_batch("ldn-capsules", quantity=100, date=DAY)
+    # a batch that prints is registered: the record carries the lot the register gave it
+    assert args[0] == calculate_batch("ldn-capsules", quantity=100, date=DAY, lot_number="L2026-000001")
+    assert "Registered as lot L2026-000001 (prepared)" in out
     assert kwargs["page_size"] == "a4"
     assert kwargs["pharmacy"] == ldn_compound.Pharmacy(
         name="Riverside Compounding Pharmacy",

@@ -42,6 +42,20 @@ def test_importing_the_package_does_not_import_reportlab():
     assert out.strip() == "False"
 
 
+def test_calculating_does_not_import_sqlalchemy():
+    """The register (SQLAlchemy, Alembic, argon2, psycopg) loads only when a batch is registered."""
+    code = (
+        "import sys, ldn_compound, ldn_compound.register, ldn_compound.service;"
+        " ldn_compound.calculate_batch('ldn-capsules', quantity=10);"
+        " print(sorted(m for m in ('sqlalchemy', 'alembic', 'argon2', 'psycopg') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys; from ldn_compound.register import open_register; print('sqlalchemy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
+
+
 def test_package_is_typed():
     from importlib import resources
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the register, run by :func:`ldn_compound.register.open_register`."""
