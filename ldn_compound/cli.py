@@ -810,12 +810,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             "pip install 'ldn_compound[web]'",
             1,
         ) from None
-    if not is_loopback(args.host):
+    require_sign_in = not is_loopback(args.host)
+    if require_sign_in and not service.list_users(register=args.register):
         raise _CommandError(
-            f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, which needs the register "
-            "(--register); serve on 127.0.0.1 behind a reverse proxy until then"
+            f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, and the register has no "
+            "users yet: add one with 'ldn-compound users add NAME --role pharmacist'"
         )
-    config = WebConfig(formula_dir=args.dir, pharmacy_config=args.pharmacy_config, register=args.register)
+    config = WebConfig(
+        formula_dir=args.dir,
+        pharmacy_config=args.pharmacy_config,
+        register=args.register,
+        require_sign_in=require_sign_in,
+    )
     serve(args.host, int(port), config)
     return 0
 

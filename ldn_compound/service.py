@@ -94,6 +94,8 @@ __all__ = [
     "run_batch",
     "show_formula",
     "show_lot",
+    "sign_in",
+    "signed_in_user",
     "weigh",
 ]
 
@@ -732,7 +734,8 @@ def formula_ids(formula_dir: str | None = None) -> list[str]:
 _MAPPING_TEXT_FIELDS: Final = tuple(
     field.name
     for field in attrs.fields(BatchRequest)
-    if field.name not in {"formula", "formula_dir", "pharmacy_config", "record", "labels", "lots", "other_medicines"}
+    if field.name
+    not in {"formula", "formula_dir", "pharmacy_config", "register", "record", "labels", "lots", "other_medicines"}
     and field.name != "bud_day_one"
 )
 _MAPPING_LIST_FIELDS: Final = ("lots", "other_medicines")
@@ -915,6 +918,26 @@ def lot_action(
         )
     with _open(register) as opened:
         return opened.transition(lot, action, user=user, pin=pin, reason=reason).value
+
+
+def sign_in(name: str, pin: str, *, register: str | None = None) -> User:
+    """Check a user's PIN (a wrong one waits, is counted and is an audit event); the user."""
+    if not name.strip():
+        raise RequestError("user", name, "must name a user of the register", code="empty-value")
+    with _open(register) as opened:
+        return opened.authenticate(name.strip(), pin)
+
+
+def signed_in_user(name: str, *, register: str | None = None) -> User | None:
+    """The user ``name`` if they may still act (known and not disabled), else None."""
+    from ldn_compound.register.errors import UnknownUserError
+
+    with _open(register) as opened:
+        try:
+            user = opened.user(name)
+        except UnknownUserError:
+            return None
+    return None if user.disabled else user
 
 
 def add_user(name: str, role: str, pin: str, *, register: str | None = None) -> User:
