@@ -599,6 +599,10 @@ def _register_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     users("list", "list the users", _cmd_users_list)
     sub = users("disable", "disable a user: they can sign no more", _cmd_users_disable)
     sub.add_argument("name", metavar="NAME")
+    sub = users(
+        "token", "make an API token for a user (printed once; the register keeps only its hash)", _cmd_users_token
+    )
+    sub.add_argument("name", metavar="NAME")
 
     audit = group("audit", "the register's audit trail")
     sub = audit("log", "print the audit trail (of one lot)", _cmd_audit_log)
@@ -951,6 +955,13 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
 def _cmd_users_disable(args: argparse.Namespace) -> int:
     user = service.disable_user(args.name, register=args.register)
     sys.stdout.write(f"User {user.name} disabled\n")
+    return 0
+
+
+def _cmd_users_token(args: argparse.Namespace) -> int:
+    token = service.create_token(args.name, register=args.register)
+    sys.stdout.write(f"{token}\n")
+    sys.stderr.write(f"API token for {args.name}: send it as 'Authorization: Bearer TOKEN'; it is not shown again\n")
     return 0
 
 

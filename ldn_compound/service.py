@@ -75,6 +75,7 @@ __all__ = [
     "audit_log",
     "audit_verify",
     "backup_register",
+    "create_token",
     "describe_error",
     "disable_user",
     "error_field",
@@ -96,6 +97,7 @@ __all__ = [
     "show_lot",
     "sign_in",
     "signed_in_user",
+    "token_user",
     "weigh",
 ]
 
@@ -938,6 +940,18 @@ def signed_in_user(name: str, *, register: str | None = None) -> User | None:
         except UnknownUserError:
             return None
     return None if user.disabled else user
+
+
+def create_token(name: str, *, register: str | None = None) -> str:
+    """A new API token for user ``name`` (shown once; the register keeps only its hash)."""
+    with _open(register) as opened:
+        return opened.create_token(name)
+
+
+def token_user(token: str, *, register: str | None = None) -> User | None:
+    """The enabled user an API token belongs to, or None."""
+    with _open(register) as opened:
+        return opened.token_user(token)
 
 
 def add_user(name: str, role: str, pin: str, *, register: str | None = None) -> User:

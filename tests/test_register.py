@@ -202,7 +202,7 @@ def test_the_default_register_is_created_on_first_use(tmp_path, monkeypatch):
     monkeypatch.setattr("platformdirs.user_data_dir", lambda *_a, **_k: str(tmp_path / "fresh" / "dir"))
     with open_register() as register:
         assert register.record(capsules()) == "L2026-000001"
-        assert register.migrated == ("migrated new -> 0002",)
+        assert register.migrated == ("migrated new -> 0003",)
     path = tmp_path / "fresh" / "dir" / "register.sqlite3"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -213,3 +214,30 @@ def test_the_lot_api_registers_weighs_signs_and_refuses_what_the_lifecycle_forbi
     assert first == client.get(f"/api/v1/lots/{lot}/record.pdf").content  # a reprint gives the same bytes
     events = [e.kind for e in service.audit_log(lot, register=url)]
     assert events.count("reprinted") == 2
+
+
+def test_an_api_token_signs_in_its_user_and_only_them(url):
+    token = service.create_token("paul", register=url)
+    config = WebConfig(pharmacy_config=PHARMACY, register=url, require_sign_in=True)
+    with TestClient(create_app(config)) as client:
+        assert client.get("/api/v1/lots").status_code == 401
+        bad = client.get("/api/v1/lots", headers={"authorization": "Bearer ldn_nonsense"})
+        assert bad.status_code == 401
+        assert bad.headers["www-authenticate"] == 'Bearer realm="ldn-compound"'
+        auth = {"authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/lots", headers=auth).status_code == 200
+        lot = client.post("/api/v1/lots", json={"formula": "ldn-capsules", "quantity": 30}, headers=auth).json()
+        other = client.post(
+            f"/api/v1/lots/{lot['lot_number']}/quarantine",
+            json={"user": "tina", "pin": "1111", "reason": "x"},
+            headers=auth,
+        )
+        assert other.status_code == 403
+        assert other.json()["field"] == "user"
+        held = client.post(
+            f"/api/v1/lots/{lot['lot_number']}/quarantine", json={"pin": "2222", "reason": "label check"}, headers=auth
+        )
+        assert held.status_code == 200, held.text
+        assert held.json()["status"] == "quarantined"
+        assert held.json()["signatures"][0]["user"] == "paul"
+    assert token not in json.dumps([e.data for e in service.audit_log(register=url)])  # only its hash is kept

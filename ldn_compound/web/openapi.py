@@ -138,7 +138,7 @@ _HITS: Final = {"type": "object", "properties": {"hits": {"type": "array", "item
 _ACTION_BODY: Final = {
     "type": "object",
     "properties": {
-        "user": {"type": "string", "description": "The user who signs."},
+        "user": {"type": "string", "description": "The user who signs (with a bearer token: the token's user)."},
         "pin": {"type": "string", "description": "Their PIN: every signature is given with it."},
         "reason": {"type": ["string", "null"], "description": "quarantine, reject, return: why."},
         "lines": {
@@ -147,7 +147,7 @@ _ACTION_BODY: Final = {
             "description": 'weigh: each line\'s actual amount, {"naltrexone-hcl": "451.2 mg"}.',
         },
     },
-    "required": ["user", "pin"],
+    "required": ["pin"],
 }
 
 
@@ -298,6 +298,7 @@ def _document() -> str:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "paths": paths,
+        "security": [{}, {"bearer": []}],
         "components": {
             "schemas": components,
             "responses": {
