@@ -25,7 +25,6 @@ from ldn_compound import forms
 from ldn_compound.bud import beyond_use
 from ldn_compound.exceptions import (
     AliquotError,
-    CoMedicationError,
     DimensionError,
     DoseLimitError,
     InputError,
@@ -46,14 +45,16 @@ from ldn_compound.model import (
     MasterFormula,
     Override,
     PowderSource,
+    Screening,
     StabilityEvidence,
     Step,
     Strength,
     TabletSource,
+    Weighing,
 )
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
-from ldn_compound.substances import NALTREXONE_HCL, salt_form
+from ldn_compound.substances import NALTREXONE_HCL, salt_form, substance
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -66,7 +67,13 @@ from ldn_compound.units import (
     round_to_step,
     to_decimal,
 )
-from ldn_compound.weighing import solution_plan, trituration_plan
+from ldn_compound.weighing import (
+    batch_weighings,
+    measured_volume,
+    procedure_steps,
+    solution_plan,
+    trituration_plan,
+)
 
 __all__ = ["PREVIEW_LOT", "calculate_batch", "parse_lot"]
 
@@ -338,20 +345,37 @@ def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dos
         )
 
 
-def _check_medicines(work: _Work, medicines: Sequence[str], reason: str | None) -> None:
-    opioids = find_opioids(medicines)
-    if not opioids:
-        return
-    names = ", ".join(opioids)
-    if not reason or not reason.strip():
-        raise CoMedicationError(
-            "other medicines",
-            names,
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(override only with a documented reason)",
-        )
-    work.overrides.append(Override("opioid-co-medication", reason.strip()))
-    work.warn("opioid-co-medication", f"opioid co-medication ({names}) overridden: {reason.strip()}")
+def _check_medicines(
+    work: _Work,
+    medicines: Iterable[str],
+    reason: str | None,
+    unclear_reason: str | None,
+    settings: Settings,
+) -> Screening:
+    screening = screen_medicines(
+        medicines, co_medication_reason=reason, unclear_medicine_reason=unclear_reason, settings=settings
+    )
+    for override in screening.overrides:
+        work.overrides.append(override)
+        if override.code == "opioid-co-medication":
+            names = ", ".join(screening.opioids)
+            work.warn(override.code, f"opioid co-medication ({names}) overridden: {override.reason}")
+        else:
+            names = ", ".join(m.describe() for m in screening.unclear)
+            work.warn(override.code, f"medicine name not recognised exactly ({names}) accepted: {override.reason}")
+    for note in screening.notes:
+        work.warn("co-medication-note", note)
+    return screening
+
+
+def _stock_limit(line: Ingredient, settings: Settings) -> tuple[Quantity, str]:
+    """The strongest stock solution of ``line``'s substance, and why."""
+    data = substance(line.id)
+    if data.solubility is None:
+        return settings.max_stock_concentration, "the site's limit for a substance of unknown solubility"
+    limit: Quantity = data.solubility * settings.stock_solubility_fraction
+    share = format_number(settings.stock_solubility_fraction * 100)
+    return limit, f"{share} % of its solubility in water, {format_amount(data.solubility)} ({data.source})"
 
 
 def _plan_aliquots(
@@ -365,11 +389,14 @@ def _plan_aliquots(
     made: Quantity,
     readability: Quantity,
     settings: Settings,
+    aqueous_phase: str = "",
 ) -> list[Ingredient]:
     """Give every weighed line below the minimum weight an aliquot plan (the active first).
 
     Solids in capsules and creams are triturated with the filler or base; those in
-    liquids are dissolved in the vehicle.  Each plan takes from what the earlier ones
+    liquids are dissolved in the vehicle, and in a cream whose formula names an
+    ``aqueous_phase`` in that (a stock solution whose aliquot fits in it), else
+    triturated in the base with a warning.  Liquids are measured, never triturated.  Each plan takes from what the earlier ones
     left: the diluent still to add, or the volume still free (after the liquids
     measured by volume).  The active is planned from the exact amount needed, not
     the amount rounded for direct weighing, so the aliquot holds the dose.
@@ -379,6 +406,9 @@ def _plan_aliquots(
     vehicle = next((line for line in lines if line.qs), None)
     measured: Quantity = sum((line.amount for line in lines if line.measure == "measure"), Q_(Decimal(0), "mL"))
     free_volume: Quantity = made - measured if liquid else Q_(Decimal(0), "mL")
+    aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
+    if aqueous is not None and not liquid:
+        free_volume = aqueous.amount if aqueous.measure == "measure" else Q_(Decimal(0), "mL")
     diluent_left = None if diluent_index is None else lines[diluent_index].amount
     out = list(lines)
     for index, line in enumerate(lines):
@@ -393,24 +423,42 @@ def _plan_aliquots(
         is_active = line.role == "active"
         what = "the active" if is_active else line.name
         needed = active_exact if is_active else line.amount
-        if liquid:
-            if is_active and isinstance(source, TabletSource):
-                raise AliquotError(
-                    "aliquot",
-                    format_amount(needed),
-                    "not be a stock 'solution' of crushed tablets: the tablet excipients do not dissolve; "
-                    "make a larger batch, use a finer balance, or use naltrexone HCl powder",
-                )
-            plan = solution_plan(
-                needed,
-                minimum,
-                vehicle.name if vehicle else "the vehicle",
-                what=what,
-                final_volume=free_volume,
-                max_concentration=settings.max_stock_concentration,
-                resolution=settings.liquid_resolution,
-                readability=readability,
+        solvent = vehicle if liquid else aqueous
+        in_solution = solvent is not None and not (is_active and isinstance(source, TabletSource))
+        if liquid and not in_solution:
+            raise AliquotError(
+                "aliquot",
+                format_amount(needed),
+                "not be a stock 'solution' of crushed tablets: the tablet excipients do not dissolve; "
+                "make a larger batch, use a finer balance, or use naltrexone HCl powder",
             )
+        plan: AliquotPlan | None = None
+        if in_solution:
+            assert solvent is not None
+            limit, reason = _stock_limit(line, settings)
+            try:
+                plan = solution_plan(
+                    needed,
+                    minimum,
+                    solvent.name,
+                    what=what,
+                    final_volume=free_volume,
+                    max_concentration=limit,
+                    flasks=settings.volumetric_flasks,
+                    pipettes=settings.volumetric_pipettes,
+                    pipette_resolution=settings.pipette_resolution,
+                    readability=readability,
+                    limit_reason=reason,
+                )
+            except AliquotError as error:
+                if liquid:
+                    raise
+                work.warn(
+                    "aliquot-in-base",
+                    f"{line.name} is triturated in the "
+                    f"{lines[diluent_index].name if diluent_index is not None else 'base'}: it cannot {error.rule}",
+                )
+        if plan is not None:
             free_volume = free_volume - plan.take
         else:
             if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
@@ -446,12 +494,20 @@ def _plan_aliquots(
                 planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
             )
         out[index] = planned
+        if plan.method == "solution":
+            limit, reason = _stock_limit(line, settings)
+            taken = f"take {format_amount(plan.take)} with a {plan.equipment[1]}"
+            made_up = (
+                f"make up to {format_amount(plan.dilute_to)} in a {plan.equipment[0]} "
+                f"(at most {format_amount(limit)}: {reason})"
+            )
+        else:
+            taken = f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)})"
+            made_up = f"dilute to {format_amount(plan.dilute_to)}"
         work.step(
             "Aliquot",
             f"{line.name}: {_amount(needed)} is below the minimum weight {format_amount(minimum)}: "
-            f"weigh {format_amount(plan.weigh)}, dilute to {format_amount(plan.dilute_to)}, "
-            f"take {format_amount(plan.take)} (rounded to the balance readability {format_amount(readability)}), "
-            f"which holds {format_amount(plan.holds)}",
+            f"weigh {format_amount(plan.weigh)}, {made_up}, {taken}, which holds {format_amount(plan.holds)}",
         )
     return out
 
@@ -484,6 +540,7 @@ class BatchInputs:
     high_dose_reason: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     lot_number: str | None = None
 
     @property
@@ -506,6 +563,7 @@ class Checks:
     dose: Strength | None
     warnings: tuple[BatchWarning, ...] = ()
     overrides: tuple[Override, ...] = ()
+    screening: Screening = attrs.field(factory=Screening)
 
 
 @attrs.frozen
@@ -535,6 +593,8 @@ class Weighings:
 
     lines: tuple[Ingredient, ...]
     aliquot: AliquotPlan | None
+    weighings: tuple[Weighing, ...] = ()  # every weighing and measurement, in the order it is done
+    equipment: tuple[str, ...] = ()  # measuring equipment the weighings need beyond the formula's list
     steps: tuple[Step, ...] = ()
     warnings: tuple[BatchWarning, ...] = ()
 
@@ -581,8 +641,9 @@ def read_inputs(
     drops_per_ml: object = None,
     dose: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings,
@@ -627,8 +688,9 @@ def read_inputs(
         drops_per_ml=per_ml,
         dose=given_dose,
         high_dose_reason=high_dose_reason,
-        other_medicines=tuple(other_medicines),
+        other_medicines=(other_medicines,) if isinstance(other_medicines, str) else tuple(other_medicines),
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         lot_number=lot_number,
     )
 
@@ -666,8 +728,10 @@ def check_batch(inputs: BatchInputs) -> Checks:
     else:
         dose = inputs.dose
     _check_dose(work, dose, inputs.settings, inputs.high_dose_reason)
-    _check_medicines(work, list(inputs.other_medicines), inputs.co_medication_reason)
-    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides))
+    screening = _check_medicines(
+        work, inputs.other_medicines, inputs.co_medication_reason, inputs.unclear_medicine_reason, inputs.settings
+    )
+    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides), screening=screening)
 
 
 def active_amount(inputs: BatchInputs) -> Active:
@@ -709,10 +773,15 @@ def active_amount(inputs: BatchInputs) -> Active:
             f"tablets: crush {tablets}; powder to weigh = {_amount(pure_made)} × {format_amount(source.average_weight)} "
             f"average tablet weight ÷ {format_amount(tab)} {_eq(powder_exact)}",
         )
-        if form is not DosageForm.CAPSULES:
+        if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
             work.warn(
                 "tablet-excipients",
                 "the tablet excipients do not dissolve: the preparation is a suspension; label it 'Shake well'",
+            )
+        elif form is DosageForm.TOPICAL_CREAM:
+            work.warn(
+                "tablet-excipients-in-cream",
+                "the tablet excipients do not dissolve: mill the cream until no particles are felt",
             )
         basis_note = f"crushed tablets ({format_amount(source.average_weight)} average weight per 50 mg tablet)"
     else:
@@ -758,6 +827,19 @@ def active_amount(inputs: BatchInputs) -> Active:
         steps=tuple(work.steps),
         warnings=tuple(work.warnings),
     )
+
+
+def _volume_of(mass: Quantity, density: Quantity) -> Quantity:
+    return Q_(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
+
+
+def _mass_of(component: str, amount: Quantity) -> Quantity:
+    """A weighed amount, or a measured liquid's mass by its density (for the q.s. of a cream)."""
+    if amount.dimensionality == MASS.dimensionality:
+        return amount
+    density = substance(component).density
+    assert density is not None  # only liquids with a density are measured in a cream
+    return Q_(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
 
 
 def _lot_of(inputs: BatchInputs, component: str) -> Lot | None:
@@ -838,15 +920,32 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
         else:
             total, measure = inputs.arithmetic.excipient(component.amount, made)
             theory, _ = inputs.arithmetic.excipient(component.amount, qty)
+            matter = substance(component.id)
+            by_volume = measure == "weigh" and matter.liquid and matter.density is not None
+            mass = total
+            if by_volume:  # a liquid is measured by volume, never weighed into a trituration
+                assert matter.density is not None
+                measure, total, theory = (
+                    "measure",
+                    _volume_of(total, matter.density),
+                    _volume_of(theory, matter.density),
+                )
             if measure == "weigh":
                 amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
             elif measure == "measure":
-                step = magnitude(settings.liquid_resolution, "mL")
-                amount = Q_(round_to_step(magnitude(total, "mL"), step), "mL")
-                line_theory = Q_(round_to_step(magnitude(theory, "mL"), step), "mL")
+                amount = measured_volume(total, settings.liquid_resolution, settings.pipette_resolution)[0]
+                line_theory = measured_volume(theory, settings.liquid_resolution, settings.pipette_resolution)[0]
             else:
                 amount, line_theory = total, theory
-            if measure != "q.s.":
+            if by_volume:
+                assert matter.density is not None
+                work.step(
+                    component.name,
+                    f"{component.amount.describe()} × {format_amount(made)} {_eq(mass)}; a liquid, measured by "
+                    f"volume: ÷ {format_amount(matter.density, unit='g/mL')} ({matter.source}) {_eq(total)} "
+                    f"→ {format_amount(amount)}",
+                )
+            elif measure != "q.s.":
                 work.step(
                     component.name,
                     f"{component.amount.describe()} × {format_amount(made)} {_eq(total)} → {format_amount(amount)}",
@@ -870,8 +969,12 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
 
     if qs_index is not None:
         base = lines[qs_index]
-        others = sum((line.amount for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
-        others_theory = sum((line.theoretical for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg"))
+        others = sum(
+            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        )
+        others_theory = sum(
+            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        )
         base_amount = inputs.weigh_round(made - others)
         base_theory = inputs.weigh_round(qty - others_theory)
         if base_amount.magnitude <= 0:
@@ -915,9 +1018,33 @@ def plan_weighings(inputs: BatchInputs, active: Active, composition: Excipients)
         made=inputs.made,
         readability=scale.readability,
         settings=inputs.settings,
+        aqueous_phase=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
     )
+    settings = inputs.settings
+    diluent = next((line.id for line in lines if line.role in {"filler", "base"}), None)
+    vehicle = next((line.id for line in lines if line.qs), None)
+    aqueous = inputs.formula.topical.aqueous_phase if inputs.formula.topical else ""
+    weighings = batch_weighings(
+        lines,
+        readability=scale.readability,
+        diluent=diluent,
+        vehicle=aqueous or vehicle,
+        resolution=settings.liquid_resolution,
+        pipette_resolution=settings.pipette_resolution,
+    )
+    listed = " ".join(inputs.formula.equipment).lower()
+    equipment: list[str] = []
+    for weighing in weighings:
+        name = weighing.instrument
+        if name not in {"balance", "calibrated container"} and name.lower() not in listed and name not in equipment:
+            equipment.append(name)
     return Weighings(
-        lines=tuple(lines), aliquot=lines[0].aliquot, steps=tuple(work.steps), warnings=tuple(work.warnings)
+        lines=tuple(lines),
+        aliquot=lines[0].aliquot,
+        weighings=weighings,
+        equipment=tuple(equipment),
+        steps=tuple(work.steps),
+        warnings=tuple(work.warnings),
     )
 
 
@@ -1012,6 +1139,15 @@ def assemble(
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
+        screening=checks.screening,
+        weighings=weighings.weighings,
+        equipment=weighings.equipment,
+        procedure=procedure_steps(
+            inputs.formula.procedure,
+            weighings.weighings,
+            weighings.lines,
+            dissolve_in=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
+        ),
     )
 
 
@@ -1038,8 +1174,9 @@ def calculate_batch(
     drops_per_ml: object = None,
     dose: object = None,
     high_dose_reason: str | None = None,
-    other_medicines: Sequence[str] = (),
+    other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
+    unclear_medicine_reason: str | None = None,
     stability: str | StabilityEvidence | None = None,
     lot_number: str | None = None,
     settings: Settings | None = None,
@@ -1057,6 +1194,12 @@ def calculate_batch(
     average weight.  ``dose`` (one administration) is checked against the dose
     limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
     for 3 capsules of 4.5 mg at bedtime) is checked.
+    ``other_medicines`` (the patient's other medicines: names as written,
+    ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
+    screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
+    opioid raises CoMedicationError unless ``co_medication_reason`` is given, a
+    name close to an opioid's raises MedicineNameError unless
+    ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one the batch is a
     preview (``lot_number == "preview"``) until the register gives it a lot
     (:meth:`ldn_compound.register.Register.record`).
@@ -1097,6 +1240,7 @@ def calculate_batch(
         high_dose_reason=high_dose_reason,
         other_medicines=other_medicines,
         co_medication_reason=co_medication_reason,
+        unclear_medicine_reason=unclear_medicine_reason,
         stability=stability,
         lot_number=lot_number,
         settings=settings or default_settings(),

@@ -51,6 +51,7 @@ from ldn_compound.exceptions import (
     FormulaNotFoundError,
     InputError,
     LDNError,
+    MedicineNameError,
     Problem,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
@@ -96,6 +97,7 @@ _FIELD_TO_DEST: Final = {
 _HINTS: Final[dict[type[Exception], str]] = {
     DoseLimitError: "to go ahead, give --high-dose-reason REASON",
     CoMedicationError: "to go ahead, give --override-reason REASON",
+    MedicineNameError: "correct it, or give --unclear-medicine-reason REASON to accept it as written",
     CapsuleOverfillError: "use a larger --capsule-size",
 }
 
@@ -106,7 +108,7 @@ _REQUEST_OPTIONS: Final = {
         "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
-        "co_medication_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
+        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
         "patient", "prescriber", "directions", "refills", "dispense", "titration", "register",
     )
 }  # fmt: skip
@@ -446,6 +448,12 @@ def build_parser() -> _Parser:
         "--override-reason", metavar="REASON", help="go ahead despite an opioid co-medication, for this reason"
     )
     safety.add_argument(
+        "--unclear-medicine-reason",
+        metavar="REASON",
+        help="accept an --other-medicine name that is close to an opioid's but not it (e.g. 'oxycodon'), "
+        "for this reason",
+    )
+    safety.add_argument(
         "--high-dose-reason", metavar="REASON", help="go ahead with a dose above 10 mg, for this reason"
     )
     output = sub.add_argument_group("output")
@@ -569,6 +577,15 @@ def _register_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--record", metavar="FILE", help="write the compounding record")
     sub.add_argument("--labels", metavar="FILE", help="write the labels")
     sub.add_argument("--user", metavar="NAME", help="who reprints (written to the audit trail)")
+    sub.add_argument(
+        "--with-amounts",
+        action="store_true",
+        help="render the record again with the actual amounts entered (a new document, not the first bytes)",
+    )
+    sub.add_argument(
+        "--pharmacy-config", metavar="FILE", help="with --with-amounts: the pharmacy (default: as registered)"
+    )
+    sub.add_argument("--page-size", choices=("letter", "a4"), default=None, help="with --with-amounts: paper size")
     sub = lots("weigh", "enter what each line actually weighed or measured", _cmd_lots_weigh)
     sub.add_argument("lot", metavar="LOT")
     sub.add_argument(
@@ -898,7 +915,20 @@ def _cmd_lots_reprint(args: argparse.Namespace) -> int:
         outputs.append(("--record", _output_path("--record", args.record)))
     if args.labels is not None:
         outputs.append(("--labels", _output_path("--labels", args.labels)))
-    _check_outputs(outputs, [])
+    _check_outputs(outputs, [("pharmacy config", args.pharmacy_config)])
+    if args.with_amounts or args.pharmacy_config is not None or args.page_size is not None:
+        if args.record is None or args.labels is not None or not args.with_amounts:
+            raise _CommandError("--with-amounts: renders the record only; give --with-amounts and --record FILE")
+        record = service.record_with_amounts(
+            args.lot,
+            pharmacy_config=args.pharmacy_config,
+            page_size=args.page_size,
+            user=args.user,
+            register=args.register,
+        )
+        _write_files([("--record", outputs[0][1], record)])
+        sys.stdout.write(f"Compounding record of {args.lot} with its actual amounts written to {outputs[0][1]}\n")
+        return 0
     data = service.reprint(
         args.lot, record=args.record is not None, labels=args.labels is not None, user=args.user, register=args.register
     )

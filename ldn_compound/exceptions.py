@@ -25,6 +25,7 @@ __all__ = [
     "LDNError",
     "LabelFitError",
     "LabelStockFileError",
+    "MedicineNameError",
     "PharmacyConfigError",
     "Problem",
     "QuantityError",
@@ -101,6 +102,19 @@ class CoMedicationError(InputError):
     """An opioid among the patient's other medicines, without an override reason."""
 
     code = "opioid-co-medication"
+
+
+class MedicineNameError(InputError):
+    """A medicine name close to an opioid's but not it (``"oxycodon"``), without a reason to accept it.
+
+    ``suggestions`` holds the listed names it is close to (the did-you-mean).
+    """
+
+    code = "medicine-name-unclear"
+
+    def __init__(self, field: str, value: object, rule: str, suggestions: Sequence[str]) -> None:
+        self.suggestions = tuple(suggestions)
+        super().__init__(field, value, rule)
 
 
 class FormulaNotFoundError(LDNError, LookupError):

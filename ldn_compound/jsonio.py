@@ -21,6 +21,7 @@ from ldn_compound.model import (
     Ingredient,
     MasterFormula,
     PowderSource,
+    Screening,
 )
 from ldn_compound.units import Quantity, format_amount, format_number, is_quantity
 
@@ -87,6 +88,28 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
         "take": _q(plan.take),
         "holds": _q(plan.holds),
         "steps": list(plan.steps),
+    }
+
+
+def _screening(screening: Screening) -> dict[str, Any]:
+    return {
+        "result": screening.result,
+        "summary": screening.summary(),
+        "medicines": [
+            {
+                "given": m.given,
+                "status": m.status.value,
+                "ingredients": list(m.ingredients),
+                "matched": list(m.matched),
+                "suggestions": list(m.suggestions),
+                "note": m.note or None,
+            }
+            for m in screening.medicines
+        ],
+        "opioids": list(screening.opioids),
+        "notes": list(screening.notes),
+        "overrides": [{"code": o.code, "reason": o.reason} for o in screening.overrides],
+        "list_version": screening.list_version or None,
     }
 
 
@@ -159,7 +182,24 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "warnings": [{"code": w.code, "message": w.message} for w in result.warnings],
         "overrides": [{"code": o.code, "reason": o.reason} for o in result.overrides],
+        "screening": _screening(result.screening),
         "trace": [{"step": s.title, "text": s.text} for s in result.trace],
+        "weighings": [
+            {
+                "what": w.what,
+                "line": w.line,
+                "amount": _q(w.amount),
+                "instrument": w.instrument,
+                "rule": w.rule,
+                "purpose": w.purpose,
+                "into_batch": w.into_batch,
+                "holds": {line: _q(amount) for line, amount in w.holds},
+                "aliquot": w.aliquot,
+            }
+            for w in result.weighings
+        ],
+        "equipment": list(result.equipment),
+        "procedure": list(result.procedure),
     }
 
 
@@ -339,6 +379,7 @@ def batch_from_dict(
         Step,
         Strength,
         TabletSource,
+        Weighing,
     )
     from ldn_compound.substances import salt_form
 
@@ -382,6 +423,7 @@ def batch_from_dict(
                 holds=_read_q(value["holds"], "aliquot holds"),
                 factor=_aliquot_factor(weigh, dilute_to, value),
                 steps=tuple(value["steps"]),
+                equipment=_aliquot_equipment(value),
             )
 
         lines = tuple(
@@ -489,6 +531,23 @@ def batch_from_dict(
             drops_per_ml=_drops_per_ml(data),
             dose=None if dose is None else Strength(_read_q(dose["amount"], "dose"), salt_form(dose["basis"])),
             dose_per_unit={unit: _read_q(text, "dose per unit") for unit, text in data["dose_per_unit"].items()},
+            screening=_read_screening(data.get("screening")),
+            weighings=tuple(
+                Weighing(
+                    what=w["what"],
+                    line=w["line"],
+                    amount=_read_q(w["amount"], "weighing"),
+                    instrument=w["instrument"],
+                    rule=w["rule"],
+                    purpose=w["purpose"],
+                    into_batch=w["into_batch"],
+                    holds=tuple((line, _read_q(amount, "weighing holds")) for line, amount in w["holds"].items()),
+                    aliquot=w["aliquot"],
+                )
+                for w in data.get("weighings", [])
+            ),
+            equipment=tuple(data.get("equipment", [])),
+            procedure=tuple(data.get("procedure", [])),
         )
     except (KeyError, TypeError, ValueError, StopIteration) as error:
         if isinstance(error, InputError):
@@ -496,6 +555,29 @@ def batch_from_dict(
         raise InputError(
             "batch document", f"{type(error).__name__}: {error}", f"follow {BATCH_SCHEMA}", code="invalid-document"
         ) from None
+
+
+def _read_screening(data: dict[str, Any] | None) -> Any:
+    """The co-medication screen as the document holds it (none in a document older than the screen)."""
+    from ldn_compound.model import MedicineStatus, Override, ScreenedMedicine, Screening
+
+    if data is None:
+        return Screening()
+    return Screening(
+        medicines=tuple(
+            ScreenedMedicine(
+                given=m["given"],
+                status=MedicineStatus(m["status"]),
+                ingredients=tuple(m["ingredients"]),
+                matched=tuple(m["matched"]),
+                suggestions=tuple(m["suggestions"]),
+                note=m["note"] or "",
+            )
+            for m in data["medicines"]
+        ),
+        overrides=tuple(Override(o["code"], o["reason"]) for o in data["overrides"]),
+        list_version=data["list_version"] or "",
+    )
 
 
 def _aliquot_factor(weigh: Quantity, dilute_to: Quantity, value: dict[str, Any]) -> Any:
@@ -507,7 +589,18 @@ def _aliquot_factor(weigh: Quantity, dilute_to: Quantity, value: dict[str, Any])
     from decimal import Decimal
 
     ratio = dilute_to / (_read_q(value["take"], "aliquot take") if value["method"] == "solution" else weigh)
-    return Decimal(ratio.to("dimensionless").magnitude).normalize()
+    factor = Decimal(ratio.to("dimensionless").magnitude)
+    return factor.quantize(Decimal(1)) if factor == factor.to_integral_value() else factor.normalize()
+
+
+def _aliquot_equipment(value: dict[str, Any]) -> tuple[str, ...]:
+    """A stock solution's flask and pipette, as its steps name them (not in the document otherwise)."""
+    import re
+
+    text = " ".join(value["steps"])
+    flask = re.search(r"\bin an? (\S+ \S+ volumetric flask)", text)
+    pipette = re.search(r"\bwith an? (\S+ \S+ (?:volumetric|graduated) pipette)", text)
+    return (flask.group(1), pipette.group(1)) if value["method"] == "solution" and flask and pipette else ()
 
 
 def _drops_per_ml(data: dict[str, Any]) -> Any:

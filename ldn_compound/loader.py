@@ -335,6 +335,9 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
             drops = _drops(r, table)
         if form is DosageForm.TOPICAL_CREAM and (table := r.table(data.get("topical", {}), "$.topical")) is not None:
             topical = _topical(r, table)
+            known = {c.id for c in components}
+            if topical.aqueous_phase and components and topical.aqueous_phase not in known:
+                r.problem("$.topical.aqueous_phase", f"must name a component (got {topical.aqueous_phase!r})")
     if prep is PreparationClass.AQUEOUS_UNPRESERVED and storage and "refrigerat" not in storage.lower():
         r.problem(
             "$.storage",
@@ -464,11 +467,12 @@ def _drops(r: _Reader, table: Mapping[str, Any]) -> DropsSpec | None:
 
 def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
     path = "$.topical"
-    r.keys(table, path, {"click_volume": False, "density": False, "dispenser": False})
+    r.keys(table, path, {"click_volume": False, "density": False, "dispenser": False, "aqueous_phase": False})
     return TopicalSpec(
         click_volume=r.quantity(table, "click_volume", path, VOLUME),
         density=r.quantity(table, "density", path, CONCENTRATION),
         dispenser=r.text(table, "dispenser", path, required=False),
+        aqueous_phase=r.text(table, "aqueous_phase", path, required=False),
     )
 
 

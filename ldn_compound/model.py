@@ -47,6 +47,7 @@ __all__ = [
     "Ingredient",
     "Lot",
     "MasterFormula",
+    "MedicineStatus",
     "Override",
     "Pharmacy",
     "PowderSource",
@@ -54,6 +55,8 @@ __all__ = [
     "Prescription",
     "QualityCheck",
     "Reference",
+    "ScreenedMedicine",
+    "Screening",
     "StabilityEvidence",
     "Step",
     "Strength",
@@ -61,6 +64,7 @@ __all__ = [
     "TabletSource",
     "TitrationStep",
     "TopicalSpec",
+    "Weighing",
 ]
 
 
@@ -288,6 +292,7 @@ class TopicalSpec:
     click_volume: Quantity | None = None
     density: Quantity | None = None
     dispenser: str = ""
+    aqueous_phase: str = ""  # the component (id) the active is dissolved in; an aliquot is a solution in it
 
 
 @attrs.frozen
@@ -466,6 +471,115 @@ class Override:
     reason: str
 
 
+class MedicineStatus(enum.StrEnum):
+    """What the co-medication screen recognised a medicine as."""
+
+    OPIOID = "opioid"  #: an opioid: the batch needs an override with a reason
+    NOTE = "note"  #: noted (e.g. loperamide), not a block under the pharmacy's settings
+    NOT_OPIOID = "not-opioid"  #: recognised, and not an opioid (e.g. naloxone, dextromethorphan)
+    NOT_LISTED = "not-listed"  #: nothing in the list: no opioid found (e.g. metformin)
+    UNCLEAR = "unclear"  #: close to an opioid's name but not it ("oxycodon"): refused unless a reason is given
+
+
+@attrs.frozen
+class ScreenedMedicine:
+    """One of the patient's other medicines as the co-medication screen read it.
+
+    ``given`` is the text as written (``"Percocet 5/325 mg"``) or a code
+    (``"rxcui:7804"``, ``"atc:N02AA05"``); ``ingredients`` are the listed
+    ingredients it was recognised as (``("oxycodone",)``), ``matched`` the
+    listed names or codes that matched (``("Percocet",)``), ``suggestions``
+    the names an unclear one is close to, and ``note`` what the list says of
+    a noted medicine.
+    """
+
+    given: str
+    status: MedicineStatus
+    ingredients: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    note: str = ""
+
+    def describe(self) -> str:
+        """``Percocet 5/325 mg (oxycodone)``, or the name alone when nothing in the list matched."""
+        if self.status is MedicineStatus.UNCLEAR:
+            close = " or ".join(self.suggestions)
+            return f"{self.given} (unclear{': close to ' + close if close else ''})"
+        if not self.ingredients:
+            return self.given
+        return f"{self.given} ({', '.join(self.ingredients)})"
+
+
+@attrs.frozen
+class Screening:
+    """The co-medication screen of a batch: what was screened, what each medicine is, and the result.
+
+    ``medicines`` lists every medicine given, in order, as the screen read it;
+    ``overrides`` holds the overrides used (an opioid co-medication, a medicine
+    name accepted although unclear), each with its reason; ``list_version`` is
+    the date of the opioid list that was used.  An empty screening means no
+    other medicines were given: nothing was screened.
+    """
+
+    medicines: tuple[ScreenedMedicine, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    list_version: str = ""
+
+    @property
+    def screened(self) -> bool:
+        """Whether any medicine was given (and so screened)."""
+        return bool(self.medicines)
+
+    @property
+    def opioids(self) -> tuple[str, ...]:
+        """The opioid ingredients found, sorted, each once."""
+        found = {i for m in self.medicines if m.status is MedicineStatus.OPIOID for i in m.ingredients}
+        return tuple(sorted(found))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One line per noted medicine: ``Imodium 2 mg (loperamide): a peripherally acting opioid ...``."""
+        return tuple(f"{m.describe()}: {m.note}" for m in self.medicines if m.status is MedicineStatus.NOTE)
+
+    @property
+    def unclear(self) -> tuple[ScreenedMedicine, ...]:
+        """The medicines whose names were close to an opioid's but not it."""
+        return tuple(m for m in self.medicines if m.status is MedicineStatus.UNCLEAR)
+
+    @property
+    def result(self) -> str:
+        """The outcome in one word: ``not-screened``, ``opioid``, ``unclear``, ``note`` or ``no-opioid``.
+
+        ``opioid`` and ``unclear`` appear only with their override (the screen refuses them otherwise).
+        """
+        if not self.medicines:
+            return "not-screened"
+        if self.opioids:
+            return "opioid"
+        if self.unclear:
+            return "unclear"
+        if self.notes:
+            return "note"
+        return "no-opioid"
+
+    def summary(self) -> str:
+        """One line for the record, e.g. ``Co-medication screened: metformin, levothyroxine: no opioid``."""
+        if not self.medicines:
+            return "No other medicines given: not screened"
+        listed = ", ".join(m.describe() for m in self.medicines)
+        opioids = self.opioids
+        if opioids:
+            outcome = f"opioid found ({', '.join(opioids)})"
+        elif self.unclear:
+            outcome = "no opioid recognised; unclear name accepted"
+        else:
+            outcome = "no opioid"
+        parts = [f"Co-medication screened: {listed}: {outcome}"]
+        parts += [f"note: {note}" for note in self.notes]
+        parts += [f"overridden ({o.code}): {o.reason}" for o in self.overrides]
+        return "; ".join(parts)
+
+
 @attrs.frozen
 class Pharmacy:
     """The pharmacy printed on records and labels."""
@@ -571,6 +685,31 @@ class AliquotPlan:
     holds: Quantity
     factor: Decimal
     steps: tuple[str, ...]
+    equipment: tuple[str, ...] = ()  # e.g. "5 mL volumetric flask", "1 mL volumetric pipette"
+
+
+@attrs.frozen
+class Weighing:
+    """One weighing or measurement of a batch, in the order it is done.
+
+    ``what`` names what is weighed or measured (a component, a trituration, a
+    stock solution); ``line`` is the id of the ingredient it belongs to.
+    ``amount`` is rounded by ``rule`` for its ``instrument``.  ``into_batch`` is
+    false for what goes into an aliquot's trituration or stock solution rather
+    than into the batch; ``holds`` maps each ingredient id to the amount this
+    weighing puts into the batch (a portion of a trituration holds some active
+    and some filler), so the weighings reconcile with the composition.
+    """
+
+    what: str
+    line: str
+    amount: Quantity
+    instrument: str
+    rule: str
+    purpose: str = ""
+    into_batch: bool = True
+    holds: tuple[tuple[str, Quantity], ...] = ()
+    aliquot: bool = False  # part of an aliquot plan
 
 
 @attrs.frozen
@@ -607,6 +746,7 @@ class BatchResult:
     calculation; :meth:`to_dict` gives the JSON form for other software.
     ``dose`` is the dose per administration that was checked against the dose
     limits (a capsule's strength, or the ``dose`` given), or ``None``.
+    ``screening`` is the co-medication screen: what was screened and the result.
     """
 
     formula: MasterFormula
@@ -630,6 +770,10 @@ class BatchResult:
     drops_per_ml: Decimal | None = None
     dose: Strength | None = None
     dose_per_unit: Mapping[str, Quantity] = attrs.field(factory=dict)
+    screening: Screening = attrs.field(factory=Screening)
+    weighings: tuple[Weighing, ...] = ()
+    equipment: tuple[str, ...] = ()  # measuring equipment this batch needs beyond the formula's list
+    procedure: tuple[str, ...] = ()  # the formula's procedure, with the steps the weighings generate
 
     @property
     def active(self) -> Ingredient:

@@ -90,6 +90,7 @@ __all__ = [
     "read_formula",
     "read_pharmacy_config",
     "recall",
+    "record_with_amounts",
     "reprint",
     "request_from_mapping",
     "run_batch",
@@ -208,6 +209,7 @@ class BatchRequest:
     stability: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
+    unclear_medicine_reason: str | None = None
     high_dose_reason: str | None = None
     record: bool = False
     labels: bool = False
@@ -367,6 +369,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         high_dose_reason=request.high_dose_reason,
         other_medicines=list(request.other_medicines),
         co_medication_reason=request.co_medication_reason,
+        unclear_medicine_reason=request.unclear_medicine_reason,
         stability=request.stability,
         lot_number=request.lot_number,
         settings=_settings(request),
@@ -431,14 +434,15 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
                 f"applies only to {allowed}; {formula.id} is {form.display_name}",
                 code="option-not-for-this-form",
             )
-    if request.co_medication_reason is not None and not request.other_medicines:
-        raise RequestError(
-            "co_medication_reason",
-            None,
-            "goes with {other_medicines} (the medicines whose check it overrides)",
-            code="override-without-check",
-        )
-    for field in ("co_medication_reason", "high_dose_reason"):
+    for field in ("co_medication_reason", "unclear_medicine_reason"):
+        if getattr(request, field) is not None and not request.other_medicines:
+            raise RequestError(
+                field,
+                None,
+                "goes with {other_medicines} (the medicines whose check it overrides)",
+                code="override-without-check",
+            )
+    for field in ("co_medication_reason", "unclear_medicine_reason", "high_dose_reason"):
         value = getattr(request, field)
         if value is not None and not value.strip():
             raise RequestError(
@@ -863,6 +867,37 @@ def reprint(
         raise RequestError("record", None, "a reprint needs {record} or {labels}", code="documents-not-requested")
     with _open(register) as opened:
         return opened.reprint(lot, kinds, user=user)
+
+
+def record_with_amounts(
+    lot: str,
+    *,
+    pharmacy_config: str | None = None,
+    page_size: str | None = None,
+    user: str | None = None,
+    register: str | None = None,
+) -> bytes:
+    """The compounding record of ``lot`` rendered again from its stored document, with the actual amounts filled in.
+
+    The page size and pharmacy default to those the batch was registered with.  It is a new
+    document, not a reprint (its bytes differ from the first print); its printing is an audit event.
+    """
+    with _open(register) as opened:
+        held = opened.get(lot)
+        asked = held.request or {}
+        pharmacy = _pharmacy(pharmacy_config or asked.get("pharmacy_config"))
+        actual = {
+            w.line: w.amount
+            + ("" if w.within else f" (accepted by {w.accepted_by})" if w.accepted_by else " (out of tolerance)")
+            for w in held.weights
+        }
+        render = _renderer("ldn_compound.render.record", "render_batch_record")
+        size = page_size or asked.get("page_size") or "letter"
+        data = _render(
+            "record", functools.partial(render, held.batch, pharmacy=pharmacy, page_size=size, actual=actual)
+        )
+        opened.log_print(lot, "record-with-amounts", data, user=user)
+    return data
 
 
 def parse_amounts(lines: Sequence[str]) -> dict[str, str]:

@@ -39,8 +39,16 @@ class Settings:
     - ``default_readability``: the balance readability when none is given.
     - ``liquid_resolution``: measured volumes are rounded to this (half up).
     - ``dilution_factors``: the aliquot dilutions tried, smallest first.
-    - ``max_stock_concentration``: the strongest aliquot stock solution made (well
-      under the salt's solubility of about 100 mg/mL).
+    - ``stock_solubility_fraction``: an aliquot stock solution is made at most at this
+      fraction of its substance's solubility in water (``substances.toml``; naltrexone HCl
+      about 100 mg/mL, so at most 50 mg/mL by default).
+    - ``max_stock_concentration``: the strongest stock solution of a substance whose
+      solubility is not in ``substances.toml``.
+    - ``volumetric_flasks`` and ``volumetric_pipettes``: the sizes (mL) of the site's
+      volumetric glassware; a stock solution is made up in one of the flasks and its
+      aliquot taken with one of the pipettes (or, under 1 mL, with a graduated pipette
+      read to ``pipette_resolution``); a graduated cylinder measures nothing under 1 mL.
+      The defaults are the standard sizes of ASTM E288 (flasks) and ASTM E969 (pipettes).
     - ``dose_warning`` and ``dose_limit``: warn above the first; refuse above the second
       unless overridden with a reason.
     - ``fill_tolerance``: individual capsule weights within ± this fraction of the
@@ -52,6 +60,10 @@ class Settings:
     - ``assay_range``: the anhydrous-basis assay accepted; the USP monograph limits for the
       API are 98.0-102.0 %.
     - ``max_water``: the largest water or residual solvent content accepted (10 %).
+    - ``co_medication_notes_block``: with ``False`` (default) a medicine the opioid list marks as
+      a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
+      the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
+      opioid (an override with a reason is needed).
     - ``lot_pattern``: the register's lot numbers: ``{seq}`` (a counter, e.g. ``{seq:06d}``)
       with ``{year}``, ``{yy}`` or ``{month}`` of the compounding date; the counter starts
       again for each value of the date fields used (default ``L{year}-{seq:06d}``: ``L2026-000123``).
@@ -69,6 +81,14 @@ class Settings:
     liquid_resolution: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
     dilution_factors: tuple[int, ...] = (10, 20, 50, 100)
     max_stock_concentration: Quantity = attrs.field(factory=lambda: _q("10 mg/mL", CONCENTRATION))
+    stock_solubility_fraction: Decimal = Decimal("0.5")
+    volumetric_flasks: tuple[Decimal, ...] = tuple(
+        Decimal(v) for v in ("1", "2", "5", "10", "20", "25", "50", "100", "200", "250", "500", "1000")
+    )
+    volumetric_pipettes: tuple[Decimal, ...] = tuple(
+        Decimal(v) for v in ("1", "2", "3", "4", "5", "10", "15", "20", "25", "50")
+    )
+    pipette_resolution: Quantity = attrs.field(factory=lambda: _q("0.01 mL", VOLUME))
     dose_warning: Quantity = attrs.field(factory=lambda: _q("4.5 mg", MASS))
     dose_limit: Quantity = attrs.field(factory=lambda: _q("10 mg", MASS))
     fill_tolerance: Decimal = Decimal("0.10")
@@ -80,6 +100,7 @@ class Settings:
     max_capsules: int = 10_000
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
+    co_medication_notes_block: bool = False
     lot_pattern: str = "L{year}-{seq:06d}"
     active_amount_tolerance: Decimal = Decimal("0.05")
     other_amount_tolerance: Decimal = Decimal("0.10")

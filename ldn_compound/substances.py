@@ -12,13 +12,16 @@ factor:
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 import attrs
 
-from ldn_compound.exceptions import InputError
-from ldn_compound.units import Quantity
+from ldn_compound._toml import parse_toml, read_text
+from ldn_compound.exceptions import DataFileError, InputError, Problem
+from ldn_compound.units import CONCENTRATION, Quantity, parse_quantity
 
 __all__ = [
     "NALTREXONE_BASE",
@@ -26,8 +29,10 @@ __all__ = [
     "NALTREXONE_HCL_DIHYDRATE",
     "SALT_FORMS",
     "SaltForm",
+    "Substance",
     "convert_basis",
     "salt_form",
+    "substance",
 ]
 
 
@@ -97,3 +102,65 @@ def convert_basis(amount: Quantity, source: SaltForm, target: SaltForm) -> Quant
         return amount
     converted: Quantity = amount * (target.molecular_weight / source.molecular_weight)
     return converted
+
+
+@attrs.frozen
+class Substance:
+    """What the calculation needs to know of a component's substance (``substances.toml``).
+
+    A ``liquid`` is measured, never triturated; ``solubility`` (in water) caps the
+    strength of an aliquot stock solution made of it.
+    """
+
+    id: str
+    state: str = "solid"  # "solid", "liquid" or "semisolid"
+    density: Quantity | None = None
+    solubility: Quantity | None = None
+    source: str = ""
+
+    @property
+    def liquid(self) -> bool:
+        """Whether the substance is a liquid (measured by volume)."""
+        return self.state == "liquid"
+
+
+_STATES: Final = ("solid", "liquid", "semisolid")
+
+
+@functools.cache
+def _substances() -> dict[str, Substance]:
+    path = Path(__file__).with_name("substances.toml")
+    data = parse_toml(read_text(path, DataFileError), path.name, DataFileError)
+    out: dict[str, Substance] = {}
+    problems: list[Problem] = []
+    for key, entry in data.items():
+        where = f"$.{key}"
+        if not isinstance(entry, dict) or entry.get("state") not in _STATES or not entry.get("source"):
+            problems.append(Problem(where, f"must have a state ({', '.join(_STATES)}) and a source"))
+            continue
+        try:
+            out[key] = Substance(
+                id=key,
+                state=entry["state"],
+                density=None if "density" not in entry else parse_quantity(entry["density"], "density", CONCENTRATION),
+                solubility=None
+                if "solubility" not in entry
+                else parse_quantity(entry["solubility"], "solubility", CONCENTRATION),
+                source=entry["source"],
+            )
+        except InputError as error:  # pragma: no cover - the shipped file is checked by a test
+            problems.append(Problem(where, str(error)))
+    if problems:  # pragma: no cover - the shipped file is checked by a test
+        raise DataFileError(path.name, problems)
+    return out
+
+
+def substance(component_id: str) -> Substance:
+    """The data of a component's substance; a solid of unknown solubility when not listed.
+
+    >>> substance("naltrexone-hcl").solubility
+    <Quantity(100, 'milligram / milliliter')>
+    >>> substance("purified-water").liquid, substance("some-new-powder").solubility
+    (True, None)
+    """
+    return _substances().get(component_id) or Substance(id=component_id)

@@ -25,3 +25,52 @@ overages = decimals("0", "20", 1)
 capsule_sizes = st.sampled_from(["000", "00", "0", "1", "2", "3", "4"])
 bases = st.sampled_from(["base", "hcl", "hcl-dihydrate"])
 masses_mg = decimals("0.001", "100000", 3).filter(lambda d: d > 0)
+
+# the co-medication screen: any text a medicine list may hold, and what may surround a name on it
+medicine_texts = st.text(max_size=200).filter(str.strip)
+around_a_name = st.text(alphabet=" ,;()/-#.0123456789mgMGER", max_size=20)
+
+#: A batch request for each built-in form: the formula, then options for calculate_batch.
+readabilities = st.sampled_from(["0.01 mg", "0.1 mg", "1 mg"])
+tablet_weights = decimals("60", "400", 0)
+
+
+@st.composite
+def batch_requests(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
+    """A built-in formula with a random strength, quantity, potency or tablets, balance and basis."""
+    formula, strength, quantity = draw(
+        st.one_of(
+            st.tuples(st.just("ldn-capsules"), capsule_strengths.map(lambda d: f"{d} mg"), capsule_counts),
+            st.tuples(
+                st.just("ldn-oral-liquid"),
+                liquid_strengths.map(lambda d: f"{d} mg/mL"),
+                volumes.map(lambda d: f"{d} mL"),
+            ),
+            st.tuples(
+                st.just("ldn-sublingual-drops"),
+                decimals("1", "20", 1).map(lambda d: f"{d} mg/mL"),
+                volumes.map(lambda d: f"{d} mL"),
+            ),
+            st.tuples(
+                st.just("ldn-topical-cream"),
+                cream_strengths.map(lambda d: f"{d} mg/g"),
+                masses_g.map(lambda d: f"{d} g"),
+            ),
+        )
+    )
+    options: dict[str, object] = {
+        "strength": strength,
+        "quantity": quantity,
+        "balance_readability": draw(readabilities),
+        "strength_basis": draw(bases),
+        "overage": draw(st.sampled_from([0, 0, 5, 10])),
+    }
+    source = draw(st.sampled_from(["none", "potency", "assay", "tablets"]))
+    if source == "potency":
+        options["potency"] = draw(potencies.filter(lambda d: d <= 102))
+    elif source == "assay":
+        options["assay"] = draw(decimals("98", "102", 1))
+        options["water"] = draw(decimals("0", "5", 1))
+    elif source == "tablets":
+        options["tablet_weight"] = f"{draw(tablet_weights)} mg"
+    return formula, options

@@ -22,6 +22,7 @@ from ldn_compound import (
     FormulaNotFoundError,
     InputError,
     LDNError,
+    MedicineNameError,
     QuantityError,
     Settings,
     calculate_batch,
@@ -101,7 +102,10 @@ def test_capsules_worked_aliquot_example():
         "48 mg",
     ]
     assert plan.steps[1] == "Weigh 900 mg of Microcrystalline cellulose NF (Avicel PH-105)."
-    assert "6.88 g" in plan.steps[-1]
+    assert [(w.what, format_amount(w.amount)) for w in result.weighings][-1] == (
+        "Microcrystalline cellulose NF (Avicel PH-105) (the rest)",
+        "6.88 g",
+    )
     minimum = result.balance.minimum_weight
     assert format_amount(minimum) == "82 mg"
     assert all(q >= minimum for q in (plan.weigh, plan.dilute_to - plan.weigh, plan.take))
@@ -174,17 +178,20 @@ def test_fawcett_oral_liquid_at_other_volumes(volume, expected):
 
 
 def test_oral_liquid_aliquot_is_a_stock_solution():
-    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg: ceil(82 / 30) = 3, so k = 4 (the next of 2, 4, 5, 8 …),
-    # weigh 4 × 30 = 120 mg; aliquot 30 mg ÷ 10 mg/mL = 3 mL: make up to 4 × 3 = 12 mL, take 3 mL
+    # 0.5 mg/mL × 60 mL = 30 mg < 82 mg.  The stock is at most half the solubility, 100 mg/mL ÷ 2 =
+    # 50 mg/mL, so the portion is at least 30 ÷ 50 = 0.6 mL: the smallest volumetric pipette, 1 mL.
+    # The flask: 30 mg × S ÷ 1 mL ≥ 82 mg → S = 5 mL (2 mL gives 60 mg): weigh 150 mg, make up to 5 mL
+    # (30 mg/mL), take 1 mL holding 30 mg
     result = calculate_batch("ldn-oral-liquid", quantity="60 mL", strength="0.5 mg/mL", date=DAY)
     plan = result.aliquot
     assert plan.method == "solution"
     assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
-        "120 mg",
-        "12 mL",
-        "3 mL",
+        "150 mg",
+        "5 mL",
+        "1 mL",
         "30 mg",
     ]
+    assert plan.equipment == ("5 mL volumetric flask", "1 mL volumetric pipette")
     assert plan.take * plan.weigh / plan.dilute_to == plan.holds
 
 
@@ -223,15 +230,47 @@ def test_topical_cream_base_qs_to_weight():
     # 30 g × 3 mg/g = 90 mg active (weighable at d = 0.1 mg? 90 ≥ 82: yes); water 2 % = 600 mg;
     # base 30 000 − 90 − 600 = 29 310 mg
     result = calculate_batch("ldn-topical-cream", quantity="30 g", strength="3 mg/g", date=DAY)
-    assert amounts(result) == {"naltrexone-hcl": "90 mg", "purified-water": "600 mg", "cream-base": "29.31 g"}
+    # the water is a liquid: measured, 600 mg ÷ 1.00 g/mL = 0.6 mL
+    assert amounts(result) == {"naltrexone-hcl": "90 mg", "purified-water": "0.6 mL", "cream-base": "29.31 g"}
     assert result.aliquot is None
 
 
-def test_topical_cream_aliquot_trituration_in_the_base():
-    # 30 g × 1 mg/g = 30 mg < 82 mg: weigh 100 mg, dilute to 1 g with 900 mg base, take 300 mg
+def test_topical_cream_aliquot_is_a_solution_in_the_aqueous_phase():
+    # 30 g × 1 mg/g = 30 mg < 82 mg; the formula dissolves the active in its water, 2 % = 0.6 mL.
+    # At most 50 mg/mL, the portion is at least 0.6 mL: a graduated pipette; flask ≥ 2 × 0.6 → 2 mL,
+    # 30 × 2 ÷ 0.6 = 100 mg ≥ 82 mg: weigh 100 mg, make up to 2 mL (50 mg/mL), take 0.6 mL = 30 mg.
+    # The portion is all the water the formula has: no water is measured besides.
     result = calculate_batch("ldn-topical-cream", quantity="30 g", date=DAY)
     plan = result.aliquot
-    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take)] == ["100 mg", "1 g", "300 mg"]
+    assert plan.method == "solution"
+    assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
+        "100 mg",
+        "2 mL",
+        "0.6 mL",
+        "30 mg",
+    ]
+    assert [(w.what, format_amount(w.amount), w.instrument) for w in result.weighings] == [
+        ("Naltrexone hydrochloride USP", "100 mg", "balance"),
+        ("Purified water USP to the mark", "2 mL", "2 mL volumetric flask"),
+        (
+            "Stock solution of Naltrexone hydrochloride USP (0.6 mL of 2 mL)",
+            "0.6 mL",
+            "1 mL graduated pipette",
+        ),
+        ("Oil-in-water cream base, preserved (e.g. VersaBase Cream)", "29.37 g", "balance"),
+    ]
+
+
+def test_topical_cream_falls_back_to_a_trituration_when_no_solution_fits_the_water():
+    # 3 g: 3 mg of active, 0.06 mL of water; a portion at ≤ 50 mg/mL needs 0.06 mL, the smallest a
+    # pipette takes is 0.1 mL: triturate in the base (1 in 50: 100 mg + 4.9 g, take 150 mg), and the
+    # water (a liquid) is measured, never triturated
+    result = calculate_batch("ldn-topical-cream", quantity="3 g", date=DAY)
+    assert result.aliquot.method == "trituration"
+    water = next(line for line in result.ingredients if line.id == "purified-water")
+    assert (water.measure, format_amount(water.amount), water.aliquot) == ("measure", "0.06 mL", None)
+    assert [w.code for w in result.warnings] == ["aliquot-in-base"]
+    assert "0.06 mL of Purified water USP" in result.warnings[0].message
 
 
 # ---------------------------------------------------------------- minimum weight
@@ -336,6 +375,33 @@ def test_opioid_co_medication_stops_the_batch_unless_overridden():
     )
     assert [(o.code, o.reason) for o in result.overrides] == [("opioid-co-medication", "Tramadol stopped 2026-02-20")]
     assert result.to_dict()["overrides"] == [{"code": "opioid-co-medication", "reason": "Tramadol stopped 2026-02-20"}]
+
+
+def test_the_batch_carries_its_co_medication_screening():
+    result = calculate_batch(
+        "ldn-capsules",
+        quantity=100,
+        date=DAY,
+        other_medicines=["Percocet 5/325 mg", "metformin"],
+        co_medication_reason="stopped 2026-02-20",
+    )
+    assert result.screening.opioids == ("oxycodone",)
+    assert [m.status.value for m in result.screening.medicines] == ["opioid", "not-listed"]
+    data = result.to_dict()["screening"]
+    assert data["result"] == "opioid"
+    assert data["medicines"][0] == {
+        "given": "Percocet 5/325 mg",
+        "status": "opioid",
+        "ingredients": ["oxycodone"],
+        "matched": ["Percocet"],
+        "suggestions": [],
+        "note": None,
+    }
+    assert data["overrides"] == [{"code": "opioid-co-medication", "reason": "stopped 2026-02-20"}]
+    assert data["summary"].startswith("Co-medication screened: Percocet 5/325 mg (oxycodone), metformin: opioid found")
+    assert calculate_batch("ldn-capsules", quantity=100, date=DAY).to_dict()["screening"]["result"] == "not-screened"
+    with pytest.raises(MedicineNameError, match="did you mean oxycodone"):
+        calculate_batch("ldn-capsules", quantity=100, date=DAY, other_medicines=["oxycodon"])
 
 
 # ---------------------------------------------------------------- bad input
@@ -577,20 +643,20 @@ def test_the_strength_default_and_the_basis_of_the_default():
 
 
 def test_excipients_below_the_minimum_weight_get_their_own_aliquot():
-    # drops, 30 mL: sodium benzoate 0.1 % w/v = 30 mg < 82 mg → k = 4: weigh 120 mg;
-    # V = 30 mg ÷ 10 mg/mL = 3 mL: make up to 4 × 3 = 12 mL, take 3 mL
+    # drops, 30 mL: sodium benzoate 0.1 % w/v = 30 mg < 82 mg.  Its stock may hold up to half its
+    # solubility (550 mg/mL ÷ 2), so the 1 mL pipette; flask: 30 × S ≥ 82 → 5 mL: weigh 150 mg
     result = calculate_batch("ldn-sublingual-drops", quantity="30 mL", date=DAY)
     benzoate = next(line for line in result.ingredients if line.id == "sodium-benzoate")
     plan = benzoate.aliquot
     assert [format_amount(q) for q in (plan.weigh, plan.dilute_to, plan.take, plan.holds)] == [
-        "120 mg",
-        "12 mL",
-        "3 mL",
+        "150 mg",
+        "5 mL",
+        "1 mL",
         "30 mg",
     ]
     assert result.aliquot is None  # the active (300 mg) is weighable
     assert not [w for w in result.warnings if w.code == "below-minimum-weight"]
-    assert result.to_dict()["ingredients"][2]["aliquot"]["take"] == "3 mL"
+    assert result.to_dict()["ingredients"][2]["aliquot"]["take"] == "1 mL"
 
 
 def test_yield_range_follows_the_setting():
@@ -633,9 +699,26 @@ def test_a_potency_corrected_aliquot_holds_the_corrected_amount_to_the_readabili
 
 
 def test_liquid_aliquots_leave_room_for_the_liquids_measured_by_volume():
-    # 5 mL: glycerol takes 1 mL, the aliquots of the active, ascorbic acid and benzoate need 5 mL more
-    with pytest.raises(AliquotError, match="still free"):
-        calculate_batch("ldn-oral-liquid", quantity="5 mL", date=DAY)
+    # 5 mL with only 2 mL pipettes: glycerol takes 1 mL; the active's and the ascorbic acid's portions
+    # take 2 mL each, and nothing is left for the benzoate's
+    only_2_ml = Settings(volumetric_pipettes=(Decimal(2),))
+    with pytest.raises(AliquotError, match=r"Sodium benzoate|0 mL of Purified water USP the batch has free"):
+        calculate_batch("ldn-oral-liquid", quantity="5 mL", date=DAY, settings=only_2_ml)
+
+
+@pytest.mark.parametrize("volume", ["5 mL", "6 mL"])
+def test_small_liquid_batches_use_each_substance_s_own_solubility(volume):
+    # Before: refused ("fits in the 0 mL of the batch still free"): the 10 mg/mL limit meant for
+    # naltrexone was applied to the ascorbic acid too.  5 mL at 1 mg/mL: 5 mg active, 25 mg ascorbic
+    # acid, 5 mg benzoate, 1 mL glycerol.  Ascorbic acid (330 mg/mL, so up to 165 mg/mL): 1 mL of
+    # a 5 mL stock of 125 mg; each portion 1 mL, 3 mL in all, within the 4 mL free.
+    result = calculate_batch("ldn-oral-liquid", quantity=volume, date=DAY)
+    ascorbic = next(line for line in result.ingredients if line.id == "ascorbic-acid")
+    if volume == "5 mL":
+        assert [format_amount(q) for q in (ascorbic.aliquot.weigh, ascorbic.aliquot.dilute_to)] == ["125 mg", "5 mL"]
+    assert {line.aliquot.take for line in result.ingredients if line.aliquot} == {Q_(Decimal(1), "mL")}
+    assert any("165 mg/mL" in step.text and "330 mg/mL" in step.text for step in result.trace)
+    assert "1 mL volumetric pipette" in result.equipment
 
 
 def test_enough_tablets_are_crushed_for_the_aliquot_weighing():

@@ -580,9 +580,13 @@ ERRORS = [
     pytest.param([*BATCH, "--date", "01/03/2026"], 'error: --date "01/03/2026": date must be a date written YYYY-MM-DD', id="date-wrong-format"),
     pytest.param([*BATCH, "--date", "tomorrow"], 'error: --date "tomorrow": date must be a date written YYYY-MM-DD', id="date-a-word"),
     # safety
-    pytest.param([*BATCH, "--other-medicine", "OxyContin (oxycodone)"], 'error: --other-medicine "oxycodone": other medicines must not include opioids', id="opioid"),
+    pytest.param([*BATCH, "--other-medicine", "OxyContin (oxycodone)"], 'error: --other-medicine "OxyContin (oxycodone)": other medicines must not include opioids (OxyContin (oxycodone): oxycodone)', id="opioid"),
     pytest.param([*LIQUID, "--dose", "12 mg"], 'error: --dose "12 mg": dose must be at most 10 mg naltrexone HCl for low-dose naltrexone, unless overridden with a reason; to go ahead, give --high-dose-reason REASON', id="dose-above-limit"),
     pytest.param([*BATCH, "--override-reason", "ok"], "error: --override-reason: goes with --other-medicine", id="override-alone"),
+    pytest.param([*BATCH, "--other-medicine", "Percocet 5/325"], 'error: --other-medicine "Percocet 5/325": other medicines must not include opioids (Percocet 5/325: oxycodone)', id="opioid-brand"),
+    pytest.param([*BATCH, "--other-medicine", "percoset"], 'error: --other-medicine "percoset": other medicines must name each medicine exactly: it is close to Percocet (oxycodone) but not it (did you mean Percocet (oxycodone)?); correct it, or give --unclear-medicine-reason REASON', id="medicine-unclear"),
+    pytest.param([*BATCH, "--other-medicine", "rxcui:x"], 'error: --other-medicine "rxcui:x": other medicines must give an RxNorm ingredient RxCUI', id="medicine-code"),
+    pytest.param([*BATCH, "--unclear-medicine-reason", "ok"], "error: --unclear-medicine-reason: goes with --other-medicine", id="unclear-alone"),
     pytest.param([*BATCH, "--other-medicine", "tramadol", "--override-reason", " "], 'error: --override-reason " ": must give the reason', id="override-blank"),
     # options that do not fit the formula or the output
     pytest.param([*LIQUID, "--capsule-size", "1"], "error: --capsule-size: applies only to capsules; ldn-oral-liquid is oral liquid", id="capsule-size-for-liquid"),

@@ -278,3 +278,42 @@ def test_batch_json_does_not_import_the_register(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert result.stderr == "(0, [])"
+
+
+def test_the_record_with_the_actual_amounts(printed, tmp_path):
+    from pypdf import PdfReader
+
+    run = printed
+    lot = batch(run)
+    args = (
+        "lots",
+        "weigh",
+        lot,
+        "--user",
+        "tina",
+        "--pin-stdin",
+        "--line",
+        "naltrexone-hcl=452 mg",
+        "--line",
+        "mcc=25 g",
+    )
+    assert run(*args, stdin="1111\n")[0] == 0
+    assert (
+        run("lots", "accept", lot, "--line", "mcc", "--reason", "ok", "--user", "paul", "--pin-stdin", stdin="3333\n")[
+            0
+        ]
+        == 0
+    )
+    status, out, err = run("lots", "reprint", lot, "--record", "amounts.pdf", "--with-amounts", "--user", "tina")
+    assert (status, err) == (0, "")
+    assert out == f"Compounding record of {lot} with its actual amounts written to amounts.pdf\n"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "amounts.pdf").pages).split())
+    assert f"Lot {lot}" in text
+    # in the table of weighings, W1 and W2: the amount to weigh, then the actual amount
+    assert "450 mg (to 0.1 mg, half up) 452 mg balance" in text
+    assert "22.55 g (to 0.1 mg, half up) 25 g (accepted by paul) balance" in text
+    assert (tmp_path / "amounts.pdf").read_bytes() != (tmp_path / "record.pdf").read_bytes()
+    assert "printed record-with-amounts by tina" in run("audit", "log", lot)[1]
+    assert run("audit", "verify")[0] == 0
+    status, _, err = run("lots", "reprint", lot, "--labels", "x.pdf", "--with-amounts")
+    assert status == 2 and "--with-amounts: renders the record only" in err

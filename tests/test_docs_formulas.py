@@ -20,7 +20,7 @@ LOADER_KEYS = {
     "$.components[]": {"id", "name", "role", "amount", "grade", "salt_form", "notes"},
     "$.capsule": {"size", "filler", "packing", "bulk_density", "displacement_factor"},
     "$.drops": {"drops_per_ml", "dropper"},
-    "$.topical": {"click_volume", "density", "dispenser"},
+    "$.topical": {"click_volume", "density", "dispenser", "aqueous_phase"},
     "$.stability[]": {"id", "days", "storage", "citation"},
     "$.quality_checks[]": {"name", "specification"},
     "$.references[]": {"citation", "supports"},

@@ -29,6 +29,15 @@ def test_public_names():
         "FormulaFileError",
         "FormulaNotFoundError",
         "__version__",
+        "screen_medicines",
+        "find_opioids",
+        "load_opioid_list",
+        "Screening",
+        "ScreenedMedicine",
+        "MedicineStatus",
+        "MedicineNameError",
+        "OpioidListError",
+        "CoMedicationError",
     }
 
 

@@ -159,6 +159,16 @@ VARIANTS = [
         {"quantity": 100, "other_medicines": ["tramadol"], "co_medication_reason": "stopped 2 weeks ago"},
         id="override",
     ),
+    pytest.param(
+        "ldn-capsules",
+        {
+            "quantity": 100,
+            "other_medicines": ["Percocet 5/325 mg", "oxycodon", "Imodium", "rxcui:6809", "atc:R05DA09"],
+            "co_medication_reason": "palliative care plan",
+            "unclear_medicine_reason": "patient's spelling of oxybutynin",
+        },
+        id="screening",
+    ),
     pytest.param("ldn-capsules", {"quantity": 100, "balance_readability": "1 mg", "balance_repeatability": "0.6 mg"}, id="balance"),
     pytest.param("ldn-oral-liquid", {"quantity": "30 mL", "strength": "0.1 mg/mL"}, id="liquid-solution-aliquot"),
     pytest.param("ldn-oral-liquid", {"quantity": "120 mL", "tablet_weight": "180 mg"}, id="liquid-from-tablets"),

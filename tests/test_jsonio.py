@@ -35,6 +35,7 @@ def batches() -> list[BatchResult]:
             out.append(calculate_batch(formula_id, quantity=quantity, potency=98, balance_readability="1 mg"))
     out.append(calculate_batch("ldn-capsules", quantity=60, tablet_weight="180 mg", strength="1.5 mg"))
     out.append(calculate_batch("ldn-oral-liquid", quantity="30 mL", strength="0.5 mg/mL", dose="1 mg"))
+    out.append(calculate_batch("ldn-capsules", quantity=30, other_medicines=["metformin", "loperamide"]))
     return out
 
 
@@ -48,6 +49,9 @@ def test_every_builtin_formula_round_trips(result):
     assert rebuilt.ingredients == result.ingredients
     assert rebuilt.lots == result.lots
     assert rebuilt.source == result.source
+    assert rebuilt.weighings == result.weighings
+    assert rebuilt.screening == result.screening
+    assert rebuilt.equipment == result.equipment
 
 
 @settings(max_examples=25, deadline=None)

@@ -22,6 +22,7 @@ from ldn_compound import (
     CoMedicationError,
     InputError,
     LabelFitError,
+    MedicineNameError,
     Pharmacy,
     Prescription,
     RenderError,
@@ -542,7 +543,10 @@ def test_override_is_printed_on_the_container_label_only(tmp_path: Path) -> None
 
 def test_an_opioid_among_other_medicines_stops_the_labels_unless_the_batch_overrides_it(tmp_path: Path) -> None:
     target = tmp_path / "labels.pdf"
-    with pytest.raises(CoMedicationError, match=r"^other medicines must not include opioids: .* \(got 'oxycodone'\)"):
+    with pytest.raises(
+        CoMedicationError,
+        match=r"^other medicines must not include opioids \(OxyContin \(oxycodone\): oxycodone\): .* \(got 'OxyContin \(oxycodone\)'\)",
+    ):
         render_labels(
             batch("ldn-capsules"),
             target,
@@ -560,6 +564,19 @@ def test_an_opioid_among_other_medicines_stops_the_labels_unless_the_batch_overr
     )
     overridden = batch("ldn-capsules", other_medicines=("oxycodone",), co_medication_reason="palliative care plan")
     render_labels(overridden, target, prescriptions=[prescription()], pharmacy=PHARMACY, other_medicines=["oxycodone"])
+    assert target.read_bytes().startswith(b"%PDF")
+
+
+def test_a_brand_or_an_unclear_name_stops_the_labels_unless_the_batch_overrides_it(tmp_path: Path) -> None:
+    target = tmp_path / "labels.pdf"
+    options: dict[str, Any] = {"prescriptions": [prescription()], "pharmacy": PHARMACY}
+    with pytest.raises(CoMedicationError, match=r"Percocet 5/325: oxycodone"):
+        render_labels(batch("ldn-capsules"), target, other_medicines=["Percocet 5/325"], **options)
+    with pytest.raises(MedicineNameError, match=r"did you mean oxycodone\?\); correct it, or calculate the batch"):
+        render_labels(batch("ldn-capsules"), target, other_medicines=["oxycodon"], **options)
+    assert not target.exists()
+    accepted = batch("ldn-capsules", other_medicines=("oxycodon",), unclear_medicine_reason="oxybutynin, misspelt")
+    render_labels(accepted, target, other_medicines=["oxycodon"], **options)
     assert target.read_bytes().startswith(b"%PDF")
 
 

@@ -20,6 +20,7 @@ from ldn_compound.exceptions import InputError, RenderError
 from ldn_compound.model import Amount, AmountKind, BatchResult, Component, DosageForm, MasterFormula, Pharmacy
 from ldn_compound.render.record import SAMPLED_CAPSULES, render_batch_record, render_master_formula
 from ldn_compound.units import CONCENTRATION, format_amount, parse_quantity
+from ldn_compound.weighing import procedure_steps, reconciliation, reconciliation_text
 
 FORMULAS = ["ldn-capsules", "ldn-oral-liquid", "ldn-sublingual-drops", "ldn-topical-cream"]
 HOSTILE = 'Zoë Łukasiewicz-Núñez <b>&</b> <img src="/etc/passwd"/>'
@@ -125,9 +126,8 @@ def expected_record_texts(result: BatchResult) -> list[str]:
         f"Storage {beyond.storage}",
         beyond.rule,
         "Manufacturer / vendor, lot, expiry",
-        "Amount to measure",
-        "Actual amount",
-        "Balance / measure",
+        "Amount in the batch",
+        "How: weighings",
         "Initials",
         f"Balance {result.balance.describe()}",
         "Deviations",
@@ -147,10 +147,14 @@ def expected_record_texts(result: BatchResult) -> list[str]:
         texts.append(f"Mfr {lot.manufacturer}" if lot and lot.manufacturer else "Mfr ____")
     for number, step in enumerate(result.trace, 1):
         texts.append(f"{number}. {step.title} {step.text}")
-    for number, step in enumerate(formula.procedure, 1):
+    for number, step in enumerate(result.procedure, 1):
         texts.append(f"{number} {step} ☐")
-    for number, item in enumerate(formula.equipment, 1):
+    for number, item in enumerate((*formula.equipment, *result.equipment), 1):
         texts.append(f"{number} {item}")
+    texts += ["Weighings and measurements, in the order they are done", "Actual amount", "Instrument"]
+    for number, weighing in enumerate(result.weighings, 1):
+        texts += [f"W{number} {weighing.what}", f"{format_amount(weighing.amount)} ({weighing.rule})"]
+    texts += [reconciliation_text(line, parts) for line, parts in reconciliation(result.ingredients, result.weighings)]
     for override in result.overrides:
         texts.append(f"Override {override.code} {override.reason}")
     for warning in result.warnings:
@@ -165,7 +169,6 @@ def expected_record_texts(result: BatchResult) -> list[str]:
             f"Aliquot plan: {line.name} ({plan.method})",
             f"weigh {format_amount(plan.weigh)}, dilute with {plan.diluent} to {format_amount(plan.dilute_to)}",
             f"take {format_amount(plan.take)}, which holds {format_amount(plan.holds)}",
-            *(f"{number} {step}" for number, step in enumerate(plan.steps, 1)),
         ]
     return texts
 
@@ -266,7 +269,7 @@ def test_qs_lines_print_as_qs_to_the_final_volume(records) -> None:
     text = " ".join(records["oral-liquid"][2])
     assert "5 Purified water USP vehicle, USP formula: q.s." in text
     assert "q.s. to 120 mL" in text
-    assert re.search(r"q\.s\. to 120 mL _+ mL q\.s\. to volume", text)
+    assert re.search(r"q\.s\. to 120 mL q\.s\. to volume: W\d+", text)
     cream = " ".join(records["topical-cream-aliquot"][2])
     assert "formula: q.s. to 30 g" in cream
     assert "29.37 g" in cream
@@ -331,7 +334,7 @@ def test_sixty_components_flow_onto_further_pages_with_the_header_repeated(sixty
     pages_with_rows = [page for page in pages if "Mfr ___" in page]  # the components table's rows
     assert len(pages_with_rows) >= 3
     for page in pages_with_rows:
-        assert "# Component Manufacturer / vendor, lot, expiry Amount to measure Actual amount" in page
+        assert "# Component Manufacturer / vendor, lot, expiry Amount in the batch How: weighings" in page
     assert "60 Purified water USP" in text
     assert f"{flat(formula.components[20].name)}" in text  # a long name, wrapped, read back whole
     for number, page in enumerate(pages, 1):
@@ -525,7 +528,7 @@ def test_master_formulation_record_holds_every_usp_795_element(mfrs, formula_id:
         if component.grade:
             expected.append(f"grade {component.grade}")
     expected += [line.describe_amount() for line in reference.ingredients]
-    expected += [f"{n} {step}" for n, step in enumerate(formula.procedure, 1)]
+    expected += [f"{n} {step}" for n, step in enumerate(procedure_steps(formula.procedure), 1)]
     expected += [f"{n} {item}" for n, item in enumerate(formula.equipment, 1)]
     expected += [f"{check.name} {check.specification}" for check in formula.quality_checks]
     expected += [f"{n} {ref.citation} {ref.supports}" for n, ref in enumerate(formula.references, 1)]
@@ -558,7 +561,7 @@ def test_mfr_components_per_unit_and_per_reference_batch(mfrs) -> None:
     assert "q.s. q.s. to 1 mL q.s. to 100 mL" in text
     text = " ".join(mfrs["ldn-topical-cream"][2])
     assert "q.s. q.s. to 1 g 29.37 g (q.s. to 30 g)" in text
-    assert "Aliquot plan for the reference batch (trituration):" in text
+    assert "Aliquot plan for the reference batch (solution):" in text
 
 
 def test_mfr_at_another_strength_recalculates_the_reference_batch() -> None:
@@ -620,4 +623,28 @@ def test_the_yield_range_on_the_record_follows_the_sites_setting() -> None:
 def test_an_excipient_below_the_minimum_weight_has_its_own_plan_on_the_record() -> None:
     text = " ".join(pages_text(render(batch("sublingual-drops"))))
     assert "Aliquot plan: Sodium benzoate NF (solution)" in text
-    assert "Weigh 120 mg of Sodium benzoate NF (4 × 30 mg)." in text
+    assert "Weigh 150 mg of Sodium benzoate NF." in text
+
+
+def test_the_co_medication_screen_is_printed(records) -> None:
+    overridden = records["capsules-overage-lots-override"][2][0]
+    assert (
+        "Co-medication screen Co-medication screened: tramadol (tramadol): opioid found (tramadol); "
+        f"overridden (opioid-co-medication): {OPIOID_REASON}"
+    ) in overridden
+    assert "Co-medication screen No other medicines given: not screened" in records["oral-liquid"][2][0]
+    screened = calculate_batch(
+        "ldn-capsules", quantity=30, date="2026-03-01", other_medicines=["metformin", "levothyroxine"]
+    )
+    text = " ".join(pages_text(render(screened)))
+    assert "Co-medication screen Co-medication screened: metformin, levothyroxine: no opioid" in text
+    unclear = calculate_batch(
+        "ldn-capsules",
+        quantity=30,
+        date="2026-03-01",
+        other_medicines=["Percoset"],
+        unclear_medicine_reason="patient confirmed: Percogesic (no opioid)",
+    )
+    text = " ".join(pages_text(render(unclear)))
+    assert "Percoset (unclear: close to Percocet (oxycodone)): no opioid recognised; unclear name accepted" in text
+    assert "Override medicine-name-unclear patient confirmed: Percogesic (no opioid)" in text

@@ -202,7 +202,7 @@ def test_the_default_register_is_created_on_first_use(tmp_path, monkeypatch):
     monkeypatch.setattr("platformdirs.user_data_dir", lambda *_a, **_k: str(tmp_path / "fresh" / "dir"))
     with open_register() as register:
         assert register.record(capsules()) == "L2026-000001"
-        assert register.migrated == ("migrated new -> 0003",)
+        assert register.migrated == (f"migrated new -> {HEAD_REVISION}",)
     path = tmp_path / "fresh" / "dir" / "register.sqlite3"
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -303,3 +303,35 @@ def test_backup(register, tmp_path):
     for bad in (tmp_path, tmp_path / "none" / "x.db"):
         with pytest.raises(InputError):
             register.backup(bad)
+
+
+def test_an_older_register_of_the_previous_revision_is_migrated(empty_database_url):
+    _at_revision(empty_database_url, "0002")
+    with open_register(empty_database_url) as register:
+        assert register.migrated[-1] == f"migrated 0002 -> {HEAD_REVISION}"
+        engine = sa.create_engine(empty_database_url)
+        with engine.connect() as conn:
+            indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("batches")}
+        engine.dispose()
+        assert "ix_batches_status_formula_id" in indexes
+
+
+def _plan(register, statement) -> str:
+    with register._engine.connect() as conn:
+        compiled = statement.compile(conn, compile_kwargs={"literal_binds": True})
+        return " | ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+
+
+def test_recall_and_lots_list_use_indexes(sqlite_register):
+    """Recall and the list read indexes (the figures for 10^3 to 10^6 batches are in bench/register.py)."""
+    from ldn_compound.register import tables as t
+
+    b, c = t.batches, t.components
+    recall = sa.select(b.c.lot_number).join(c, c.c.batch_id == b.c.id).where(c.c.component_lot == "QX7781")
+    plan = _plan(sqlite_register, recall)
+    assert "USING INDEX ix_batch_components_component_lot" in plan
+    assert "USING INTEGER PRIMARY KEY" in plan
+    listing = sa.select(b.c.lot_number).where(b.c.status == "verified", b.c.formula_id == "x").order_by(b.c.id.desc())
+    assert "USING INDEX ix_batches_status_formula_id" in _plan(sqlite_register, listing)
+    newest = sa.select(b.c.lot_number).order_by(b.c.id.desc()).limit(100)
+    assert "SCAN batches" in _plan(sqlite_register, newest) and "TEMP B-TREE" not in _plan(sqlite_register, newest)

@@ -568,9 +568,9 @@ def test_minimum_above_preferred_is_refused() -> None:
         TextBlock("directions", "x", preferred_size=11, min_size=12)
 
 
-def test_a_thousand_labels_fit_and_print_on_sheets_within_3_seconds() -> None:
+def test_a_thousand_labels_fit_and_print_on_sheets() -> None:
+    """All fit and print, 14 to a page (the time it takes is measured in bench/run.py, not here)."""
     sheet = get_stock("a4-2x7")
-    start = time.perf_counter()
     layouts = [
         fit_stock(
             [
@@ -593,6 +593,4 @@ def test_a_thousand_labels_fit_and_print_on_sheets_within_3_seconds() -> None:
                 canvas.showPage()
 
     data = render_canvas(draw, page_size_mm=(sheet.page_width, sheet.page_height), info=INFO)
-    elapsed = time.perf_counter() - start
     assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == 72
-    assert elapsed < 3.0, f"{elapsed:.2f} s"

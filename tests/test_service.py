@@ -48,3 +48,27 @@ def test_an_empty_formula_is_refused_with_a_code() -> None:
     with pytest.raises(RequestError) as caught:
         service.read_formula("  ")
     assert caught.value.code == "unknown-formula"
+
+
+def test_the_unclear_medicine_reason_goes_with_other_medicines_and_is_kept() -> None:
+    with pytest.raises(RequestError) as caught:
+        run_batch(BatchRequest(formula="ldn-capsules", quantity="30", unclear_medicine_reason="known"))
+    assert (caught.value.field, caught.value.code) == ("unclear_medicine_reason", "override-without-check")
+    with pytest.raises(RequestError) as caught:
+        run_batch(
+            BatchRequest(
+                formula="ldn-capsules", quantity="30", other_medicines=("oxycodon",), unclear_medicine_reason=" "
+            )
+        )
+    assert caught.value.code == "reason-missing"
+    outcome = run_batch(
+        BatchRequest(
+            formula="ldn-capsules",
+            quantity="30",
+            other_medicines=("oxycodon",),
+            unclear_medicine_reason="oxybutynin, misspelt",
+        )
+    )
+    assert [(o.code, o.reason) for o in outcome.result.screening.overrides] == [
+        ("medicine-name-unclear", "oxybutynin, misspelt")
+    ]

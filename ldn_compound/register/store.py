@@ -69,8 +69,8 @@ __all__ = [
 #: The environment variable that names the register when none is given.
 ENV_VAR = "LDN_COMPOUND_REGISTER"
 #: The schema revision this version of ldn_compound writes (the newest migration).
-HEAD_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002")
+HEAD_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 _GENESIS = "0" * 64
 _LOT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
@@ -766,6 +766,18 @@ class Register:
                 {"prints": {k: _sha(v) for k, v in out.items()}, "state": self._lot_state(conn, row["id"])},
             )
         return out
+
+    def log_print(self, lot: str, kind: str, data: bytes, *, user: str | None = None) -> None:
+        """Write to the audit trail that a new document of ``lot`` was printed (e.g. the record with its amounts)."""
+        with self._write() as conn:
+            row = self._batch_row(conn, lot)
+            self._event(
+                conn,
+                "printed",
+                lot,
+                user,
+                {"kind": kind, "sha256": _sha(data), "state": self._lot_state(conn, row["id"])},
+            )
 
     # ----------------------------------------------------------------- users
 

@@ -59,6 +59,7 @@ batches = Table(
     Index("ix_batches_formula_id", "formula_id"),
     Index("ix_batches_compounding_date", "compounding_date"),
     Index("ix_batches_rx_number", "rx_number"),
+    Index("ix_batches_status_formula_id", "status", "formula_id"),
 )
 
 components = Table(

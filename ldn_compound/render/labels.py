@@ -51,12 +51,12 @@ import attrs
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
-from ldn_compound.exceptions import CoMedicationError, InputError, LabelFitError, RenderError
-from ldn_compound.model import BatchResult, DosageForm, Pharmacy, Prescription
+from ldn_compound.exceptions import CoMedicationError, InputError, LabelFitError, MedicineNameError, RenderError
+from ldn_compound.model import BatchResult, DosageForm, MedicineStatus, Pharmacy, Prescription
 from ldn_compound.render._labelfit import FittedBlock, LabelLayout, TextBlock, _word_width, draw_layout, fit_box
 from ldn_compound.render._pdf import DocumentInfo, code128, draw_code128, pt, register_fonts, render_canvas, write_pdf
 from ldn_compound.render.stocks import LabelStock, get_stock
-from ldn_compound.safety import find_opioids
+from ldn_compound.safety import opioid_rule, read_medicines, unclear_rule
 from ldn_compound.titration import titration_plan
 from ldn_compound.units import Q_, format_amount, magnitude
 
@@ -183,7 +183,7 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
 
     The opioid warning is always first, whatever the formula lists; "Shake well"
     joins the warnings when the batch is a suspension (made from tablets into a
-    liquid) or the formula asks for it.  A statement the storage line already
+    liquid) or the formula asks for it, never on a cream.  A statement the storage line already
     makes ("protected from light") is not repeated.  "Refrigerate" is never
     repeated: the storage line, which comes with the beyond-use date, says where
     to keep the preparation, and the formula's "Refrigerate" would contradict a
@@ -191,7 +191,8 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
     """
     storage = result.beyond_use.storage.casefold()
     warnings = [OPIOID_WARNING]
-    if any(w.code == "tablet-excipients" for w in result.warnings):
+    cream = result.formula.dosage_form is DosageForm.TOPICAL_CREAM  # a cream is never shaken
+    if any(w.code == "tablet-excipients" for w in result.warnings) and not cream:
         warnings.append(_SHAKE_WELL)
     others: list[str] = []
     seen = {w.casefold() for w in warnings}
@@ -199,6 +200,8 @@ def _statements(result: BatchResult) -> tuple[list[str], list[str]]:
         text = statement.strip()
         key = text.rstrip(".!").casefold()
         if not text or key in seen or _SAID_BY_STORAGE.get(key, "\0") in storage:
+            continue
+        if cream and key == _SHAKE_WELL.casefold():
             continue
         seen.add(key)
         (warnings if key == _SHAKE_WELL.casefold() else others).append(text)
@@ -615,14 +618,25 @@ def _draw_sheet(canvas: Canvas, labels: Sequence[_Label], stock: LabelStock, *, 
 
 
 def _check_other_medicines(result: BatchResult, other_medicines: Sequence[str]) -> None:
-    """Refuse labels for a patient taking an opioid unless the batch records the override."""
-    opioids = find_opioids(other_medicines)
-    if opioids and not any(o.code == "opioid-co-medication" for o in result.overrides):
+    """Refuse labels for a patient taking an opioid (or with an unclear medicine name) unless the batch records the override."""
+    read = read_medicines(other_medicines)
+    overridden = {o.code for o in result.overrides}
+    unclear = [m for m in read if m.status is MedicineStatus.UNCLEAR]
+    if unclear and "medicine-name-unclear" not in overridden:
+        raise MedicineNameError(
+            "other medicines",
+            unclear[0].given,
+            unclear_rule(
+                unclear[0], "correct it, or calculate the batch with unclear_medicine_reason=... to accept it as given"
+            ),
+            unclear[0].suggestions,
+        )
+    opioids = [m for m in read if m.status is MedicineStatus.OPIOID]
+    if opioids and "opioid-co-medication" not in overridden:
         raise CoMedicationError(
             "other medicines",
-            ", ".join(opioids),
-            "not include opioids: naltrexone blocks them and can precipitate withdrawal "
-            "(calculate the batch with co_medication_reason=... to record an override)",
+            "; ".join(m.given for m in opioids),
+            opioid_rule(opioids, "calculate the batch with co_medication_reason=... to record an override"),
         )
 
 

@@ -55,6 +55,7 @@ from ldn_compound.render._pdf import (
 )
 from ldn_compound.settings import default_settings
 from ldn_compound.units import Quantity, format_amount, format_number, magnitude
+from ldn_compound.weighing import procedure_steps, reconciliation, reconciliation_text
 
 __all__ = ["SAMPLED_CAPSULES", "render_batch_record", "render_master_formula"]
 
@@ -84,7 +85,13 @@ _UNIT: Final = {
 }
 
 #: Column widths of the components table (mm on A4, scaled to the page).
-_COMPONENT_SHARES: Final = (7.0, 40.0, 33.0, 33.0, 22.0, 19.0, 16.0)
+_COMPONENT_SHARES: Final = (7.0, 54.0, 45.0, 38.0, 30.0)
+
+#: A table of weighings this short is kept on one page.
+_KEEP_WEIGHINGS: Final = 12
+
+#: Column widths of the weighings table.
+_WEIGHING_SHARES: Final = (11.0, 52.0, 38.0, 26.0, 31.0, 16.0)
 
 _MEASURE_WORDS: Final = {"weigh": "weigh", "measure": "measure by volume", "q.s.": "q.s. to volume"}
 
@@ -299,6 +306,7 @@ def _preparation_rows(result: BatchResult, geometry: PageGeometry) -> list[list[
         ["Active ingredient source", _source_text(result.active)],
         ["Balance", f"{result.balance.describe()}; " + _blank(value_width / 2, "balance ID: ")],
         ["Container", formula.container],
+        ["Co-medication screen", result.screening.summary()],
     ]
     return rows
 
@@ -335,13 +343,47 @@ def _component_rows(result: BatchResult, widths: Sequence[float]) -> list[list[s
         if line.overage.magnitude != 0:
             amount += f"\n= {format_amount(line.theoretical)} theoretical\n+ {format_amount(line.overage)} overage"
         if line.aliquot is not None:
-            amount += "\nby the aliquot plan"
+            amount += f"\nby the aliquot plan ({line.aliquot.method})"
 
-        unit = _unit_of(line.amount)
-        actual = "\n" + _blank(widths[4], suffix=f" {unit}")
+        rows_of = [str(n) for n, w in enumerate(result.weighings, 1) if w.line == line.id]
         measure = _MEASURE_WORDS.get(line.measure, line.measure)
-        rows.append([str(number), name, lot_cell, amount, actual, f"{measure}\n" + _blank(widths[5], "ID "), ""])
+        weighed = f"{measure}: W{', W'.join(rows_of)}" if rows_of else measure
+        rows.append([str(number), name, lot_cell, amount, weighed])
     return rows
+
+
+def _weighing_rows(
+    result: BatchResult, widths: Sequence[float], actual: Mapping[str, str] | None = None
+) -> list[list[str]]:
+    """Every weighing and measurement in the order it is done, with room for the actual amount.
+
+    ``actual`` (line id → amount) fills in the amounts entered in the register, each in the
+    first weighing of its line that goes into the batch itself (not into an aliquot).
+    """
+    rows: list[list[str]] = []
+    entered = dict(actual or {})
+    for number, weighing in enumerate(result.weighings, 1):
+        what = f"{weighing.what}\n{weighing.purpose}"
+        amount = f"{format_amount(weighing.amount)}\n({weighing.rule})"
+        if "volumetric" in weighing.instrument:  # a fixed volume: checked, not read
+            cell = f"{_BOX} done"
+        elif weighing.into_batch and not weighing.aliquot and weighing.line in entered:
+            cell = "\n" + entered.pop(weighing.line)
+        else:
+            cell = "\n" + _blank(widths[3], suffix=f" {_unit_of(weighing.amount)}")
+        instrument = weighing.instrument
+        if instrument == "balance":
+            instrument += "\n" + _blank(widths[4], "ID ")
+        rows.append([f"W{number}", what, amount, cell, instrument, ""])
+    return rows
+
+
+def _reconciliation_text(result: BatchResult) -> str:
+    """The totals: what the weighings put into the batch, per component, against the composition."""
+    parts = [
+        reconciliation_text(line, amounts) for line, amounts in reconciliation(result.ingredients, result.weighings)
+    ]
+    return "Into the batch: " + "; ".join(parts) + "."
 
 
 def _trace_rows(result: BatchResult, *, skip: frozenset[str] = frozenset()) -> list[list[str]]:
@@ -441,7 +483,9 @@ def _capsule_weights(geometry: PageGeometry, low: Quantity, high: Quantity) -> F
     return _table(geometry, header, rows, shares, "capsule weights")
 
 
-def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry) -> list[Flowable]:
+def _batch_flowables(
+    result: BatchResult, pharmacy: Pharmacy | None, geometry: PageGeometry, actual: Mapping[str, str] | None = None
+) -> list[Flowable]:
     formula = result.formula
     style = styles()
     story: list[Flowable] = [*_pharmacy_block(pharmacy, geometry)]
@@ -476,10 +520,8 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
                     "#",
                     "Component",
                     "Manufacturer / vendor, lot, expiry",
-                    "Amount to measure",
-                    "Actual amount",
-                    "Balance / measure",
-                    "Initials",
+                    "Amount in the batch",
+                    "How: weighings",
                 ],
                 _component_rows(result, widths),
                 _COMPONENT_SHARES,
@@ -487,6 +529,30 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
             )
         ],
     )
+    if result.weighings:
+        weighing_widths = _columns(geometry, *_WEIGHING_SHARES)
+        story += _section(
+            "Weighings and measurements, in the order they are done",
+            [
+                _table(
+                    geometry,
+                    [
+                        "#",
+                        "What, and what for",
+                        "Amount to weigh or measure",
+                        "Actual amount",
+                        "Instrument",
+                        "Initials",
+                    ],
+                    _weighing_rows(result, weighing_widths, actual),
+                    _WEIGHING_SHARES,
+                    "weighings",
+                ),
+                Spacer(1, pt(2)),
+                _para(_reconciliation_text(result), "reconciliation", style.small),
+            ],
+            keep=len(result.weighings) <= _KEEP_WEIGHINGS,
+        )
 
     story += _section(
         "Calculations",
@@ -509,32 +575,24 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
         summary = (
             f"{format_amount(line.amount)} of {what} is below the balance's minimum weight "
             f"{format_amount(result.balance.minimum_weight)}: make a {plan.method} — weigh "
-            f"{format_amount(plan.weigh)}, dilute with {plan.diluent} to {format_amount(plan.dilute_to)} "
-            f"(1 in {format_number(plan.factor)}), and take {format_amount(plan.take)}, "
-            f"which holds {format_amount(plan.holds)}."
+            f"{format_amount(plan.weigh)}, dilute with {plan.diluent} to {format_amount(plan.dilute_to)}"
+            + (f" (1 in {format_number(plan.factor)})" if plan.method == "trituration" else "")
+            + f", and take {format_amount(plan.take)}, which holds {format_amount(plan.holds)}.  Its steps are "
+            "in the procedure below; its weighings are in the table of weighings above."
         )
         story += _section(
             f"Aliquot plan: {line.name} ({plan.method})",
-            [
-                _para(summary, "aliquot plan"),
-                _table(
-                    geometry,
-                    ["#", "Aliquot step", "Actual amount", "Done, initials"],
-                    [[*row, "", _TICK] for row in _numbered(plan.steps)],
-                    [7, 117, 26, 24],
-                    "aliquot steps",
-                ),
-            ],
+            [_para(summary, "aliquot plan")],
         )
 
-    if formula.equipment:
+    if formula.equipment or result.equipment:
         story += _section(
             "Equipment",
             [
                 _table(
                     geometry,
                     ["#", "Equipment", "ID / calibration", "Ready, initials"],
-                    [[*row, "", _TICK] for row in _numbered(formula.equipment)],
+                    [[*row, "", _TICK] for row in _numbered((*formula.equipment, *result.equipment))],
                     [7, 103, 40, 24],
                     "equipment",
                 )
@@ -547,7 +605,7 @@ def _batch_flowables(result: BatchResult, pharmacy: Pharmacy | None, geometry: P
             _table(
                 geometry,
                 ["#", "Step", "Done, initials"],
-                [[*row, _TICK] for row in _numbered(formula.procedure)]
+                [[*row, _TICK] for row in _numbered(result.procedure or formula.procedure)]
                 or [["1", "Follow the master formulation record.", _TICK]],
                 [7, 143, 24],
                 "procedure",
@@ -619,8 +677,12 @@ def render_batch_record(
     *,
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
+    actual: Mapping[str, str] | None = None,
 ) -> None:
     """Write the compounding record of ``result`` as a PDF to a path or a binary file object.
+
+    ``actual`` fills in the actual amounts entered in the register (line id → amount as
+    text, e.g. ``"451.2 mg"``).
 
     ``page_size`` is ``"letter"`` or ``"a4"``.  The whole document is laid out
     before anything is written, so a :class:`~ldn_compound.exceptions.RenderError`
@@ -630,7 +692,7 @@ def render_batch_record(
     geometry = _geometry(page_size)
     formula = result.formula
     fingerprint = result.fingerprint
-    story = _batch_flowables(result, pharmacy, geometry)
+    story = _batch_flowables(result, pharmacy, geometry, actual)
     summary = f"{result.strength.describe()} {formula.dosage_form.display_name}"
     running = _running(
         [
@@ -832,7 +894,7 @@ def _mfr_flowables(
             _table(
                 geometry,
                 ["#", "Step"],
-                _numbered(formula.procedure) or [["—", "No procedure is given in the formula."]],
+                _numbered(procedure_steps(formula.procedure)) or [["—", "No procedure is given in the formula."]],
                 [7, 167],
                 "procedure",
             )

@@ -126,6 +126,7 @@ def _event_line(event: Event) -> str:
         ),
         "amount-accepted": lambda: f"accepted {data['line']}={data['amount']}: {data['reason']}",
         "reprinted": lambda: "reprinted " + ", ".join(sorted(data.get("prints", {}))),
+        "printed": lambda: f"printed {data['kind']}",
         "wrong-pin": lambda: f"wrong PIN ({data['failures']} in a row)",
         "pin-accepted": lambda: f"PIN accepted after {data['after_failures']} failures",
         "user-added": lambda: f"user added ({data['role']})",

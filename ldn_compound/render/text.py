@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ldn_compound.bud import maximum_days
 from ldn_compound.model import BatchResult, DosageForm, Ingredient, MasterFormula
 from ldn_compound.units import format_amount, format_number
+from ldn_compound.weighing import reconciliation, reconciliation_text
 
 __all__ = ["batch_text", "formula_text", "formulas_table", "table"]
 
@@ -129,7 +130,7 @@ def _how(line: Ingredient) -> str:
     if line.tablets:
         how = f"weigh, from {line.tablets} crushed 50 mg tablet{'s' if line.tablets != 1 else ''}"
     if line.aliquot is not None:
-        how += f" (aliquot: {line.aliquot.method}, below)"
+        how += f" (aliquot: {line.aliquot.method})"
     return how
 
 
@@ -145,7 +146,7 @@ def batch_text(result: BatchResult) -> str:
         f"Lot        {result.lot_number}, compounded {result.compounding_date.isoformat()}",
         f"Balance    {result.balance.describe()}",
         "",
-        "Measure",
+        "Components",
     ]
     with_lots = any(line.lot is not None for line in result.ingredients)
     headers = ["Component", "Role", "Amount", "How"] + (["Lot"] if with_lots else [])
@@ -157,6 +158,19 @@ def batch_text(result: BatchResult) -> str:
             row.append("" if lot is None else lot.lot + (f" (expires {lot.expiry.isoformat()})" if lot.expiry else ""))
         rows.append(row)
     out += table(headers, rows)
+    if result.weighings:
+        out += ["", "Weigh and measure, in this order"]
+        out += table(
+            ["#", "What", "Amount", "With", "For"],
+            [
+                [str(n), w.what, format_amount(w.amount), w.instrument, w.purpose]
+                for n, w in enumerate(result.weighings, 1)
+            ],
+        )
+        out += ["  Into the batch:"] + [
+            f"    {reconciliation_text(line, parts)}"
+            for line, parts in reconciliation(result.ingredients, result.weighings)
+        ]
     if result.capsule is not None:
         c = result.capsule
         fill = format_amount(c.fill_weight, significant=6)
@@ -181,6 +195,8 @@ def batch_text(result: BatchResult) -> str:
     if bud.limited_by:
         out.append(f"  Limited  {bud.limited_by}")
     out.append(f"  Storage  {bud.storage}")
+    if result.screening.screened:
+        out += ["", result.screening.summary()]
     if result.overrides:
         out += ["", "Overrides"] + [f"  {o.code}: {o.reason}" for o in result.overrides]
     if result.warnings:

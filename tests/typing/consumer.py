@@ -48,6 +48,9 @@ from ldn_compound import (
     LDNError,
     Lot,
     MasterFormula,
+    MedicineNameError,
+    MedicineStatus,
+    OpioidListError,
     Override,
     Pharmacy,
     PharmacyConfigError,
@@ -61,6 +64,8 @@ from ldn_compound import (
     Reference,
     RenderError,
     SaltForm,
+    ScreenedMedicine,
+    Screening,
     Settings,
     StabilityEvidence,
     Step,
@@ -71,13 +76,16 @@ from ldn_compound import (
     TitrationRow,
     TitrationStep,
     TopicalSpec,
+    Weighing,
     __version__,
     calculate_batch,
     convert_basis,
+    find_opioids,
     format_amount,
     load_formula,
     load_formula_file,
     load_formulas,
+    load_opioid_list,
     load_pharmacy_config,
     parse_lot,
     parse_quantity,
@@ -87,6 +95,7 @@ from ldn_compound import (
     render_label_sheet,
     render_labels,
     render_master_formula,
+    screen_medicines,
     titration_plan,
     ureg,
 )
@@ -105,6 +114,8 @@ ERRORS: tuple[type[LDNError], ...] = (
     InputError,
     LabelFitError,
     LabelStockFileError,
+    MedicineNameError,
+    OpioidListError,
     PharmacyConfigError,
     QuantityError,
     RenderError,
@@ -137,6 +148,7 @@ VALUE_TYPES: tuple[type, ...] = (
     TitrationPlan,
     TitrationRow,
     TopicalSpec,
+    Weighing,
 )
 
 
@@ -183,6 +195,14 @@ def main() -> str:
     assert SALTS
     assert ERRORS
     assert VALUE_TYPES
+    screening: Screening = screen_medicines(
+        ["metformin", "Percocet 5/325 mg"], co_medication_reason="stopped", opioid_list=load_opioid_list()
+    )
+    first: ScreenedMedicine = screening.medicines[1]
+    assert first.status is MedicineStatus.OPIOID
+    assert find_opioids(["rxcui:7804"]) == ("oxycodone",)
+    screened: BatchResult = calculate_batch(formula, quantity=30, other_medicines=["metformin"])
+    assert screened.screening.result == "no-opioid"
     return " ".join(
         (
             format_amount(base, significant=4),
