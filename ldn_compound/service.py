@@ -659,6 +659,7 @@ _ERROR_HINTS: Final = {
     "dose-above-limit": "to go ahead, give {high_dose_reason}",
     "opioid-co-medication": "to go ahead, give {co_medication_reason}",
     "capsule-overfill": "use a larger {capsule_size}",
+    "medicine-name-unclear": "correct it, or give {unclear_medicine_reason} to accept it as written",
 }
 
 

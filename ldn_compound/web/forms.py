@@ -136,6 +136,7 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
         (
             Field("other_medicines", "Other medicines", "the patient's other medicines, one a line", kind="lines"),
             Field("co_medication_reason", "Reason to go ahead despite an opioid", ""),
+            Field("unclear_medicine_reason", "Reason to go ahead despite an unclear medicine name", ""),
             Field("high_dose_reason", "Reason to go ahead with a high dose", ""),
         ),
         False,
