@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ldn_compound
+import ldn_compound.directions
+import ldn_compound.model
 
 project = "ldn_compound"
 author = "The ldn_compound authors"
@@ -18,6 +20,10 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True}
 nitpicky = True
+
+# model.py names Directions (a later layer's class) only for type checkers; give autodoc the
+# class so the annotations of Prescription and BatchResult resolve
+ldn_compound.model.Directions = ldn_compound.directions.Directions  # type: ignore[attr-defined]
 # Outside objects resolve through small local inventories (docs/make_inventories.py), so the
 # build needs no network; the address after each is where the links point.
 intersphinx_mapping = {
@@ -28,3 +34,5 @@ intersphinx_mapping = {
 suppress_warnings = ["myst.xref_missing"]
 html_theme = "alabaster"
 html_title = f"ldn_compound {release}"
+# SQLAlchemy has no local inventory: the register's constructor takes its Engine (made by open_register).
+nitpick_ignore = [("py:class", "Engine")]

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ldn_compound._version import __version__
 from ldn_compound.batch import calculate_batch, parse_lot
 from ldn_compound.config import load_pharmacy_config, read_pharmacy_config
+from ldn_compound.directions import Directions, parse_directions, parse_sig
 from ldn_compound.exceptions import (
     AliquotError,
     CapsuleOverfillError,
@@ -39,6 +40,7 @@ from ldn_compound.exceptions import (
     Problem,
     QuantityError,
     RenderError,
+    SigCodeFileError,
 )
 from ldn_compound.loader import load_formula, load_formula_file, load_formulas
 from ldn_compound.model import (
@@ -126,6 +128,7 @@ __all__ = [
     "Component",
     "DataFileError",
     "DimensionError",
+    "Directions",
     "DosageForm",
     "DoseLimitError",
     "DropsSpec",
@@ -158,6 +161,7 @@ __all__ = [
     "ScreenedMedicine",
     "Screening",
     "Settings",
+    "SigCodeFileError",
     "StabilityEvidence",
     "Step",
     "Strength",
@@ -178,8 +182,10 @@ __all__ = [
     "load_formulas",
     "load_opioid_list",
     "load_pharmacy_config",
+    "parse_directions",
     "parse_lot",
     "parse_quantity",
+    "parse_sig",
     "parse_titration",
     "read_pharmacy_config",
     "render_batch_record",

@@ -23,6 +23,7 @@ import attrs
 
 from ldn_compound import forms
 from ldn_compound.bud import beyond_use
+from ldn_compound.directions import Directions, Dosing, Prescribed, check_prescribed, read_directions
 from ldn_compound.exceptions import (
     AliquotError,
     DimensionError,
@@ -50,11 +51,13 @@ from ldn_compound.model import (
     Step,
     Strength,
     TabletSource,
+    TitrationStep,
     Weighing,
 )
 from ldn_compound.safety import screen_medicines
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL, salt_form, substance
+from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
@@ -319,18 +322,32 @@ class _Work:
         self.warnings.append(BatchWarning(code, message))
 
 
-def _check_dose(work: _Work, dose: Strength | None, settings: Settings, high_dose_reason: str | None) -> None:
+def _check_dose(
+    work: _Work,
+    dose: Strength | None,
+    settings: Settings,
+    high_dose_reason: str | None,
+    *,
+    field: str = "dose",
+    shown: str | None = None,
+) -> None:
+    """Hold a dose to the limits: warn above the usual, refuse above the maximum without a reason.
+
+    ``field`` names where the dose came from (``"dose"`` or ``"directions"``); ``shown``
+    is how the dose is printed (default: the dose with its basis).
+    """
     if dose is None:
         return
     hcl = dose.to_basis(NALTREXONE_HCL).amount
-    shown = dose.describe(significant=6)
+    shown = shown or dose.describe(significant=6)
     if hcl > settings.dose_limit:
         if not high_dose_reason or not high_dose_reason.strip():
             raise DoseLimitError(
-                "dose",
+                field,
                 shown,
                 f"be at most {format_amount(settings.dose_limit)} naltrexone HCl for low-dose naltrexone, "
-                "unless overridden with a reason",
+                + ("" if field == "dose" else f"but they give {shown}, ")
+                + "unless overridden with a reason",
             )
         work.overrides.append(Override("dose-above-limit", high_dose_reason.strip()))
         work.warn(
@@ -513,6 +530,99 @@ def _plan_aliquots(
 
 
 # ---------------------------------------------------------------------------
+def _read_titration(titration: str | Sequence[TitrationStep] | None) -> tuple[TitrationStep, ...]:
+    if titration is None:
+        return ()
+    if isinstance(titration, str):
+        return parse_titration(titration)
+    steps = tuple(titration)
+    if not all(isinstance(step, TitrationStep) for step in steps):
+        raise InputError("titration", titration, "be text or TitrationStep values")
+    return steps
+
+
+#: Directions faults that ``directions_unchecked`` (a reason) lets through: text not read, or no dose stated.
+_UNCHECKABLE = frozenset({"unreadable-directions", "directions-without-dose", "directions-too-long"})
+
+
+def _check_prescribed(work: _Work, inputs: BatchInputs) -> Prescribed:
+    """Read and check the directions, dose, titration and dispensed quantity (see :func:`check_prescribed`).
+
+    Directions that cannot be read, or that state no dose, go ahead only with
+    ``directions_unchecked`` (a reason), which is recorded as an override.
+    """
+    formula, settings, steps = inputs.formula, inputs.settings, inputs.titration
+    topical = formula.topical
+    dosing = Dosing(
+        form=inputs.form,
+        strength=inputs.strength,
+        drops_per_ml=inputs.drops_per_ml,
+        click_volume=None if topical is None else topical.click_volume,
+        density=None if topical is None else topical.density,
+        graduation=settings.syringe_graduation,
+    )
+    directions, reason = inputs.directions, inputs.directions_unchecked or ""
+    dose = None if inputs.dose is None else inputs.dose.amount
+    read: Directions | None = None
+    if directions is not None:
+        try:
+            read = read_directions(directions, settings=settings)
+            if read.amount is None and dose is None and not (steps or read.titration):
+                check_prescribed(dosing, directions=read, dose=None, quantity=inputs.quantity)  # raises: no dose
+        except InputError as error:
+            if not reason or error.code not in _UNCHECKABLE:
+                raise
+            read = None
+            work.overrides.append(Override("directions-unchecked", reason))
+            work.warn(
+                "directions-unchecked",
+                f"directions {str(directions)!r} were not checked ({error.code}); overridden: {reason}",
+            )
+        else:
+            if reason:
+                raise InputError(
+                    "directions unchecked",
+                    reason,
+                    "be given only for directions that cannot be read or state no dose (these can be checked)",
+                    code="override-without-check",
+                )
+    prescribed = check_prescribed(
+        dosing, directions=read, dose=dose, titration=steps, dispensed=inputs.dispensed, quantity=inputs.quantity
+    )
+    for note in prescribed.notes:
+        work.step("Directions", note)
+    work.warnings.extend(prescribed.warnings)
+    if prescribed.directions is not None:
+        work.step("Directions", prescribed.directions.text())
+        if prescribed.directions.per_day is None and prescribed.dose is not None:
+            work.warn(
+                "daily-dose-unchecked",
+                f"the directions ({prescribed.directions.timing.en}) state no number of doses a day: "
+                "only the dose per administration was checked",
+            )
+    daily, per_dose = prescribed.daily_dose, prescribed.dose
+    if daily is not None and per_dose is not None and daily != per_dose and prescribed.directions is not None:
+        timing = prescribed.directions.timing.en
+        work.step("Daily dose", f"{per_dose.describe(significant=6)} {timing} = {daily.describe(significant=6)} a day")
+    return prescribed
+
+
+def _days_supply(prescribed: Prescribed, bud: BeyondUse) -> tuple[tuple[Step, ...], tuple[BatchWarning, ...]]:
+    """The days' supply as a trace step, and a warning when it outlasts the beyond-use date."""
+    days = prescribed.days_supply
+    if days is None:
+        return (), ()
+    step = Step("Days' supply", f"{days} day{'s' if days != 1 else ''}")
+    if days <= bud.days:
+        return (step,), ()
+    warning = BatchWarning(
+        "days-supply-beyond-bud",
+        f"the quantity lasts {days} days on these directions, longer than the {bud.days}-day beyond-use date "
+        f"({bud.date.isoformat()}): the patient would use it after that date; dispense less",
+    )
+    return (step,), (warning,)
+
+
 # The stages of a batch.  Each reads what the earlier ones made and returns a
 # frozen value; :func:`calculate_batch` runs them in order.
 
@@ -537,6 +647,10 @@ class BatchInputs:
     bulk_density: Quantity | None = None
     drops_per_ml: Decimal | None = None  # sublingual drops only
     dose: Strength | None = None  # one administration, as given
+    directions: Directions | str | None = None  # as given: a value, sig codes or English
+    directions_unchecked: str | None = None  # the reason to go ahead with directions that cannot be checked
+    titration: tuple[TitrationStep, ...] = ()
+    dispensed: Quantity | None = None  # given to the patient; None: the batch
     high_dose_reason: str | None = None
     other_medicines: tuple[str, ...] = ()
     co_medication_reason: str | None = None
@@ -558,11 +672,17 @@ class BatchInputs:
 
 @attrs.frozen
 class Checks:
-    """The dose and co-medication checks: the dose checked, and what they warned and overrode."""
+    """The dose and co-medication checks: the dose checked, and what they warned and overrode.
+
+    ``prescribed`` holds what the directions, dose, titration and dispensed quantity say
+    together (:class:`~ldn_compound.directions.Prescribed`).
+    """
 
     dose: Strength | None
     warnings: tuple[BatchWarning, ...] = ()
     overrides: tuple[Override, ...] = ()
+    prescribed: Prescribed | None = None  # the directions, daily dose, dispensed quantity and days' supply
+    steps: tuple[Step, ...] = ()
     screening: Screening = attrs.field(factory=Screening)
 
 
@@ -640,6 +760,10 @@ def read_inputs(
     bulk_density: object = None,
     drops_per_ml: object = None,
     dose: object = None,
+    directions: Directions | str | None = None,
+    directions_unchecked: str | None = None,
+    titration: str | Sequence[TitrationStep] | None = None,
+    dispense: object = None,
     high_dose_reason: str | None = None,
     other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
@@ -668,6 +792,29 @@ def read_inputs(
             raise InputError("drops per mL", drops_per_ml, "be a calibrated dropper's drops per mL, from 5 to 60")
     if lot_number is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}", str(lot_number)):
         raise InputError("lot number", lot_number, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
+    steps = _read_titration(titration)
+    if steps and form not in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
+        raise InputError(
+            "titration", form.value, "be for an oral liquid or sublingual drops (a dose measured by the patient)"
+        )
+    reason = None if directions_unchecked is None else directions_unchecked.strip()
+    if directions_unchecked is not None and not reason:
+        raise InputError("directions unchecked", directions_unchecked, "give the reason", code="reason-missing")
+    if reason and directions is None:
+        raise InputError("directions unchecked", reason, "go with directions", code="override-without-check")
+    dispensed: Quantity | None = None
+    if dispense is not None:
+        try:
+            dispensed = forms.for_dosage_form(form).read_quantity(dispense, settings)
+        except InputError as error:
+            raise InputError("dispensed quantity", dispense, error.rule, code=error.code) from None
+        if dispensed > qty:
+            raise InputError(
+                "dispensed quantity",
+                dispense,
+                f"be at most the batch, {format_amount(qty)}",
+                code="dispense-above-batch",
+            )
     return BatchInputs(
         formula=formula,
         strength=strength_obj,
@@ -687,6 +834,10 @@ def read_inputs(
         else parse_quantity(bulk_density, "bulk density", CONCENTRATION),
         drops_per_ml=per_ml,
         dose=given_dose,
+        directions=directions,
+        directions_unchecked=reason,
+        titration=steps,
+        dispensed=dispensed,
         high_dose_reason=high_dose_reason,
         other_medicines=(other_medicines,) if isinstance(other_medicines, str) else tuple(other_medicines),
         co_medication_reason=co_medication_reason,
@@ -715,23 +866,32 @@ def _request_steps(inputs: BatchInputs) -> tuple[Step, ...]:
 def check_batch(inputs: BatchInputs) -> Checks:
     """The dose and co-medication checks (before any arithmetic: a refused batch gets none).
 
-    For capsules one capsule is the smallest dose; a larger ``dose`` (several
-    capsules) is checked instead when given.
+    The directions, ``dose`` and titration are read and checked against each other and
+    the batch (:func:`~ldn_compound.directions.check_prescribed`); the dose per
+    administration and, where the directions give one, the daily dose are held to the
+    dose limits.  For capsules without directions or a dose, one capsule is the dose.
     """
     work = _Work()
-    strength = inputs.strength
-    if inputs.form is DosageForm.CAPSULES:
-        one = strength.to_basis(NALTREXONE_HCL).amount
-        given = inputs.dose
-        larger = given is not None and given.to_basis(NALTREXONE_HCL).amount > one
-        dose: Strength | None = given if larger else strength
+    prescribed = _check_prescribed(work, inputs)
+    dose, daily = prescribed.dose, prescribed.daily_dose
+    settings, reason, field = inputs.settings, inputs.high_dose_reason, prescribed.dose_field
+    if daily is not None and dose is not None and daily != dose and prescribed.directions is not None:
+        every = f"{dose.describe(significant=6)} {prescribed.directions.timing.en}"
+        shown = f"{daily.describe(significant=6)} a day ({every})"
+        _check_dose(work, daily, settings, reason, field=field, shown=shown)
     else:
-        dose = inputs.dose
-    _check_dose(work, dose, inputs.settings, inputs.high_dose_reason)
+        _check_dose(work, dose, settings, reason, field=field)
     screening = _check_medicines(
         work, inputs.other_medicines, inputs.co_medication_reason, inputs.unclear_medicine_reason, inputs.settings
     )
-    return Checks(dose=dose, warnings=tuple(work.warnings), overrides=tuple(work.overrides), screening=screening)
+    return Checks(
+        dose=dose,
+        warnings=tuple(work.warnings),
+        overrides=tuple(work.overrides),
+        prescribed=prescribed,
+        steps=tuple(work.steps),
+        screening=screening,
+    )
 
 
 def active_amount(inputs: BatchInputs) -> Active:
@@ -1114,7 +1274,9 @@ def assemble(
 ) -> BatchResult:
     """The batch result: the stages' values, their trace and warnings in the order they arose."""
     settings, theoretical_yield = inputs.settings, units.theoretical_yield
-    return BatchResult(
+    prescribed = checks.prescribed
+    supply_steps, supply_warnings = ((), ()) if prescribed is None else _days_supply(prescribed, when.beyond_use)
+    result = BatchResult(
         formula=inputs.formula,
         strength=inputs.strength,
         quantity=inputs.quantity,
@@ -1125,8 +1287,15 @@ def assemble(
         balance=inputs.balance,
         source=inputs.source,
         overage=inputs.overage,
-        warnings=checks.warnings + active.warnings + weighings.warnings + when.warnings,
-        trace=_request_steps(inputs) + active.steps + composition.steps + weighings.steps + units.steps + when.steps,
+        warnings=checks.warnings + active.warnings + weighings.warnings + when.warnings + supply_warnings,
+        trace=_request_steps(inputs)
+        + checks.steps
+        + active.steps
+        + composition.steps
+        + weighings.steps
+        + units.steps
+        + when.steps
+        + supply_steps,
         lots=inputs.lots,
         aliquot=weighings.aliquot,
         capsule=composition.capsule,
@@ -1139,6 +1308,10 @@ def assemble(
         dose_per_unit=units.dose_per_unit,
         drops_per_ml=units.drops_per_ml,
         dose=checks.dose,
+        directions=None if prescribed is None else prescribed.directions,
+        daily_dose=None if prescribed is None else prescribed.daily_dose,
+        dispensed=inputs.dispensed,
+        days_supply=None if prescribed is None else prescribed.days_supply,
         screening=checks.screening,
         weighings=weighings.weighings,
         equipment=weighings.equipment,
@@ -1149,6 +1322,10 @@ def assemble(
             dissolve_in=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
         ),
     )
+    steps = inputs.titration or (() if result.directions is None else result.directions.titration)
+    if steps:  # every step measurable, within the limits, in the quantity given and ended by the BUD
+        titration_plan(result, steps, quantity=inputs.dispensed, settings=settings)
+    return result
 
 
 def calculate_batch(
@@ -1173,6 +1350,10 @@ def calculate_batch(
     bulk_density: object = None,
     drops_per_ml: object = None,
     dose: object = None,
+    directions: Directions | str | None = None,
+    directions_unchecked: str | None = None,
+    titration: str | Sequence[TitrationStep] | None = None,
+    dispense: object = None,
     high_dose_reason: str | None = None,
     other_medicines: Iterable[str] = (),
     co_medication_reason: str | None = None,
@@ -1191,9 +1372,25 @@ def calculate_batch(
     ``"base"``).  Percentages (``overage``, ``potency``, ``assay``, ``water``,
     ``residual_solvent``) are given in percent: ``potency=97.71``.
     ``tablet_weight`` makes the batch from crushed 50 mg tablets of that
-    average weight.  ``dose`` (one administration) is checked against the dose
-    limits; for capsules the higher of the strength and ``dose`` (e.g. 13.5 mg
-    for 3 capsules of 4.5 mg at bedtime) is checked.
+    average weight.
+
+    ``directions`` are the directions for use: a
+    :class:`~ldn_compound.directions.Directions`, or text read as English when it starts with
+    a verb the vocabulary knows (``"Take 3 capsules by mouth at bedtime"``) and
+    as sig codes otherwise (``"3 cap po qhs"``).  ``dose`` is the dose per
+    administration (a mass in the strength's basis), ``titration`` a schedule
+    (text or :class:`~ldn_compound.model.TitrationStep` values; liquids and drops) and
+    ``dispense`` the quantity given to the patient (default: the batch).  Before
+    any arithmetic they are checked against each other (where two state a dose,
+    it is the same: code ``dose-disagreement``), for what the patient can measure
+    (whole capsules, never below one; whole drops; the syringe's graduation;
+    whole clicks), and the dose per administration and the daily dose are held to
+    the dose limits (above ``Settings.dose_limit`` only with ``high_dose_reason``).
+    Without directions or a dose, a capsule's strength is its dose.  A dispensed
+    quantity below one dose is refused; a days' supply beyond the beyond-use date
+    is a warning (``days-supply-beyond-bud``).  ``directions_unchecked`` (a
+    reason) lets directions that cannot be read, or that state no dose, through
+    unchecked, recorded as an override.
     ``other_medicines`` (the patient's other medicines: names as written,
     ``"Percocet 5/325 mg"``, or codes, ``"rxcui:7804"``, ``"atc:N02AA05"``) are
     screened for opioids (see :func:`ldn_compound.safety.screen_medicines`): an
@@ -1202,7 +1399,7 @@ def calculate_batch(
     ``unclear_medicine_reason`` is given; the result is ``result.screening``.
     ``lot_number`` is the batch's internal lot; without one the batch is a
     preview (``lot_number == "preview"``) until the register gives it a lot
-    (:meth:`ldn_compound.register.Register.record`).
+    (:meth:`ldn_compound.register.store.Register.record`).
 
     The calculation runs in named stages, each returning a frozen value:
     ``read_inputs`` → ``check_batch`` (dose and co-medication, before
@@ -1215,7 +1412,7 @@ def calculate_batch(
     from ldn_compound.loader import load_formula
 
     if not isinstance(formula, MasterFormula):
-        formula = load_formula(formula, dirs=formula_dirs)
+        formula = load_formula(formula, dirs=formula_dirs, settings=settings)
     inputs = read_inputs(
         formula,
         quantity=quantity,
@@ -1237,6 +1434,10 @@ def calculate_batch(
         bulk_density=bulk_density,
         drops_per_ml=drops_per_ml,
         dose=dose,
+        directions=directions,
+        directions_unchecked=directions_unchecked,
+        titration=titration,
+        dispense=dispense,
         high_dose_reason=high_dose_reason,
         other_medicines=other_medicines,
         co_medication_reason=co_medication_reason,

@@ -53,6 +53,7 @@ from ldn_compound.exceptions import (
     LDNError,
     MedicineNameError,
     Problem,
+    SigCodeFileError,
 )
 from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
 from ldn_compound.register.errors import RegisterError, WrongPinError
@@ -91,6 +92,13 @@ _FIELD_TO_DEST: Final = {
     "pharmacy": "pharmacy_config",
     "titration": "titration",
     "titration dose": "titration",
+    "directions": "directions",
+    "directions amount": "directions",
+    "directions site": "directions",
+    "directions unchecked": "directions_unchecked",
+    "sig": "sig",
+    "sig code": "sig",
+    "dispensed quantity": "dispense",
 }
 
 #: What to add to an error when an option lets the user go on.
@@ -108,8 +116,9 @@ _REQUEST_OPTIONS: Final = {
         "quantity", "strength", "strength_basis", "overage", "date", "lot_number", "dose", "potency", "assay",
         "water", "residual_solvent", "tablet_weight", "balance_readability", "balance_repeatability",
         "capsule_size", "packing", "bulk_density", "drops_per_ml", "bud_rules", "bud_day_one", "stability",
-        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size", "pharmacy_config", "rx",
-        "patient", "prescriber", "directions", "refills", "dispense", "titration", "register",
+        "co_medication_reason", "unclear_medicine_reason", "high_dose_reason", "label_stock", "page_size",
+        "pharmacy_config", "rx", "patient", "prescriber", "directions", "sig", "directions_unchecked", "sig_codes",
+        "refills", "dispense", "titration", "language", "register",
     )
 }  # fmt: skip
 
@@ -179,6 +188,8 @@ def _from_input_error(error: InputError, args: argparse.Namespace | None) -> str
             dest = "titration" if getattr(args, "titration", None) else "strength"
             if dest == "strength" and getattr(args, "strength", None) is None:
                 dest = None
+        if dest == "directions" and getattr(args, "directions", None) is None and getattr(args, "sig", None):
+            dest = "sig"  # the directions came from --sig
         if dest is not None and hasattr(args, dest):
             option = _option(dest)
             typed = getattr(args, dest)
@@ -221,8 +232,13 @@ def _describe_error(error: LDNError, args: argparse.Namespace | None) -> str:  #
         )
     if isinstance(error, FormulaFileError):
         return _from_problems("formula file", error.source, error.problems)
-    if isinstance(error, PharmacyConfigError):
-        return "--pharmacy-config: " + _from_problems("pharmacy config", error.source, error.problems)
+    for cls, option, what in (
+        (PharmacyConfigError, "--pharmacy-config", "pharmacy config"),
+        (SigCodeFileError, "--sig-codes", "sig code file"),
+    ):
+        if isinstance(error, cls):
+            assert isinstance(error, PharmacyConfigError | SigCodeFileError)
+            return f"{option}: " + _from_problems(what, error.source, error.problems)
     if isinstance(error, service.RequestError):
         return _from_request_error(error, args)
     if isinstance(error, WrongPinError):
@@ -484,10 +500,26 @@ def build_parser() -> _Parser:
     rx.add_argument("--rx", metavar="NUMBER", help="prescription number")
     rx.add_argument("--patient", metavar="NAME", help="patient name")
     rx.add_argument("--prescriber", metavar="NAME", help="prescriber name")
-    rx.add_argument("--directions", metavar="TEXT", help='directions, e.g. "Take 1 capsule by mouth at bedtime"')
+    rx.add_argument(
+        "--directions",
+        metavar="TEXT",
+        help='directions in English, read and checked, e.g. "Take 1 capsule by mouth at bedtime"',
+    )
+    rx.add_argument("--sig", metavar="CODES", help='directions as sig codes, e.g. "1 cap po qhs", "3 gtt sl qhs"')
+    rx.add_argument(
+        "--directions-unchecked",
+        metavar="REASON",
+        help="print --directions that cannot be read anyway, for this reason (kept on the record)",
+    )
+    rx.add_argument("--sig-codes", metavar="FILE", help="TOML file of the pharmacy's own sig codes")
     rx.add_argument("--refills", metavar="N", help="refills allowed (default 0)")
     rx.add_argument(
         "--dispense", metavar="Q", help="quantity dispensed on this prescription (default: the whole batch)"
+    )
+    rx.add_argument(
+        "--language",
+        metavar="CODE",
+        help="language of the patient label: en (default) or es (Spanish; directions from a sig code)",
     )
     rx.add_argument(
         "--titration",

@@ -10,11 +10,17 @@ A small TOML file with one ``[pharmacy]`` table, read by the command line's
     phone = "(217) 555-0142"
     pharmacist = "A. Nowak, PharmD"                   # pharmacist in charge
 
+    [settings]                                        # optional: the site settings that differ
+    label_languages = ["en", "es"]                    # patient label languages (formulas are checked)
+    label_locale = "es_US"                            # Spanish labels: decimal point, month names
+
 Every problem in the file is reported at once, each with its key path
 (``$.pharmacy.address[1]``) and what is accepted, like formula files.
 
 >>> read_pharmacy_config('[pharmacy]\nname = "Riverside Compounding Pharmacy"\nphone = "555-0142"\n')
 Pharmacy(name='Riverside Compounding Pharmacy', address=(), phone='555-0142', pharmacist='')
+>>> read_settings_config('[pharmacy]\nname = "R"\n[settings]\nlabel_languages = ["en", "es"]\n').label_languages
+('en', 'es')
 """
 
 from __future__ import annotations
@@ -23,16 +29,28 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from ldn_compound._toml import parse_toml, read_text
-from ldn_compound.exceptions import PharmacyConfigError, Problem
-from ldn_compound.model import Pharmacy
+import attrs
 
-__all__ = ["PharmacyConfigError", "load_pharmacy_config", "read_pharmacy_config"]
+from ldn_compound._toml import parse_toml, read_text
+from ldn_compound.exceptions import InputError, PharmacyConfigError, Problem
+from ldn_compound.i18n import check_language, check_locale
+from ldn_compound.model import Pharmacy
+from ldn_compound.settings import Settings, default_settings
+
+__all__ = [
+    "PharmacyConfigError",
+    "load_pharmacy_config",
+    "load_settings_config",
+    "read_pharmacy_config",
+    "read_settings_config",
+]
 
 #: The keys of the ``[pharmacy]`` table and whether each is required.
 _PHARMACY_KEYS: Final = {"name": True, "address": False, "phone": False, "pharmacist": False}
 _MAX_ADDRESS_LINES: Final = 6
 _MAX_TEXT: Final = 200
+#: The top-level tables of the file.
+_TABLES: Final = ("pharmacy", "settings")
 
 
 def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> str:
@@ -52,7 +70,10 @@ def _text(value: Any, path: str, problems: list[Problem], *, required: bool) -> 
 
 def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | None:
     """The pharmacy described by the parsed document, recording every problem."""
-    problems.extend(Problem(f"$.{key}", "is not a known key (known: pharmacy)") for key in data if key != "pharmacy")
+    known_tables = ", ".join(_TABLES)
+    problems.extend(
+        Problem(f"$.{key}", f"is not a known key (known: {known_tables})") for key in data if key not in _TABLES
+    )
     if "pharmacy" not in data:
         problems.append(Problem("$.pharmacy", 'is required: a [pharmacy] table with at least name = "..."'))
         return None
@@ -100,14 +121,72 @@ def _pharmacy(data: Mapping[str, Any], problems: list[Problem]) -> Pharmacy | No
     return Pharmacy(name=name, address=tuple(address), phone=phone, pharmacist=pharmacist)
 
 
-def read_pharmacy_config(text: str, source: str = "<text>") -> Pharmacy:
-    """The pharmacy described by TOML ``text``; raise :class:`PharmacyConfigError` listing every problem."""
+def _label_languages(value: Any, path: str, problems: list[Problem]) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not value:
+        problems.append(Problem(path, f'must be a list of label languages, e.g. ["en", "es"] (got {value!r})'))
+        return None
+    try:
+        return tuple(check_language(language, path) for language in value)
+    except InputError as error:
+        problems.append(Problem(path, f"must {error.rule} (got {error.value!r})"))
+        return None
+
+
+def _settings_changes(data: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    """The settings the ``[settings]`` table changes, recording every problem."""
+    if "settings" not in data:
+        return {}
+    table = data["settings"]
+    if not isinstance(table, Mapping):
+        problems.append(Problem("$.settings", f"must be a table (got {type(table).__name__})"))
+        return {}
+    known = ", ".join(_SETTINGS_KEYS)
+    problems.extend(
+        Problem(f"$.settings.{key}", f"is not a known key (known: {known})")
+        for key in table
+        if key not in _SETTINGS_KEYS
+    )
+    changes: dict[str, Any] = {}
+    if "label_languages" in table:
+        languages = _label_languages(table["label_languages"], "$.settings.label_languages", problems)
+        if languages is not None:
+            changes["label_languages"] = languages
+    if "label_locale" in table:
+        try:
+            changes["label_locale"] = check_locale(table["label_locale"], "$.settings.label_locale")
+        except InputError as error:
+            problems.append(Problem("$.settings.label_locale", f"must {error.rule} (got {error.value!r})"))
+    return changes
+
+
+#: The keys of the ``[settings]`` table: the site settings a pharmacy sets in its file.
+_SETTINGS_KEYS: Final = ("label_languages", "label_locale")
+
+
+def _read(text: str, source: str) -> tuple[Pharmacy, dict[str, Any]]:
+    """The pharmacy and the settings changes of a configuration file; every problem raised at once."""
     data = parse_toml(text, source, PharmacyConfigError)
     problems: list[Problem] = []
     pharmacy = _pharmacy(data, problems)
-    if pharmacy is None:
+    changes = _settings_changes(data, problems)
+    if pharmacy is None or problems:
         raise PharmacyConfigError(source, problems)
-    return pharmacy
+    return pharmacy, changes
+
+
+def read_pharmacy_config(text: str, source: str = "<text>") -> Pharmacy:
+    """The pharmacy described by TOML ``text``; raise :class:`PharmacyConfigError` listing every problem."""
+    return _read(text, source)[0]
+
+
+def read_settings_config(text: str, source: str = "<text>", base: Settings | None = None) -> Settings:
+    """``base`` (default: the package defaults) with the changes of the file's ``[settings]`` table."""
+    return attrs.evolve(base or default_settings(), **_read(text, source)[1])
+
+
+def load_settings_config(path: str | Path, base: Settings | None = None) -> Settings:
+    """Read a configuration file's ``[settings]``; raise :class:`PharmacyConfigError` if it is unreadable or invalid."""
+    return read_settings_config(read_text(path, PharmacyConfigError), str(path), base)
 
 
 def load_pharmacy_config(path: str | Path) -> Pharmacy:

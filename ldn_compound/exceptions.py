@@ -30,6 +30,7 @@ __all__ = [
     "Problem",
     "QuantityError",
     "RenderError",
+    "SigCodeFileError",
 ]
 
 
@@ -187,6 +188,14 @@ class LabelStockFileError(DataFileError):
     code = "invalid-label-stock-file"
 
     kind = "label stock file"
+
+
+class SigCodeFileError(DataFileError):
+    """A sig code file (the built-in one or a pharmacy's own) that cannot be read or is not valid."""
+
+    code = "invalid-sig-code-file"
+
+    kind = "sig code file"
 
 
 class RenderError(LDNError, ValueError):

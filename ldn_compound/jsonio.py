@@ -91,6 +91,22 @@ def _aliquot(plan: AliquotPlan | None) -> dict[str, Any] | None:
     }
 
 
+def _directions(result: BatchResult) -> dict[str, Any] | None:
+    """The checked directions: the sentence printed and its parts."""
+    directions = result.directions
+    if directions is None:
+        return None
+    return {
+        "text": directions.text(),
+        "amount": _q(directions.quantity),
+        "route": directions.route.key,
+        "site": None if directions.site is None else directions.site.key,
+        "timing": directions.timing.key,
+        "per_day": directions.per_day,
+        "titration": [{"dose": _q(step.dose), "days": step.days} for step in directions.titration],
+    }
+
+
 def _screening(screening: Screening) -> dict[str, Any]:
     return {
         "result": screening.result,
@@ -169,6 +185,12 @@ def _body(result: BatchResult) -> dict[str, Any]:
         },
         "dose": None if result.dose is None else {"amount": _q(result.dose.amount), "basis": result.dose.basis.id},
         "dose_per_unit": {unit: format_amount(q, significant=6) for unit, q in sorted(result.dose_per_unit.items())},
+        "directions": _directions(result),
+        "daily_dose": None
+        if result.daily_dose is None
+        else {"amount": format_amount(result.daily_dose.amount, significant=6), "basis": result.daily_dose.basis.id},
+        "dispensed": _q(result.dispensed),
+        "days_supply": result.days_supply,
         "theoretical_yield": _q(result.theoretical_yield),
         "yield_range": None
         if result.yield_range is None
@@ -301,6 +323,8 @@ def formula_to_dict(formula: MasterFormula, reference: BatchResult | None = None
         "references": [{"citation": r.citation, "supports": r.supports} for r in formula.references],
         "source": formula.source,
     }
+    if formula.translations:  # a pharmacy formula's own translations of its label statements
+        data["translations"] = {language: dict(table) for language, table in sorted(formula.translations.items())}
     if reference is not None:
         batch = batch_to_dict(reference)
         data["reference_batch"] = {
@@ -359,7 +383,7 @@ def _read_fraction(text: Any, field: str) -> Any:
 def batch_from_dict(
     data: dict[str, Any], formula: MasterFormula | None = None, formula_dirs: Iterable[str] = ()
 ) -> BatchResult:
-    """Rebuild a :class:`BatchResult` from its document (``batch_to_dict``), without recalculating.
+    """Rebuild a :class:`~ldn_compound.model.BatchResult` from its document (``batch_to_dict``), without recalculating.
 
     The master formula is ``formula`` or the one with the document's id, which must be
     of the document's version.  ``batch_from_dict(batch_to_dict(r))`` gives a result
@@ -548,6 +572,12 @@ def batch_from_dict(
             ),
             equipment=tuple(data.get("equipment", [])),
             procedure=tuple(data.get("procedure", [])),
+            directions=_read_directions(data.get("directions")),
+            daily_dose=None
+            if data.get("daily_dose") is None
+            else Strength(_read_q(data["daily_dose"]["amount"], "daily dose"), salt_form(data["daily_dose"]["basis"])),
+            dispensed=_opt_q(data.get("dispensed"), "dispensed"),
+            days_supply=data.get("days_supply"),
         )
     except (KeyError, TypeError, ValueError, StopIteration) as error:
         if isinstance(error, InputError):
@@ -555,6 +585,20 @@ def batch_from_dict(
         raise InputError(
             "batch document", f"{type(error).__name__}: {error}", f"follow {BATCH_SCHEMA}", code="invalid-document"
         ) from None
+
+
+def _read_directions(data: dict[str, Any] | None) -> Any:
+    """The checked directions: read again from their English sentence, with their titration steps."""
+    if data is None:
+        return None
+    import attrs
+
+    from ldn_compound.directions import parse_directions
+    from ldn_compound.model import TitrationStep
+
+    directions = parse_directions(data["text"]) if data["text"] else None
+    steps = tuple(TitrationStep(_read_q(step["dose"], "titration dose"), step["days"]) for step in data["titration"])
+    return attrs.evolve(directions, titration=steps) if directions is not None else None
 
 
 def _read_screening(data: dict[str, Any] | None) -> Any:

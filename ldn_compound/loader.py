@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import FormulaFileError, FormulaNotFoundError, InputError, Problem
+from ldn_compound.i18n import LANGUAGES, LabelWords, formula_statements
 from ldn_compound.model import (
     ROLES,
     Amount,
@@ -40,6 +41,7 @@ from ldn_compound.model import (
     StrengthRange,
     TopicalSpec,
 )
+from ldn_compound.settings import Settings
 from ldn_compound.substances import NALTREXONE_HCL, SALT_FORMS
 from ldn_compound.units import (
     CONCENTRATION,
@@ -53,7 +55,15 @@ from ldn_compound.units import (
     to_decimal,
 )
 
-__all__ = ["FORMAT", "builtin_ids", "load_formula", "load_formula_file", "load_formulas", "parse_formula"]
+__all__ = [
+    "FORMAT",
+    "builtin_ids",
+    "load_formula",
+    "load_formula_file",
+    "load_formulas",
+    "missing_translations",
+    "parse_formula",
+]
 
 #: The value of the ``format`` key every formula file starts with.
 FORMAT = "ldn-compound/formula/1"
@@ -82,6 +92,7 @@ _TOP_KEYS = {
     "quality_checks": False,
     "auxiliary_labels": False,
     "references": False,
+    "translations": False,
 }
 _SECTION_FOR_FORM = {
     DosageForm.CAPSULES: "capsule",
@@ -226,8 +237,14 @@ def _amount(reader: _Reader, raw: Any, path: str, form: DosageForm | None) -> Am
     return amount
 
 
-def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterFormula:
-    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem."""
+def parse_formula(
+    data: Mapping[str, Any], source: str = "<data>", *, settings: Settings | None = None
+) -> MasterFormula:
+    """Build a formula from parsed TOML (or equivalent) data; raise :class:`~ldn_compound.exceptions.FormulaFileError` listing every problem.
+
+    With ``settings``, every label statement must have a translation into each
+    of its ``label_languages`` (see :func:`~ldn_compound.loader.missing_translations`).
+    """
     r = _Reader()
     if not isinstance(data, Mapping):
         raise FormulaFileError(source, [Problem("$", "must be a table")])
@@ -371,12 +388,13 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
     procedure = r.texts(data, "procedure", "$")
     equipment = r.texts(data, "equipment", "$")
     auxiliary = r.texts(data, "auxiliary_labels", "$")
+    translations = _translations(r, data)
 
     if r.problems or form is None or prep is None or rng is None:
         if not r.problems:  # pragma: no cover - every None above records a problem
             r.problem("$", "is incomplete")
         raise FormulaFileError(source, r.problems)
-    return MasterFormula(
+    formula = MasterFormula(
         id=formula_id,
         name=name,
         version=str(version).strip(),
@@ -398,7 +416,70 @@ def parse_formula(data: Mapping[str, Any], source: str = "<data>") -> MasterForm
         auxiliary_labels=auxiliary,
         references=tuple(references),
         source=source,
+        translations=translations,
     )
+    return _checked(formula, settings)
+
+
+def _translations(r: _Reader, data: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The ``[translations.<language>]`` tables: each maps a label statement of this formula to its translation."""
+    if "translations" not in data or (table := r.table(data["translations"], "$.translations")) is None:
+        return {}
+    statements = {text for _, text in formula_statements(data)}
+    others = ", ".join(code for code in LANGUAGES if code != "en")
+    result: dict[str, dict[str, str]] = {}
+    for language, entries in table.items():
+        path = f"$.translations.{language}"
+        if language not in LANGUAGES or language == "en":
+            r.problem(path, f"must be a label language other than English: {others}")
+            continue
+        if (entries := r.table(entries, path)) is None:
+            continue
+        result[language] = {}
+        for english, translated in entries.items():
+            where = f"{path}[{english!r}]"
+            if english not in statements:
+                r.problem(where, "must be the storage or an auxiliary statement of this formula, word for word")
+            elif not isinstance(translated, str) or not translated.strip() or "\n" in translated:
+                r.problem(where, f"must be one line of non-empty text (got {translated!r})")
+            else:
+                result[language][english] = translated.strip()
+    return result
+
+
+def missing_translations(formula: MasterFormula, languages: Iterable[str]) -> list[Problem]:
+    """A problem for each label statement of ``formula`` without a translation into one of ``languages``.
+
+    A statement is translated by the formula's own ``[translations.<language>]``
+    table or by the package's catalog (which has the built-in formulas' statements).
+    """
+    statements = [("$.storage", formula.storage)]
+    statements += [(f"$.stability[{n}].storage", evidence.storage) for n, evidence in enumerate(formula.stability)]
+    statements += [(f"$.auxiliary_labels[{n}]", text) for n, text in enumerate(formula.auxiliary_labels)]
+    problems: list[Problem] = []
+    for language in languages:
+        if language == "en":
+            continue
+        words = LabelWords(language=language).for_formula(formula.translations)
+        for path, text in statements:
+            try:
+                words.translate(text.strip())
+            except InputError:
+                problems.append(
+                    Problem(
+                        path,
+                        f"must have a {LANGUAGES[language]} translation ({language} is a label language in the "
+                        f'settings): add {text.strip()!r} = "..." to [translations.{language}]',
+                    )
+                )
+    return problems
+
+
+def _checked(formula: MasterFormula, settings: Settings | None) -> MasterFormula:
+    """``formula``, if it has a translation of every label statement into the settings' label languages."""
+    if settings is not None and (problems := missing_translations(formula, settings.label_languages)):
+        raise FormulaFileError(formula.source, problems)
+    return formula
 
 
 def _capsule(r: _Reader, table: Mapping[str, Any], component_ids: set[str]) -> CapsuleSpec | None:
@@ -476,10 +557,15 @@ def _topical(r: _Reader, table: Mapping[str, Any]) -> TopicalSpec:
     )
 
 
-def load_formula_file(path: str | Path) -> MasterFormula:
-    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file."""
+def load_formula_file(path: str | Path, *, settings: Settings | None = None) -> MasterFormula:
+    """Load one formula file; raise :class:`~ldn_compound.exceptions.FormulaFileError` for an unreadable or invalid file.
+
+    With ``settings`` that list label languages other than English, a label
+    statement without a translation into one of them is a problem too.
+    """
     source = str(path)
-    return parse_formula(parse_toml(read_text(path, FormulaFileError), source, FormulaFileError), source)
+    data = parse_toml(read_text(path, FormulaFileError), source, FormulaFileError)
+    return parse_formula(data, source, settings=settings)
 
 
 @functools.cache
@@ -529,20 +615,22 @@ def builtin_ids() -> tuple[str, ...]:
     return tuple(sorted(_builtin()))
 
 
-def load_formulas(directory: str | Path | None = None) -> dict[str, MasterFormula]:
+def load_formulas(directory: str | Path | None = None, *, settings: Settings | None = None) -> dict[str, MasterFormula]:
     """The built-in formulas, plus every ``*.toml`` in ``directory`` (a pharmacy's own).
 
     A directory's formula replaces a built-in one with the same id; two files
-    in the directory with the same id are an error.
+    in the directory with the same id are an error.  With ``settings``, every
+    formula must have a translation of its label statements into the settings'
+    label languages.
     """
-    formulas = dict(_builtin())
+    formulas = {formula_id: _checked(formula, settings) for formula_id, formula in _builtin().items()}
     if directory is not None:
         folder = Path(directory)
         if not folder.is_dir():
             raise FormulaFileError(str(folder), [Problem("$", "must be a directory of formula files")])
         own: dict[str, MasterFormula] = {}
         for file in sorted(folder.glob("*.toml")):
-            formula = load_formula_file(file)
+            formula = load_formula_file(file, settings=settings)
             if formula.id in own:
                 raise FormulaFileError(
                     str(file), [Problem("$.id", f"must be unique: {formula.id!r} is also in {own[formula.id].source}")]
@@ -552,23 +640,27 @@ def load_formulas(directory: str | Path | None = None) -> dict[str, MasterFormul
     return dict(sorted(formulas.items()))
 
 
-def load_formula(formula: str | Path, dirs: Sequence[str | Path] = ()) -> MasterFormula:
+def load_formula(
+    formula: str | Path, dirs: Sequence[str | Path] = (), *, settings: Settings | None = None
+) -> MasterFormula:
     """A formula by built-in id, by id from ``dirs``, or from a file path (``*.toml``).
+
+    With ``settings``, the formula must have a translation of its label statements
+    into the settings' label languages (:class:`~ldn_compound.exceptions.FormulaFileError` otherwise).
 
     >>> load_formula("ldn-oral-liquid").dosage_form.value
     'oral-liquid'
     """
     text = str(formula)
     if isinstance(formula, Path) or text.endswith(".toml") or "/" in text or "\\" in text:
-        return load_formula_file(formula)
+        return load_formula_file(formula, settings=settings)
     if not dirs:
         found = _builtin_by_id(text)
         if found is not None:
-            return found
+            return _checked(found, settings)
     known: dict[str, MasterFormula] = dict(_builtin())
     for directory in dirs:
         known.update(load_formulas(directory))
-    try:
-        return known[text]
-    except KeyError:
-        raise FormulaNotFoundError(text, sorted(known)) from None
+    if text not in known:
+        raise FormulaNotFoundError(text, sorted(known))
+    return _checked(known[text], settings)

@@ -12,11 +12,12 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ldn_compound.exceptions import InputError
+from ldn_compound.i18n import N_
 from ldn_compound.substances import NALTREXONE_HCL, SaltForm, convert_basis
 from ldn_compound.units import (
     CONCENTRATION,
@@ -29,6 +30,9 @@ from ldn_compound.units import (
     is_quantity,
     parse_quantity,
 )
+
+if TYPE_CHECKING:
+    from ldn_compound.directions import Directions
 
 __all__ = [
     "ActiveSource",
@@ -110,10 +114,10 @@ class DosageForm(enum.StrEnum):
     def display_name(self) -> str:
         """The dosage form as printed on records and labels."""
         return {
-            DosageForm.CAPSULES: "capsules",
-            DosageForm.ORAL_LIQUID: "oral liquid",
-            DosageForm.SUBLINGUAL_DROPS: "sublingual drops",
-            DosageForm.TOPICAL_CREAM: "topical cream",
+            DosageForm.CAPSULES: N_("capsules"),
+            DosageForm.ORAL_LIQUID: N_("oral liquid"),
+            DosageForm.SUBLINGUAL_DROPS: N_("sublingual drops"),
+            DosageForm.TOPICAL_CREAM: N_("topical cream"),
         }[self]
 
     @property
@@ -349,6 +353,8 @@ class MasterFormula:
     auxiliary_labels: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     source: str = ""
+    #: The formula's own translations of its label statements: language → English → translation.
+    translations: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
 
     @property
     def active(self) -> Component:
@@ -606,7 +612,11 @@ class Prescription:
     """A prescription for a patient label.
 
     ``quantity`` defaults to the whole batch; ``titration`` (liquids and drops)
-    turns a dose schedule into amounts the patient measures.
+    turns a dose schedule into amounts the patient measures.  ``directions`` is
+    the English sentence printed; ``sig`` the checked :class:`~ldn_compound.directions.Directions`
+    it was rendered from (None for directions printed unchecked); the patient label
+    prints ``sig.text()`` when it is given, and a label in another language
+    renders its own sentence from it (``sig.text("es")``).
     """
 
     number: str = attrs.field(validator=_non_empty)
@@ -617,6 +627,7 @@ class Prescription:
     refills: int = 0
     quantity: Quantity | None = None
     titration: tuple[TitrationStep, ...] = ()
+    sig: Directions | None = None
 
 
 # --------------------------------------------------------------------------- batch results
@@ -745,7 +756,11 @@ class BatchResult:
     ``ingredients`` lists what to weigh or measure; ``trace`` explains each
     calculation; :meth:`to_dict` gives the JSON form for other software.
     ``dose`` is the dose per administration that was checked against the dose
-    limits (a capsule's strength, or the ``dose`` given), or ``None``.
+    limits (from the directions, the ``dose`` given, the titration's highest
+    step, or a capsule's strength), or ``None``.  ``directions`` are the checked
+    directions for use, ``daily_dose`` the dose a day they give, ``dispensed``
+    the quantity given to the patient (None: the batch) and ``days_supply`` the
+    whole days it lasts on the directions.
     ``screening`` is the co-medication screen: what was screened and the result.
     """
 
@@ -774,6 +789,10 @@ class BatchResult:
     weighings: tuple[Weighing, ...] = ()
     equipment: tuple[str, ...] = ()  # measuring equipment this batch needs beyond the formula's list
     procedure: tuple[str, ...] = ()  # the formula's procedure, with the steps the weighings generate
+    directions: Directions | None = None
+    daily_dose: Strength | None = None
+    dispensed: Quantity | None = None
+    days_supply: int | None = None
 
     @property
     def active(self) -> Ingredient:

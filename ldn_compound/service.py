@@ -36,8 +36,10 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from ldn_compound.batch import calculate_batch, parse_lot
-from ldn_compound.config import load_pharmacy_config
+from ldn_compound.config import load_pharmacy_config, load_settings_config
+from ldn_compound.directions import Directions, parse_sig
 from ldn_compound.exceptions import InputError, LDNError, RenderError
+from ldn_compound.i18n import LANGUAGES, check_language
 from ldn_compound.loader import load_formula, load_formulas
 from ldn_compound.model import (
     BatchResult,
@@ -49,8 +51,7 @@ from ldn_compound.model import (
     TitrationStep,
 )
 from ldn_compound.settings import BudSystem, Settings, default_settings
-from ldn_compound.titration import parse_titration, titration_plan
-from ldn_compound.units import MASS, Quantity, format_amount, parse_quantity
+from ldn_compound.titration import parse_titration
 
 if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch is registered
     from ldn_compound.register.store import (
@@ -127,7 +128,19 @@ _ONLY_FOR: Final = {
 }
 
 #: Request fields that only make sense on a label.
-_LABEL_FIELDS: Final = ("label_stock", "rx", "patient", "prescriber", "directions", "refills", "dispense", "titration")
+_LABEL_FIELDS: Final = (
+    "label_stock",
+    "language",
+    "rx",
+    "patient",
+    "prescriber",
+    "directions",
+    "sig",
+    "directions_unchecked",
+    "refills",
+    "dispense",
+    "titration",
+)
 
 _FIELD_REFERENCE = re.compile(r"\{([a-z_]+)\}")
 
@@ -178,9 +191,14 @@ class BatchRequest:
     The fields are named like :func:`~ldn_compound.calculate_batch`'s keyword
     arguments; ``record`` and ``labels`` ask for those documents, and the
     prescription fields (``rx``, ``patient``, ``prescriber``, ``directions``,
-    ``refills``, ``dispense``, ``titration``) make the label a patient label.
+    ``refills``, ``dispense``, ``titration``) make the label a patient label,
+    printed in ``language`` (``"en"``, the default, or ``"es"``).
     ``register`` names the register (a URL or a file; default
     ``$LDN_COMPOUND_REGISTER`` or the user's own) where a batch that prints is kept.
+    The directions are English text (``directions``: a sentence, or sig codes when
+    it does not start with a verb such as Take, Place, Apply) or sig codes
+    (``sig``); ``directions_unchecked`` is the reason to print English text that
+    cannot be read; ``sig_codes`` names a file of the pharmacy's own sig codes.
     """
 
     formula: str
@@ -221,9 +239,13 @@ class BatchRequest:
     patient: str | None = None
     prescriber: str | None = None
     directions: str | None = None
+    sig: str | None = None
+    directions_unchecked: str | None = None
+    sig_codes: str | None = None
     refills: str | None = None
     dispense: str | None = None
     titration: str | None = None
+    language: str | None = None
 
     def given(self, *fields: str) -> list[str]:
         """The fields among ``fields`` that were given (not ``None``, ``False`` or empty)."""
@@ -248,14 +270,17 @@ class BatchOutcome:
 # --------------------------------------------------------------------------- formulas
 
 
-def read_formula(formula: str, formula_dir: str | None = None) -> MasterFormula:
-    """The formula named ``formula``: a built-in id, one in ``formula_dir``, or a file path."""
+def read_formula(formula: str, formula_dir: str | None = None, settings: Settings | None = None) -> MasterFormula:
+    """The formula named ``formula``: a built-in id, one in ``formula_dir``, or a file path.
+
+    With ``settings``, it must translate its label statements into their label languages.
+    """
     text = str(formula).strip()
     if not text:
         raise RequestError(
             "formula", formula, "must be a formula id or the path of a formula file (*.toml)", code="unknown-formula"
         )
-    return load_formula(text, dirs=_formula_dirs(formula_dir))
+    return load_formula(text, dirs=_formula_dirs(formula_dir), settings=settings)
 
 
 def _formula_dirs(formula_dir: str | None) -> list[str]:
@@ -324,8 +349,10 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     Every check runs before anything is rendered: a request that fails gives no
     document.
     """
-    formula = read_formula(request.formula, request.formula_dir)
+    settings = _settings(request)
+    formula = read_formula(request.formula, request.formula_dir, settings)
     check_batch_request(request, formula)
+    language = _language(request)
     pharmacy = _pharmacy(request.pharmacy_config)
     lots = _parse_lots(request.lots)
     titration = _parse_titration(request.titration)
@@ -334,18 +361,9 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         from ldn_compound.render.stocks import get_stock
 
         get_stock(stock)
-    dose: object = request.dose
-    if titration:  # the highest of the dose and the titration steps is checked against the dose limits
-        highest = max(step.dose for step in titration)
-        dose = highest if dose is None else max(parse_quantity(dose, "dose", MASS), highest)
-    if request.rx is not None and dose is None and formula.dosage_form is not DosageForm.CAPSULES:
-        raise RequestError(
-            "dose",
-            None,
-            f"is needed for a patient label for {formula.dosage_form.display_name} (the dose per administration, "
-            'e.g. "4.5 mg"), or {titration}, so the dose limits are checked before the label is printed',
-            code="dose-needed",
-        )
+    directions: Directions | str | None = request.directions
+    if request.sig is not None:
+        directions = parse_sig(request.sig, settings=settings)
     result = calculate_batch(
         formula,
         quantity=request.quantity,
@@ -365,18 +383,30 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         packing=request.packing,
         bulk_density=request.bulk_density,
         drops_per_ml=request.drops_per_ml,
-        dose=dose,
+        dose=request.dose,
+        directions=directions,
+        directions_unchecked=request.directions_unchecked,
+        titration=titration,
+        dispense=request.dispense,
         high_dose_reason=request.high_dose_reason,
         other_medicines=list(request.other_medicines),
         co_medication_reason=request.co_medication_reason,
         unclear_medicine_reason=request.unclear_medicine_reason,
         stability=request.stability,
         lot_number=request.lot_number,
-        settings=_settings(request),
+        settings=settings,
     )
+    if request.rx is not None and result.dose is None:
+        raise RequestError(
+            "dose",
+            None,
+            f"is needed for a patient label for {formula.dosage_form.display_name} (the dose per administration, "
+            'e.g. "4.5 mg"): give directions with an amount, {dose} or {titration}, so the dose limits are checked '
+            "before the label is printed",
+            code="dose-needed",
+        )
     prescription = _prescription(request, result, titration)
-    if titration:  # every dose measurable, within the limits, the quantity given and the BUD, before any PDF
-        titration_plan(result, titration, quantity=None if prescription is None else prescription.quantity)
+    _check_translatable(request, prescription, language)
     if not (request.record or request.labels):
         return BatchOutcome(result=result, prescription=prescription)
 
@@ -394,7 +424,15 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
             prescriptions = () if prescription is None else (prescription,)
             out["labels"] = _render(
                 "labels",
-                functools.partial(render_labels, stamped, prescriptions=prescriptions, pharmacy=pharmacy, stock=stock),
+                functools.partial(
+                    render_labels,
+                    stamped,
+                    prescriptions=prescriptions,
+                    pharmacy=pharmacy,
+                    stock=stock,
+                    language=language,
+                    settings=settings,
+                ),
             )
         return out
 
@@ -470,9 +508,31 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
             "is printed on records and labels; add {record} or {labels}",
             code="documents-not-requested",
         )
-    given = request.given(*_PRESCRIPTION_FIELDS)
-    missing = [field for field in _PRESCRIPTION_FIELDS if getattr(request, field) is None]
-    extras = request.given("refills", "dispense", "titration")
+    if request.sig is not None and request.directions is not None:
+        raise RequestError(
+            "sig", request.sig, "goes instead of {directions}: give the directions once", code="directions-twice"
+        )
+    if request.directions_unchecked is not None and request.directions is None:
+        raise RequestError(
+            "directions_unchecked",
+            None,
+            "goes with {directions} (English directions that cannot be read)",
+            code="override-without-check",
+        )
+    if request.sig_codes is not None and request.sig is None and request.directions is None:
+        raise RequestError(
+            "sig_codes", None, "goes with {sig} or {directions} (the directions it reads)", code="option-not-used"
+        )
+    if request.sig is not None and not request.sig.strip():
+        raise RequestError("sig", request.sig, "must not be empty", code="empty-value")
+    given = request.given(*_PRESCRIPTION_FIELDS, "sig")
+    has_directions = request.directions is not None or request.sig is not None
+    missing = [
+        field
+        for field in _PRESCRIPTION_FIELDS
+        if getattr(request, field) is None and not (field == "directions" and has_directions)
+    ]
+    extras = request.given("refills", "dispense", "titration", "directions_unchecked")
     if (given or extras) and missing:
         needed = ", ".join("{" + field + "}" for field in _PRESCRIPTION_FIELDS)
         absent = ", ".join("{" + field + "}" for field in missing)
@@ -483,7 +543,7 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
             "label)",
             code="prescription-incomplete",
         )
-    for field in _PRESCRIPTION_FIELDS:
+    for field in (*_PRESCRIPTION_FIELDS, "directions_unchecked"):
         value = getattr(request, field)
         if value is not None and not value.strip():
             raise RequestError(field, value, "must not be empty", code="empty-value")
@@ -496,6 +556,38 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
         )
 
 
+def _language(request: BatchRequest) -> str:
+    """The patient label's language (``"en"`` unless the request names one); only a patient label has one."""
+    if request.language is None:
+        return "en"
+    try:
+        language = check_language(request.language)
+    except InputError as error:
+        raise RequestError("language", request.language, f"must {error.rule}", code=error.code) from None
+    if request.rx is None:
+        raise RequestError(
+            "language",
+            request.language,
+            "is the language of a patient label (a container label stays in the pharmacy's language); "
+            "add the prescription: {rx}, {patient}, {prescriber}, {directions}",
+            code="language-without-patient-label",
+        )
+    return language
+
+
+def _check_translatable(request: BatchRequest, prescription: Prescription | None, language: str) -> None:
+    """Refuse a label in another language than English whose directions the library has not read."""
+    if language != "en" and prescription is not None and prescription.sig is None:
+        raise RequestError(
+            "directions",
+            request.directions,
+            f"are printed unchecked ({{directions_unchecked}}), in English only: a label in {LANGUAGES[language]} "
+            "prints directions the library has read, from {sig} or {directions} it understands, never a machine "
+            "translation",
+            code="directions-not-translatable",
+        )
+
+
 def milligrams(text: str | None) -> str | None:
     """A bare number means milligrams (``180`` → ``"180 mg"``); text with a unit is kept as it is."""
     if text is not None and re.fullmatch(r"\s*\d+(?:\.\d+)?\s*", text):
@@ -504,8 +596,12 @@ def milligrams(text: str | None) -> str | None:
 
 
 def _settings(request: BatchRequest) -> Settings:
-    """The site settings the request asks for."""
+    """The site settings: the defaults, those of the pharmacy configuration file, then the request's options."""
     settings = default_settings()
+    if request.pharmacy_config is not None and (request.record or request.labels):  # else refused with its rule
+        settings = load_settings_config(request.pharmacy_config, settings)
+    if request.sig_codes is not None:
+        settings = attrs.evolve(settings, sig_code_file=request.sig_codes)
     if request.bud_rules is None and not request.bud_day_one:
         return settings
     bud = settings.bud_system
@@ -549,32 +645,15 @@ def _prescription(
     """The prescription for a patient label, or None for a container label."""
     if request.rx is None:
         return None
-    patient, prescriber, directions = request.patient or "", request.prescriber or "", request.directions or ""
+    patient, prescriber = request.patient or "", request.prescriber or ""
     refills = 0
     if request.refills is not None:
         text = request.refills.strip()
         if not (text.isascii() and text.isdigit()) or int(text) > _MAX_REFILLS:
             raise RequestError("refills", request.refills, f"must be a whole number from 0 to {_MAX_REFILLS}")
         refills = int(text)
-    quantity: Quantity | None = None
-    if request.dispense is not None:
-        from ldn_compound import forms
-
-        try:
-            quantity = forms.for_dosage_form(result.formula.dosage_form).read_quantity(
-                request.dispense, default_settings()
-            )
-        except InputError as error:
-            raise RequestError(
-                "dispense", request.dispense, f"dispensed quantity must {error.rule}", code=error.code
-            ) from None
-        if quantity > result.quantity:
-            raise RequestError(
-                "dispense",
-                request.dispense,
-                f"must be at most the batch, {format_amount(result.quantity)}",
-                code="dispense-above-batch",
-            )
+    sig = result.directions
+    directions = sig.text() if sig is not None else (request.directions or "")
     return Prescription(
         number=request.rx.strip(),
         patient=patient.strip(),
@@ -582,8 +661,9 @@ def _prescription(
         directions=directions.strip(),
         date_filled=result.compounding_date,
         refills=refills,
-        quantity=quantity,
+        quantity=result.dispensed,
         titration=titration,
+        sig=sig,
     )
 
 

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import attrs
 
+from ldn_compound.exceptions import InputError
+from ldn_compound.i18n import DEFAULT_LOCALE, check_language, check_locale
 from ldn_compound.units import CONCENTRATION, MASS, VOLUME, Quantity, parse_quantity
 
 __all__ = ["BudSystem", "Settings", "default_settings"]
@@ -22,6 +24,15 @@ class BudSystem(enum.StrEnum):
 
     USP_795_2023 = "usp-795-2023"
     LEGACY = "legacy"
+
+
+def _languages(languages: object) -> tuple[str, ...]:
+    """The label languages as known codes, each once, in order."""
+    if isinstance(languages, str) or not isinstance(languages, (list, tuple)) or not languages:
+        raise InputError(
+            "label_languages", languages, "be a list of label languages, e.g. ['en', 'es']", code="unsupported-language"
+        )
+    return tuple(dict.fromkeys(check_language(language, "label_languages") for language in languages))
 
 
 def _q(text: str, kind: object) -> Quantity:
@@ -64,6 +75,17 @@ class Settings:
       a note (loperamide, eluxadoline: opioids acting in the gut at usual doses) is printed on
       the record and in the JSON but does not stop the batch; with ``True`` it blocks like an
       opioid (an override with a reason is needed).
+    - ``syringe_graduation``: the smallest mark of the oral dosing syringe dispensed with a
+      liquid; a dose (``--dose``, a titration step, directions in mg) must be a whole number
+      of these marks (default 0.1 mL).
+    - ``sig_code_file``: a TOML file of the pharmacy's own sig codes, added to the built-in
+      ones (same grammar as ``ldn_compound/sigcodes.toml``); ``None`` for the built-in only.
+    - ``label_languages``: the languages the pharmacy prints patient labels in
+      (``("en",)``; add ``"es"`` for Spanish).  Every formula loaded with these
+      settings must then have a translation of each statement its labels print.
+    - ``label_locale``: the regional variant of Spanish labels, for the decimal mark
+      and month names: ``es_US`` (default, "4.5 mg") or e.g. ``es_ES`` ("4,5 mg").
+      English labels keep the decimal point and ISO dates.
     - ``lot_pattern``: the register's lot numbers: ``{seq}`` (a counter, e.g. ``{seq:06d}``)
       with ``{year}``, ``{yy}`` or ``{month}`` of the compounding date; the counter starts
       again for each value of the date fields used (default ``L{year}-{seq:06d}``: ``L2026-000123``).
@@ -101,6 +123,10 @@ class Settings:
     max_volume: Quantity = attrs.field(factory=lambda: _q("5 L", VOLUME))
     max_mass: Quantity = attrs.field(factory=lambda: _q("5000 g", MASS))
     co_medication_notes_block: bool = False
+    syringe_graduation: Quantity = attrs.field(factory=lambda: _q("0.1 mL", VOLUME))
+    sig_code_file: str | None = None
+    label_languages: tuple[str, ...] = attrs.field(default=("en",), converter=_languages)
+    label_locale: str = attrs.field(default=DEFAULT_LOCALE, converter=check_locale)
     lot_pattern: str = "L{year}-{seq:06d}"
     active_amount_tolerance: Decimal = Decimal("0.05")
     other_amount_tolerance: Decimal = Decimal("0.10")

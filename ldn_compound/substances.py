@@ -21,6 +21,7 @@ import attrs
 
 from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import DataFileError, InputError, Problem
+from ldn_compound.i18n import N_
 from ldn_compound.units import CONCENTRATION, Quantity, parse_quantity
 
 __all__ = [
@@ -54,7 +55,7 @@ class SaltForm:
 NALTREXONE_BASE: Final = SaltForm(
     id="base",
     name="naltrexone",
-    short_name="naltrexone base",
+    short_name=N_("naltrexone base"),
     formula="C20H23NO4",
     molecular_weight=Decimal("341.40"),
     source="PubChem; drugs.com monograph",
@@ -62,7 +63,7 @@ NALTREXONE_BASE: Final = SaltForm(
 NALTREXONE_HCL: Final = SaltForm(
     id="hcl",
     name="naltrexone hydrochloride",
-    short_name="naltrexone HCl",
+    short_name=N_("naltrexone HCl"),
     formula="C20H23NO4·HCl",
     molecular_weight=Decimal("377.86"),
     source="USP monograph Naltrexone Hydrochloride; DailyMed label",
@@ -70,7 +71,7 @@ NALTREXONE_HCL: Final = SaltForm(
 NALTREXONE_HCL_DIHYDRATE: Final = SaltForm(
     id="hcl-dihydrate",
     name="naltrexone hydrochloride dihydrate",
-    short_name="naltrexone HCl dihydrate",
+    short_name=N_("naltrexone HCl dihydrate"),
     formula="C20H23NO4·HCl·2H2O",
     molecular_weight=Decimal("413.90"),
     source="computed: 377.86 + 2 × 18.015 (Guguta et al., Cryst Growth Des 2009)",

@@ -107,7 +107,7 @@ def titration_plan(
         raise InputError("titration", "", "have at least one step")
     overridden = any(o.code == "dose-above-limit" for o in result.overrides)
     per_ml = magnitude(result.strength.amount, "mg/mL")
-    resolution = magnitude(settings.liquid_resolution, "mL")
+    resolution = magnitude(settings.syringe_graduation, "mL")
     rows: list[TitrationRow] = []
     total = Decimal(0)
     for index, step in enumerate(steps):
@@ -141,7 +141,7 @@ def titration_plan(
                 raise InputError(
                     "titration dose",
                     format_amount(dose),
-                    f"be a whole number of {format_amount(settings.liquid_resolution)} graduations at "
+                    f"be a whole number of {format_amount(settings.syringe_graduation)} graduations at "
                     f"{format_amount(result.strength.amount)} (it is {format_number(volume, significant=4)} mL)",
                 )
             measure = Q_(volume, "mL")

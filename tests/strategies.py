@@ -74,3 +74,22 @@ def batch_requests(draw: st.DrawFn) -> tuple[str, dict[str, object]]:
     elif source == "tablets":
         options["tablet_weight"] = f"{draw(tablet_weights)} mg"
     return formula, options
+
+
+@st.composite
+def directions(draw: st.DrawFn) -> object:
+    """Any :class:`ldn_compound.Directions` the built-in vocabulary can say (without a titration)."""
+    from ldn_compound import Directions
+    from ldn_compound.directions import builtin_sig_codes
+
+    codes = builtin_sig_codes()
+    route = draw(st.sampled_from(sorted(codes.routes.values(), key=lambda r: r.key)))
+    sites = [None, *sorted((s for s in codes.sites.values() if s.route == route.key), key=lambda s: s.key)]
+    site = draw(st.sampled_from(sites))
+    timing = draw(st.sampled_from(sorted(codes.timings.values(), key=lambda t: t.key)))
+    unit = draw(st.sampled_from([None, *sorted(codes.units.values(), key=lambda u: u.key)]))
+    amount = None
+    if unit is not None:
+        counted = unit.key in {"capsule", "drop", "click"}
+        amount = Decimal(draw(st.integers(1, 50))) if counted else draw(decimals("0.01", "100", 2).filter(bool))
+    return Directions(amount=amount, unit=unit, route=route, timing=timing, site=site)

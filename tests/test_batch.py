@@ -773,8 +773,11 @@ def test_a_capsule_dose_of_several_capsules_is_checked():
     two = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="6 mg", date=DAY)
     assert [w.code for w in two.warnings] == ["dose-above-usual"]
     assert str(two.dose) == "6 mg naltrexone HCl"
-    one = calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)
-    assert str(one.dose) == "3 mg naltrexone HCl"  # never less than one capsule
+    with pytest.raises(InputError, match="at least one capsule's strength, 3 mg") as caught:
+        calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="1 mg", date=DAY)  # never raised to 3 mg
+    assert caught.value.code == "dose-not-measurable"
+    with pytest.raises(InputError, match="whole number of 3 mg capsules"):
+        calculate_batch("ldn-capsules", quantity=60, strength="3 mg", dose="4.5 mg", date=DAY)
 
 
 # ---------------------------------------------------------------- the stages

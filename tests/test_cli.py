@@ -301,7 +301,7 @@ def test_batch_titration_goes_on_the_prescription_and_its_top_dose_is_checked(cl
     status, out, _ = cli_run(
         "batch", "ldn-oral-liquid", "--quantity", "120 mL", "--date", DAY, "--labels", "rx.pdf", "--json",
         "--pharmacy-config", "pharmacy.toml",
-        "--rx", "7", "--patient", "P. Patient", "--prescriber", "Dr. B", "--directions", "Take as directed",
+        "--rx", "7", "--patient", "P. Patient", "--prescriber", "Dr. B", "--directions", "Take by mouth at bedtime following the dosing schedule",
         "--titration", "1.5 mg for 7 days, 3 mg for 7 days, then 6 mg",
     )  # fmt: skip
     assert status == 0
@@ -387,6 +387,21 @@ def test_real_record_and_container_label_for_every_builtin_formula(cli_run, tmp_
     assert (status, err) == (0, "")
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "l.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_real_patient_label_in_spanish(cli_run, tmp_path):
+    import pypdf
+
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-capsules", "--quantity", "30", "--date", DAY, "--labels", "l.pdf",
+        "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-2], "--sig", "1 cap po qhs", "--language", "es",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "Patient label written to l.pdf" in out
+    text = " ".join(pypdf.PdfReader(tmp_path / "l.pdf").pages[0].extract_text().split())
+    assert text.startswith("Tome 1 cápsula por vía oral al acostarse Zoë Łukasiewicz-Núñez")
+    assert "Deseche después del 28 ago 2026" in text
 
 
 def test_real_mfr_as_a_subprocess(tmp_path):
@@ -528,6 +543,7 @@ BATCH = ["batch", "ldn-capsules", "--quantity", "100"]
 LIQUID = ["batch", "ldn-oral-liquid", "--quantity", "120 mL"]
 LABELS = [*BATCH, "--labels", "labels.pdf"]
 RX = [*PRESCRIPTION, "--pharmacy-config", "a-file"]  # a-file: a valid pharmacy config made by the test
+LIQUID_RX = [*PRESCRIPTION[:-1], "Take by mouth at bedtime as on the dosing schedule", "--pharmacy-config", "a-file"]
 
 ERRORS = [
     # usage
@@ -598,15 +614,19 @@ ERRORS = [
     pytest.param([*LABELS, "--patient", "Ann", "--rx", "1"], "error: --prescriber: a patient label needs --rx, --patient, --prescriber, --directions; missing --prescriber, --directions", id="partial-prescription"),
     pytest.param([*LABELS, "--refills", "2"], "error: --rx: a patient label needs --rx, --patient, --prescriber, --directions; missing --rx, --patient, --prescriber, --directions", id="refills-alone"),
     pytest.param([*LABELS, *RX, "--refills", "two"], 'error: --refills "two": must be a whole number from 0 to 99', id="refills-not-a-number"),
-    pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
+    pytest.param([*LABELS, *RX, "--dispense", "200"], 'error: --dispense "200": dispensed quantity must be at most the batch, 100 capsules', id="dispense-more-than-batch"),
     pytest.param([*LABELS, *RX, "--dispense", "30 mL"], 'error: --dispense "30 mL": dispensed quantity must be a number of capsules', id="dispense-volume"),
     pytest.param([*LABELS, *PRESCRIPTION[:-1], "  "], 'error: --directions "  ": must not be empty', id="blank-directions"),
     pytest.param([*LABELS, *PRESCRIPTION], "error: --pharmacy-config: is needed for a patient label", id="patient-label-without-pharmacy"),
     pytest.param([*LABELS, *RX, "--titration", "1 mg for 7 days"], "error: --titration: applies only to oral liquid and sublingual drops", id="titration-for-capsules"),
     pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1 mg, 2 mg"], 'error: --titration "1 mg, 2 mg": titration must give a number of days', id="titration-syntax"),
-    pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
-    pytest.param([*LIQUID, "--labels", "l.pdf", *RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
+    pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "1.55 mg for 7 days, 3 mg"], 'error: --titration "1.55 mg for 7 days, 3 mg": titration dose must be a whole number of 0.1 mL graduations', id="titration-unmeasurable"),
+    pytest.param([*LIQUID, "--labels", "l.pdf", *LIQUID_RX, "--titration", "3 mg for 7 days, 12 mg"], "to go ahead, give --high-dose-reason REASON", id="titration-above-limit"),
     pytest.param([*LABELS, "--label-stock", "roll-9x9in"], 'error: --label-stock "roll-9x9in": stock must be one of', id="unknown-stock"),
+    pytest.param([*BATCH, "--language", "es"], "error: --language: is for labels; add --labels", id="language-without-labels"),
+    pytest.param([*LABELS, "--language", "es"], 'error: --language "es": is the language of a patient label (a container label stays in the pharmacy\'s language); add the prescription: --rx, --patient, --prescriber, --directions', id="language-for-a-container-label"),
+    pytest.param([*LABELS, *RX, "--language", "fr"], 'error: --language "fr": must be a label language: en (English), es (Spanish)', id="unknown-language"),
+    pytest.param([*LABELS, *RX[:-3], "Take one at night", "--directions-unchecked", "as written", "--pharmacy-config", "a-file", "--language", "es"], 'error: --directions "Take one at night": are printed unchecked (--directions-unchecked), in English only: a label in Spanish prints directions the library has read, from --sig or --directions it understands', id="unchecked-directions-in-spanish"),
     # formulas
     pytest.param(["batch", "ldn-capsule", "--quantity", "100"], "error: FORMULA \"ldn-capsule\": must be a formula id or the path of a formula file (*.toml); known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream; did you mean 'ldn-capsules'?", id="unknown-formula"),
     pytest.param(["show", "naltrexone"], "known ids: ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream", id="unknown-formula-show"),
@@ -656,7 +676,7 @@ def test_every_mistake_is_one_error_line_with_status_2_and_no_file(cli_run, tmp_
         ),
         (
             "[pharmacie]\nname = 'X'\n",
-            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy); $.pharmacy: is required",
+            "has 2 problems: $.pharmacie: is not a known key (known: pharmacy, settings); $.pharmacy: is required",
         ),
     ],
 )
@@ -785,6 +805,7 @@ def test_directions_too_long_for_the_stock_leave_no_record_behind(cli_run, tmp_p
     status, out, err = cli_run(
         *BATCH, "--record", "record.pdf", "--labels", "labels.pdf", "--label-stock", "roll-3x2in",
         *PRESCRIPTION[:-1], directions, "--pharmacy-config", "pharmacy.toml",
+        "--directions-unchecked", "long directions, to test the fit",
     )  # fmt: skip
     line = assert_one_error_line(err)
     assert line.startswith('error: --labels "labels.pdf": directions must fit label stock roll-3x2in')
@@ -818,27 +839,161 @@ def test_documented_output_is_what_the_command_prints(cli_run, args, output):
 def test_a_patient_label_for_a_liquid_needs_a_dose_or_titration(cli_run, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     args = ["batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--labels", "labels.pdf",
-            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION]  # fmt: skip
+            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-1], "Take by mouth at bedtime"]  # fmt: skip
     status, out, err = cli_run(*args)
     line = assert_one_error_line(err)
-    assert line.startswith("error: --dose: is needed for a patient label for oral liquid")
+    assert line.startswith('error: --directions "Take by mouth at bedtime": directions must state the amount')
     assert (status, out) == (2, "")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]
     status, _, err = cli_run(*args, "--dose", "12 mg")
     assert status == 2
     assert "dose must be at most 10 mg" in assert_one_error_line(err)
     status, _, err = cli_run(*args, "--dose", "1 mg", "--titration", "1 mg for 7 days, then 6 mg")
+    assert status == 2
+    assert "the dose says 1 mg naltrexone HCl, the titration's highest dose is 6 mg" in assert_one_error_line(err)
+    status, _, err = cli_run(*args, "--titration", "1 mg for 7 days, then 6 mg")
     assert (status, err) == (0, "")
+    unreadable = [*args[:-1], "Take a spoonful at night", "--directions-unchecked", "prescriber's wording"]
+    status, _, err = cli_run(*unreadable)
+    assert status == 2
+    assert assert_one_error_line(err).startswith("error: --dose: is needed for a patient label for oral liquid")
 
 
 def test_the_highest_of_dose_and_titration_is_checked(cli_run, tmp_path):
     (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
     status, out, err = cli_run(
-        "batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--json", "--dose", "1 mg",
+        "batch", "ldn-oral-liquid", "--quantity", "100 mL", "--date", DAY, "--json", "--dose", "6 mg",
         "--titration", "1 mg for 7 days, then 6 mg", "--labels", "labels.pdf", "--pharmacy-config", "pharmacy.toml",
-        *PRESCRIPTION,
+        *PRESCRIPTION[:-1], "Take by mouth at bedtime following the dosing schedule",
     )  # fmt: skip
     assert (status, err) == (0, "")
     document = json.loads(out[: out.rindex("}") + 1])
     assert document["dose"] == {"amount": "6 mg", "basis": "hcl"}
     assert [w["code"] for w in document["warnings"]] == ["dose-above-usual"]
+
+
+# ---------------------------------------------------------------- directions: --sig, --directions, --directions-unchecked
+
+
+def test_the_issue_capsule_label_is_refused_without_a_high_dose_reason(cli_run, fake_pdf, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    args = ["batch", "ldn-capsules", "--quantity", "90", "--strength", "4.5 mg", "--date", DAY, "--labels", "l.pdf",
+            "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-1], "Take 3 capsules by mouth at bedtime"]  # fmt: skip
+    status, out, err = cli_run(*args)
+    line = assert_one_error_line(err)
+    assert line.startswith(
+        'error: --directions "Take 3 capsules by mouth at bedtime": directions must be at most 10 mg'
+    )
+    assert "but they give 13.5 mg naltrexone HCl" in line
+    assert line.endswith("to go ahead, give --high-dose-reason REASON")
+    assert (status, out) == (2, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pharmacy.toml"]
+    status, out, err = cli_run(*args, "--high-dose-reason", "pain clinic protocol", "--json")
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert document["dose"] == {"amount": "13.5 mg", "basis": "hcl"}
+    assert document["days_supply"] == 30
+    assert document["directions"]["text"] == "Take 3 capsules by mouth at bedtime"
+
+
+def test_the_issue_liquid_label_is_refused_as_a_disagreement(cli_run, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-oral-liquid", "--quantity", "120 mL", "--strength", "1 mg/mL", "--dose", "4.5 mg",
+        "--labels", "l.pdf", "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-1], "Take 10 mL by mouth at bedtime",
+    )  # fmt: skip
+    line = assert_one_error_line(err)
+    assert line.startswith('error: --directions "Take 10 mL by mouth at bedtime": directions must agree with the dose')
+    assert "the directions say 10 mg naltrexone HCl" in line
+    assert "the dose says 4.5 mg naltrexone HCl" in line
+    assert (status, out) == (2, "")
+
+
+def test_a_sig_prints_its_sentence_on_the_label(cli_run, fake_pdf, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-sublingual-drops", "--quantity", "30 mL", "--date", DAY, "--labels", "rx.pdf", "--json",
+        "--pharmacy-config", "pharmacy.toml", "--rx", "7", "--patient", "P. Patient", "--prescriber", "Dr. B",
+        "--sig", "3 gtt sl qhs", "--dispense", "5 mL",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
+    assert rx.directions == "Place 3 drops under the tongue at bedtime"
+    assert rx.sig == ldn_compound.parse_sig("3 gtt sl qhs")
+    assert rx.sig.text("es") == "Coloque 3 gotas debajo de la lengua al acostarse"
+    document = json.loads(out)
+    assert document["directions"] == {
+        "amount": "3 drops",
+        "per_day": 1,
+        "route": "sublingual",
+        "site": None,
+        "text": "Place 3 drops under the tongue at bedtime",
+        "timing": "bedtime",
+        "titration": [],
+    }
+    assert (document["dose"], document["daily_dose"]) == ({"amount": "1.5 mg", "basis": "hcl"},) * 2
+    assert (document["dispensed"], document["days_supply"]) == ("5 mL", 33)  # 100 drops ÷ 3
+
+
+def test_days_supply_beyond_the_bud_is_a_warning_on_the_command_line(cli_run, fake_pdf, tmp_path):
+    (tmp_path / "pharmacy.toml").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(
+        "batch", "ldn-sublingual-drops", "--quantity", "30 mL", "--date", DAY, "--labels", "rx.pdf",
+        "--pharmacy-config", "pharmacy.toml", *PRESCRIPTION[:-1], "Place 3 drops under the tongue at bedtime",
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    assert "! days-supply-beyond-bud: the quantity lasts 200 days" in out
+    assert "Directions Place 3 drops under the tongue at bedtime" in out
+    assert "  Supply   30 mL lasts 200 days" in out
+
+
+SIG_ERRORS = [
+    pytest.param([*LABELS, *RX[:6], "--sig", "1 cap po qhz", *RX[8:]], 'error: --sig "1 cap po qhz": sig code must be a known sig code', "did you mean 'qhs'?", id="unknown-code"),
+    pytest.param([*LABELS, *RX, "--sig", "1 cap po qhs"], 'error: --sig "1 cap po qhs": goes instead of --directions: give the directions once', "", id="sig-and-directions"),
+    pytest.param([*LABELS, *RX[:6], "--sig", " ", *RX[8:]], 'error: --sig " ": must not be empty', "", id="empty-sig"),
+    pytest.param([*LABELS, *RX[:7], "Take 1 capsule each night", *RX[8:]], 'error: --directions "Take 1 capsule each night": directions must be directions ldn_compound can read', "or give sig codes, e.g. '1 cap po qhs'", id="unreadable"),
+    pytest.param([*LABELS, *RX[:6], "--sig", "1 cap po qhs", *RX[8:], "--directions-unchecked", "x"], "error: --directions-unchecked: goes with --directions", "", id="unchecked-without-directions"),
+    pytest.param([*LABELS, *RX, "--directions-unchecked", "x"], 'error: --directions-unchecked "x": directions unchecked must be given only for directions that cannot be read', "", id="unchecked-for-readable"),
+    pytest.param([*LABELS, *RX, "--dispense", "0"], 'error: --dispense "0": dispensed quantity must be greater than zero', "", id="dispense-zero"),
+    pytest.param([*LABELS, *RX[:7], "Take 3 capsules by mouth at bedtime", *RX[8:], "--strength", "1.5 mg", "--dispense", "2"], 'error: --dispense "2": dispensed quantity must hold at least one dose of 4.5 mg naltrexone HCl, 3 capsules', "", id="dispense-below-one-dose"),
+    pytest.param([*LABELS, *RX[:7], "Take 2 capsules by mouth at bedtime", *RX[8:], "--dose", "4.5 mg"], 'error: --directions "Take 2 capsules by mouth at bedtime": directions must agree with the dose', "the directions say 9 mg naltrexone HCl", id="directions-and-dose"),
+    pytest.param([*LABELS, *RX, "--dose", "1 mg"], 'error: --dose "1 mg": dose must be at least one capsule\'s strength, 4.5 mg', "", id="dose-below-a-capsule"),
+    pytest.param([*LABELS, "--sig-codes", "none.toml"], "error: --sig-codes: goes with --sig or --directions", "", id="sig-codes-alone"),
+    pytest.param([*LABELS, *RX[:6], "--sig", "1 cap po qhs", *RX[8:], "--sig-codes", "none.toml"], "error: --sig-codes: sig code file none.toml cannot be read", "", id="sig-codes-missing"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "start", "inside"), SIG_ERRORS)
+def test_directions_mistakes_are_one_error_line(cli_run, tmp_path, args, start, inside):
+    (tmp_path / "a-file").write_text(PHARMACY_TOML, encoding="utf-8")
+    status, out, err = cli_run(*args)
+    line = assert_one_error_line(err)
+    assert line.startswith(start), line
+    assert inside in line
+    assert (status, out) == (2, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_unreadable_directions_print_with_a_reason_on_the_record(cli_run, fake_pdf, tmp_path):
+    (tmp_path / "a-file").write_text(PHARMACY_TOML, encoding="utf-8")
+    text = "Take 1 capsule by mouth at bedtime; if vivid dreams, take it in the morning"
+    status, out, err = cli_run(
+        *LABELS, *RX[:7], text, *RX[8:], "--directions-unchecked", "prescriber's wording", "--json"
+    )
+    assert (status, err) == (0, "")
+    document = json.loads(out)
+    assert document["overrides"] == [{"code": "directions-unchecked", "reason": "prescriber's wording"}]
+    assert document["directions"] is None
+    (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
+    assert (rx.directions, rx.sig) == (text, None)
+
+
+def test_a_pharmacy_sig_code_file_on_the_command_line(cli_run, fake_pdf, tmp_path):
+    (tmp_path / "a-file").write_text(PHARMACY_TOML, encoding="utf-8")
+    (tmp_path / "codes.toml").write_text(
+        '[timing.nightly]\ncodes = ["qn"]\nen = "every night"\nes = "cada noche"\nper_day = 1\n', encoding="utf-8"
+    )
+    status, _, err = cli_run(*LABELS, *RX[:6], "--sig", "1 cap po qn", *RX[8:], "--sig-codes", "codes.toml")
+    assert (status, err) == (0, "")
+    (rx,) = fake_pdf.calls["render_labels"][1]["prescriptions"]
+    assert rx.directions == "Take 1 capsule by mouth every night"

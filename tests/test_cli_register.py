@@ -51,7 +51,7 @@ def batch(run, *extra: str) -> str:
     status, out, err = run(
         "batch", "ldn-capsules", "--quantity", "100", "--date", DAY, "--lot", "naltrexone-hcl=QX7781",
         "--record", "record.pdf", "--rx", "R-77", "--patient", "Ada Lovelace", "--prescriber", "Dr B",
-        "--directions", "1 at bedtime", "--labels", "labels.pdf", "--pharmacy-config", "pharmacy.toml", *extra,
+        "--directions", "Take 1 capsule by mouth at bedtime", "--labels", "labels.pdf", "--pharmacy-config", "pharmacy.toml", *extra,
     )  # fmt: skip
     assert (status, err) == (0, ""), err
     return out.rsplit("Registered as lot ", 1)[1].split(" ")[0]

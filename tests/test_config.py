@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ldn_compound import LDNError, Pharmacy
-from ldn_compound.config import PharmacyConfigError, load_pharmacy_config, read_pharmacy_config
+from ldn_compound.config import (
+    PharmacyConfigError,
+    load_pharmacy_config,
+    load_settings_config,
+    read_pharmacy_config,
+    read_settings_config,
+)
+from ldn_compound.settings import Settings
 
 
 def test_a_full_config_reads_into_a_pharmacy(tmp_path):
@@ -30,7 +37,7 @@ def test_only_the_name_is_required():
 @pytest.mark.parametrize(
     ("text", "problems"),
     [
-        ("name = 'X'\n", [("$.name", "is not a known key (known: pharmacy)"), ("$.pharmacy", "is required")]),
+        ("name = 'X'\n", [("$.name", "is not a known key (known: pharmacy, settings)"), ("$.pharmacy", "is required")]),
         ("pharmacy = 'X'\n", [("$.pharmacy", "must be a table (got str)")]),
         ("[pharmacy]\n", [("$.pharmacy.name", "is required")]),
         ("[pharmacy]\nname = ''\n", [("$.pharmacy.name", "must be non-empty text (got '')")]),
@@ -79,3 +86,50 @@ def test_an_unreadable_or_non_utf8_file_is_a_config_error(tmp_path):
     latin.write_bytes("[pharmacy]\nname = 'Zoë'\n".encode("latin-1"))
     with pytest.raises(PharmacyConfigError, match=r"\$: must be UTF-8 text"):
         load_pharmacy_config(latin)
+
+
+# --------------------------------------------------------------------------- the settings table
+
+PHARMACY = '[pharmacy]\nname = "Riverside"\n'
+
+
+def test_the_settings_table_sets_the_label_languages_and_locale(tmp_path):
+    path = tmp_path / "pharmacy.toml"
+    path.write_text(PHARMACY + '[settings]\nlabel_languages = ["en", "es"]\nlabel_locale = "es-MX"\n', encoding="utf-8")
+    settings = load_settings_config(path)
+    assert (settings.label_languages, settings.label_locale) == (("en", "es"), "es_MX")
+    assert load_pharmacy_config(path) == Pharmacy(name="Riverside")
+    base = Settings(compounding_day_is_day_zero=False)
+    assert load_settings_config(path, base).compounding_day_is_day_zero is False
+
+
+def test_without_a_settings_table_the_settings_are_the_defaults():
+    assert read_settings_config(PHARMACY) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("table", "problems"),
+    [
+        ("[settings]\nlabel_languages = 'es'\n", [("$.settings.label_languages", "must be a list of label languages")]),
+        ("[settings]\nlabel_languages = []\n", [("$.settings.label_languages", "must be a list of label languages")]),
+        (
+            "[settings]\nlabel_languages = ['en', 'fr']\n",
+            [("$.settings.label_languages", "must be a label language: en (English), es (Spanish) (got 'fr')")],
+        ),
+        ("[settings]\nlabel_locale = 'en_GB'\n", [("$.settings.label_locale", "must be a locale of a label language")]),
+        ("[settings]\nlabel_locale = 'es_QQ'\n", [("$.settings.label_locale", "must be a locale CLDR knows")]),
+        (
+            "[settings]\nbud_rules = 'legacy'\n",
+            [("$.settings.bud_rules", "is not a known key (known: label_languages")],
+        ),
+        ("settings = 3\n", [("$.settings", "must be a table (got int)")]),
+    ],
+)
+def test_settings_problems_are_reported_with_their_keys(table, problems):
+    text = table + PHARMACY if table.startswith("settings =") else PHARMACY + table
+    for read in (read_pharmacy_config, read_settings_config):
+        with pytest.raises(PharmacyConfigError) as info:
+            read(text, "pharmacy.toml")
+        assert [
+            (p.path, p.message[: len(m)]) for p, (_, m) in zip(info.value.problems, problems, strict=True)
+        ] == problems

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ldn_compound import calculate_batch
-from ldn_compound.loader import _TOP_KEYS, parse_formula
+from ldn_compound import FormulaFileError, calculate_batch
+from ldn_compound.loader import _TOP_KEYS, load_formula_file, parse_formula
+from ldn_compound.settings import Settings
 
 ROOT = Path(__file__).parents[1]
 DOC = (ROOT / "docs" / "formulas.md").read_text(encoding="utf-8")
@@ -24,6 +25,7 @@ LOADER_KEYS = {
     "$.stability[]": {"id", "days", "storage", "citation"},
     "$.quality_checks[]": {"name", "specification"},
     "$.references[]": {"citation", "supports"},
+    "$.translations": {"es"},
 }
 
 
@@ -56,6 +58,20 @@ def test_the_worked_example_loads_and_calculates(tmp_path):
         ("purified-water", "q.s. to 120 mL"),
     ]
     assert result.beyond_use.days == 14
+
+
+def test_the_worked_example_has_every_spanish_translation(tmp_path):
+    example = re.search(r"```toml\n(.*?)```", DOC, re.DOTALL)[1]
+    path = tmp_path / "site-ldn-liquid.toml"
+    path.write_text(example, encoding="utf-8")
+    formula = load_formula_file(path, settings=Settings(label_languages=("en", "es")))
+    assert formula.translations["es"] == {
+        "Keep out of the reach of children": "Mantenga fuera del alcance de los niños"
+    }
+    path.write_text(example.partition("[translations.es]")[0], encoding="utf-8")
+    assert load_formula_file(path).translations == {}  # English only: nothing to translate
+    with pytest.raises(FormulaFileError, match=r"\$\.auxiliary_labels\[2\]: must have a Spanish translation"):
+        load_formula_file(path, settings=Settings(label_languages=("en", "es")))
 
 
 def test_formulas_readme_is_the_reference():

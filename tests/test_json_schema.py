@@ -175,6 +175,12 @@ VARIANTS = [
     pytest.param("ldn-sublingual-drops", {"quantity": "30 mL", "dose": "12 mg", "high_dose_reason": "trial"}, id="drops-high-dose"),
     pytest.param("ldn-topical-cream", {"quantity": "30 g", "strength": "0.5 mg/g"}, id="cream-trituration"),
     pytest.param("ldn-topical-cream", {"quantity": "500 g", "strength": "10 mg/g"}, id="cream-large"),
+    pytest.param("ldn-capsules", {"quantity": 90, "directions": "Take 3 capsules by mouth at bedtime", "high_dose_reason": "protocol"}, id="directions-high-dose"),
+    pytest.param("ldn-sublingual-drops", {"quantity": "30 mL", "directions": "3 gtt sl qhs", "dispense": "5 mL"}, id="directions-sig-dispensed"),
+    pytest.param("ldn-oral-liquid", {"quantity": "120 mL", "directions": "po qhs", "titration": "1.5 mg:7, 3 mg:7, 4.5 mg"}, id="directions-titration"),
+    pytest.param("ldn-topical-cream", {"quantity": "30 g", "directions": "Apply 1 click to the inner wrist once daily", "dose": "0.25 mg"}, id="directions-site"),
+    pytest.param("ldn-capsules", {"quantity": 30, "directions": "1 cap po prn"}, id="directions-as-needed"),
+    pytest.param("ldn-capsules", {"quantity": 30, "directions": "Take it at night", "directions_unchecked": "as written"}, id="directions-unchecked"),
 ]  # fmt: skip
 
 
@@ -230,6 +236,19 @@ def test_any_liquid_batch_follows_the_schema(strength, volume):
 def test_every_builtin_formula_document_follows_the_schema():
     for formula in load_formulas().values():
         validate("formula", formula_to_dict(formula))
+
+
+def test_a_formula_with_its_own_translations_follows_the_schema(tmp_path):
+    text = (Path(__file__).parents[1] / "formulas" / "ldn-capsules.toml").read_text(encoding="utf-8")
+    text = text.replace('"Protect from light",\n]', '"Protect from light",\n    "Keep dry",\n]')
+    path = tmp_path / "own.toml"
+    path.write_text(text + '\n[translations.es]\n"Keep dry" = "Manténgase seco"\n', encoding="utf-8")
+    data = formula_to_dict(ldn_compound.load_formula_file(path))
+    assert data["translations"] == {"es": {"Keep dry": "Manténgase seco"}}
+    validate("formula", data)
+    data["translations"] = {"fr": {"Keep dry": "Garder au sec"}}
+    assert list(validator("formula").iter_errors(data))
+    assert "translations" not in formula_to_dict(ldn_compound.load_formula("ldn-capsules"))
 
 
 # ---------------------------------------------------------------- the schemas reject what breaks the contract

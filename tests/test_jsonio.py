@@ -36,6 +36,14 @@ def batches() -> list[BatchResult]:
     out.append(calculate_batch("ldn-capsules", quantity=60, tablet_weight="180 mg", strength="1.5 mg"))
     out.append(calculate_batch("ldn-oral-liquid", quantity="30 mL", strength="0.5 mg/mL", dose="1 mg"))
     out.append(calculate_batch("ldn-capsules", quantity=30, other_medicines=["metformin", "loperamide"]))
+    out.append(
+        calculate_batch(
+            "ldn-oral-liquid", quantity="120 mL", directions="Take 4.5 mL by mouth at bedtime", dispense="60 mL"
+        )
+    )
+    out.append(calculate_batch("ldn-capsules", quantity=100, directions="Take 1 capsule by mouth at bedtime"))
+    out.append(calculate_batch("ldn-oral-liquid", quantity="120 mL", titration="1.5 mg for 7 days, then 4.5 mg"))
+    out.append(calculate_batch("ldn-sublingual-drops", quantity="30 mL", directions="1 gtt sl qhs"))
     return out
 
 
@@ -52,6 +60,12 @@ def test_every_builtin_formula_round_trips(result):
     assert rebuilt.weighings == result.weighings
     assert rebuilt.screening == result.screening
     assert rebuilt.equipment == result.equipment
+    assert rebuilt.directions == result.directions
+    assert (rebuilt.daily_dose, rebuilt.dispensed, rebuilt.days_supply) == (
+        result.daily_dose,
+        result.dispensed,
+        result.days_supply,
+    )
 
 
 @settings(max_examples=25, deadline=None)

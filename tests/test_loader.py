@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ldn_compound import FormulaFileError, FormulaNotFoundError, load_formula, load_formula_file, load_formulas
+from ldn_compound import (
+    FormulaFileError,
+    FormulaNotFoundError,
+    calculate_batch,
+    load_formula,
+    load_formula_file,
+    load_formulas,
+)
 from ldn_compound.loader import builtin_ids, parse_formula
+from ldn_compound.settings import Settings
 
 HERE = Path(__file__).parent
 BAD = sorted((HERE / "formulas").glob("bad.*.toml"))
@@ -129,3 +137,84 @@ def test_unknown_id():
         "formula must be a known id or a file path (got 'ldn-lozenges'); known ids: "
         "ldn-capsules, ldn-oral-liquid, ldn-sublingual-drops, ldn-topical-cream"
     )
+
+
+# --------------------------------------------------------------------------- translations of label statements
+
+SPANISH = Settings(label_languages=("en", "es"))
+
+
+def capsules_with(tmp_path: Path, statement: str, translations: str = "") -> Path:
+    text = (BUILTIN / "ldn-capsules.toml").read_text(encoding="utf-8")
+    text = text.replace('"Protect from light",\n]', f'"Protect from light",\n    "{statement}",\n]')
+    path = tmp_path / "site-caps.toml"
+    path.write_text(text + translations, encoding="utf-8")
+    return path
+
+
+def test_a_formula_carries_translations_of_its_own_statements(tmp_path):
+    path = capsules_with(tmp_path, "Keep dry", '\n[translations.es]\n"Keep dry" = " Manténgase seco "\n')
+    assert load_formula_file(path, settings=SPANISH).translations == {"es": {"Keep dry": "Manténgase seco"}}
+
+
+def test_a_missing_translation_is_an_error_at_load_time_only_when_spanish_is_a_label_language(tmp_path):
+    path = capsules_with(tmp_path, "Keep dry")
+    assert load_formula_file(path).auxiliary_labels[-1] == "Keep dry"  # English only: loads
+    with pytest.raises(FormulaFileError) as info:
+        load_formula_file(path, settings=SPANISH)
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        (
+            "$.auxiliary_labels[3]",
+            (
+                "must have a Spanish translation (es is a label language in the settings): "
+                "add 'Keep dry' = \"...\" to [translations.es]"
+            ),
+        )
+    ]
+    # the same check by every way in: an id from a pharmacy directory, a directory, a batch
+    for load in (
+        lambda: load_formula("ldn-capsules", dirs=[tmp_path], settings=SPANISH),
+        lambda: load_formulas(tmp_path, settings=SPANISH),
+        lambda: calculate_batch(path, quantity=30, settings=SPANISH),
+    ):
+        with pytest.raises(FormulaFileError, match=r"auxiliary_labels\[3\]: must have a Spanish translation"):
+            load()
+    assert load_formula("ldn-capsules", dirs=[tmp_path]).auxiliary_labels[-1] == "Keep dry"
+
+
+def test_storage_statements_need_translations_too(tmp_path):
+    text = (BUILTIN / "ldn-capsules.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'storage = "Store at room temperature (20-25 °C), protected from light"', 'storage = "Keep cool"'
+    )
+    path = tmp_path / "site-caps.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormulaFileError, match=r"\$\.stability\[0\]\.storage: must have a Spanish translation"):
+        load_formula_file(path, settings=SPANISH)
+
+
+def test_every_built_in_formula_has_every_spanish_translation():
+    assert all(load_formula(formula_id, settings=SPANISH) for formula_id in builtin_ids())
+    assert len(load_formulas(settings=SPANISH)) == len(builtin_ids())
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('[translations.fr]\n"Keep dry" = "Garder au sec"\n', "$.translations.fr: must be a label language other"),
+        ('[translations.en]\n"Keep dry" = "Keep dry"\n', "$.translations.en: must be a label language other"),
+        ('[translations.es]\n"Keep wet" = "Mantener húmedo"\n', "$.translations.es['Keep wet']: must be the storage"),
+        ('[translations.es]\n"Keep dry" = ""\n', "$.translations.es['Keep dry']: must be one line of non-empty text"),
+        ('[translations.es]\n"Keep dry" = "a\\nb"\n', "$.translations.es['Keep dry']: must be one line"),
+        ('[translations.es]\n"Keep dry" = 3\n', "$.translations.es['Keep dry']: must be one line"),
+        ("[translations]\nes = 3\n", "$.translations.es: must be a table"),
+        ('translations = "es"\n', "$.translations: must be a table"),
+    ],
+)
+def test_malformed_translations(tmp_path, table, message):
+    path = capsules_with(tmp_path, "Keep dry", "\n" + table)
+    if table.startswith("translations ="):  # a top-level key must come before the first table
+        path.write_text(table + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(FormulaFileError) as info:
+        load_formula_file(path)
+    assert message in str(info.value)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import attrs
 import pytest
 
 from ldn_compound import InputError, calculate_batch, service
@@ -72,3 +75,79 @@ def test_the_unclear_medicine_reason_goes_with_other_medicines_and_is_kept() -> 
     assert [(o.code, o.reason) for o in outcome.result.screening.overrides] == [
         ("medicine-name-unclear", "oxybutynin, misspelt")
     ]
+
+
+# --------------------------------------------------------------------------- label language and site settings
+
+PHARMACY = '[pharmacy]\nname = "Riverside Compounding Pharmacy"\n'
+RX = {"rx": "104233", "patient": "Ana Ruiz", "prescriber": "Dr. A. Reyes"}
+
+
+def test_english_is_the_default_label_language_and_may_be_asked_for(tmp_path) -> None:
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY, encoding="utf-8")
+    common = {"formula": "ldn-capsules", "quantity": "30", "date": DAY, "labels": True, "pharmacy_config": str(config)}
+    rx = {**RX, "directions": "Take 1 capsule by mouth at bedtime"}
+    # each in a register of its own, so both are lot L2026-000001
+    default = run_batch(BatchRequest(**common, **rx, register=str(tmp_path / "a.sqlite3"))).labels
+    asked = run_batch(BatchRequest(**common, **rx, language="en", register=str(tmp_path / "b.sqlite3"))).labels
+    assert default == asked
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "code"),
+    [
+        ({"language": "fr", **RX, "directions": "x"}, "language", "unsupported-language"),
+        ({"language": "es"}, "language", "language-without-patient-label"),
+        (
+            {"language": "es", **RX, "directions": "Take one at night", "directions_unchecked": "as prescribed"},
+            "directions",
+            "directions-not-translatable",
+        ),
+    ],
+)
+def test_label_language_rules(tmp_path, fields, field, code) -> None:
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY, encoding="utf-8")
+    pharmacy = {"pharmacy_config": str(config)} if "rx" in fields else {}
+    request = BatchRequest(formula="ldn-capsules", quantity="30", date=DAY, labels=True, **pharmacy, **fields)
+    with pytest.raises(RequestError) as caught:
+        run_batch(request)
+    assert (caught.value.field, caught.value.code) == (field, code)
+
+
+def test_a_spanish_label_from_sig_codes_or_english_directions_the_library_reads(tmp_path) -> None:
+    import io
+
+    import pypdf
+
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY + '[settings]\nlabel_locale = "es_ES"\n', encoding="utf-8")
+    common = {"formula": "ldn-oral-liquid", "quantity": "120 mL", "date": DAY, "labels": True, "language": "es"}
+    for directions in ({"sig": "4.5 mL po qhs"}, {"directions": "Take 4.5 mL by mouth at bedtime"}):
+        outcome = run_batch(BatchRequest(**common, **RX, **directions, pharmacy_config=str(config)))
+        assert outcome.labels is not None
+        text = " ".join(pypdf.PdfReader(io.BytesIO(outcome.labels)).pages[0].extract_text().split())
+        # the pharmacy's locale (es_ES) writes decimal commas, in the directions too
+        assert text.startswith("Tome 4,5 mL por vía oral al acostarse")
+        assert "Naltrexona HCl 1 mg/mL, líquido oral, preparado magistral" in text
+
+
+def test_the_pharmacy_configuration_settings_check_formulas_for_translations(tmp_path) -> None:
+    from ldn_compound import FormulaFileError
+
+    config = tmp_path / "pharmacy.toml"
+    config.write_text(PHARMACY + '[settings]\nlabel_languages = ["en", "es"]\n', encoding="utf-8")
+    own = tmp_path / "formulas"
+    own.mkdir()
+    text = (Path(__file__).parents[1] / "formulas" / "ldn-capsules.toml").read_text(encoding="utf-8")
+    (own / "site.toml").write_text(text.replace('"Protect from light",\n]', '"Keep dry",\n]'), encoding="utf-8")
+    request = BatchRequest(
+        formula="ldn-capsules", quantity="30", date=DAY, formula_dir=str(own), labels=True, pharmacy_config=str(config)
+    )
+    with pytest.raises(FormulaFileError, match=r"auxiliary_labels\[2\]: must have a Spanish translation"):
+        run_batch(request)
+    # without documents the configuration is not read (and is refused on its own rule)
+    assert run_batch(attrs.evolve(request, labels=False, pharmacy_config=None)).result.formula.source.endswith(
+        "site.toml"
+    )

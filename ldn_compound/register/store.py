@@ -421,8 +421,8 @@ def open_register(
     ``url`` is a database URL (``postgresql+psycopg://user@host/db``, ``sqlite:///path``)
     or a file path; without one, ``$LDN_COMPOUND_REGISTER``, else ``register.sqlite3``
     in the user's data directory.  An older schema is migrated (a SQLite file is copied
-    first, beside it); a newer one is refused with :class:`RegisterVersionError`; a
-    database that cannot be reached raises :class:`RegisterUnavailableError`.
+    first, beside it); a newer one is refused with :class:`~ldn_compound.register.errors.RegisterVersionError`; a
+    database that cannot be reached raises :class:`~ldn_compound.register.errors.RegisterUnavailableError`.
     """
     resolved = resolve_url(url)
     settings = settings or default_settings()
@@ -574,7 +574,7 @@ class Register:
 
         Without a lot number of its own (``""`` or ``"preview"``) the batch gets the next
         one from the register's pattern; a lot number it has must not be in the register
-        yet (:class:`LotExistsError`).  ``prints`` is called with the batch carrying its
+        yet (:class:`~ldn_compound.register.errors.LotExistsError`).  ``prints`` is called with the batch carrying its
         lot and returns the bytes printed (``{"record": b"%PDF…", "labels": …}``); they
         are stored so that a reprint gives the same bytes.  ``request`` (the inputs) is
         stored as given.  All of it is one transaction with its audit event.
@@ -647,7 +647,7 @@ class Register:
     # ----------------------------------------------------------------- reading
 
     def get(self, lot: str) -> LotRecord:
-        """Everything held for ``lot`` (:class:`UnknownLotError` if none)."""
+        """Everything held for ``lot`` (:class:`~ldn_compound.register.errors.UnknownLotError` if none)."""
         with self._read() as conn:
             row = self._batch_row(conn, lot)
             found = conn.execute(
@@ -867,7 +867,7 @@ class Register:
         """Check ``name``'s PIN and return the user.
 
         A wrong PIN waits ``settings.wrong_pin_delay`` seconds, is counted and written to
-        the audit trail, and raises :class:`WrongPinError`.
+        the audit trail, and raises :class:`~ldn_compound.register.errors.WrongPinError`.
         """
         from argon2.exceptions import InvalidHashError, VerificationError
 

@@ -52,19 +52,24 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
 from ldn_compound.exceptions import CoMedicationError, InputError, LabelFitError, MedicineNameError, RenderError
+from ldn_compound.i18n import LANGUAGES, N_, LabelWords, check_language, label_words
 from ldn_compound.model import BatchResult, DosageForm, MedicineStatus, Pharmacy, Prescription
 from ldn_compound.render._labelfit import FittedBlock, LabelLayout, TextBlock, _word_width, draw_layout, fit_box
 from ldn_compound.render._pdf import DocumentInfo, code128, draw_code128, pt, register_fonts, render_canvas, write_pdf
 from ldn_compound.render.stocks import LabelStock, get_stock
 from ldn_compound.safety import opioid_rule, read_medicines, unclear_rule
-from ldn_compound.titration import titration_plan
+from ldn_compound.settings import Settings, default_settings
+from ldn_compound.titration import TitrationRow, titration_plan
 from ldn_compound.units import Q_, format_amount, magnitude
 
 __all__ = ["OPIOID_WARNING", "render_label_sheet", "render_labels"]
 
 #: The warning every LDN label carries, whatever the formula's auxiliary labels say.
-OPIOID_WARNING: Final = "Do not take with opioid pain medicines"
-_SHAKE_WELL: Final = "Shake well"
+OPIOID_WARNING: Final = N_("Do not take with opioid pain medicines")
+_SHAKE_WELL: Final = N_("Shake well")
+#: The dose in one unit the patient counts, after the strength: "(0.5 mg per drop)".
+_PER_UNIT: Final = {"drop": N_("({amount} per drop)"), "click": N_("({amount} per click)")}
+_ENGLISH: Final = LabelWords()
 
 # --------------------------------------------------------------------------- type sizes
 
@@ -83,9 +88,10 @@ class _Style:
         return TextBlock(name, text, preferred_size=self.preferred, min_size=self.minimum, bold=self.bold)
 
 
-#: The space between a number and its unit ("4.5 mg", "7 days", "25 °C"): a line never breaks there.
+#: The space between a number and its unit ("4.5 mg", "7 days", "25 °C", "30 cápsulas"): a line never breaks there.
 _AMOUNT_SPACE: Final = re.compile(
-    r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|capsules?|tablets?|drops?|clicks?|days?|weeks?|°C)\b)"
+    r"(?<=\d) (?=(?:mcg|mg|g|kg|mL|L|capsules?|tablets?|drops?|clicks?|days?|weeks?|°C"
+    r"|cápsulas?|tabletas?|gotas?|pulsaci(?:ón|ones)|días?|semanas?)\b)"
 )
 
 
@@ -223,57 +229,93 @@ def _strength(result: BatchResult) -> str:
     return text
 
 
-def _drug(result: BatchResult) -> str:
+def _drug(result: BatchResult, words: LabelWords) -> str:
     """Drug, strength with basis, dosage form and "compounded", as a patient reads it.
 
     ``Naltrexone HCl 4.5 mg capsules, compounded``;
     ``Naltrexone HCl 10 mg/mL sublingual drops (0.5 mg per drop), compounded``.
     """
-    basis = result.strength.basis.short_name
-    amount = format_amount(result.strength.amount)
-    form = result.formula.dosage_form.display_name
+    basis = words._(result.strength.basis.short_name)
     per_unit = "".join(
-        f" ({format_amount(result.dose_per_unit[unit], significant=3)} per {unit})"
+        " " + words._(_PER_UNIT[unit]).format(amount=words.amount(result.dose_per_unit[unit], significant=3))
         for unit in ("drop", "click")
         if unit in result.dose_per_unit
     )
-    return f"{basis[:1].upper()}{basis[1:]} {amount} {form}{per_unit}, compounded"
+    return words._("{drug} {strength} {form}{per_unit}, compounded").format(
+        drug=f"{basis[:1].upper()}{basis[1:]}",
+        strength=words.amount(result.strength.amount),
+        form=words._(result.formula.dosage_form.display_name),
+        per_unit=per_unit,
+    )
 
 
-def _titration(result: BatchResult, prescription: Prescription) -> str | None:
+def _titration_row(row: TitrationRow, index: int, words: LabelWords) -> str:
+    """One step of a schedule in the label's language (in English, the same as the row's own text)."""
+    if row.days is None:
+        text = words._("then {dose} ({measure}) once daily") if index else words._("{dose} ({measure}) once daily")
+    elif row.days == 1:
+        text = words._("{dose} ({measure}) once daily for 1 day")
+    else:
+        text = words._("{dose} ({measure}) once daily for {days} days")
+    return text.format(dose=words.amount(row.dose), measure=words.amount(row.measure), days=row.days)
+
+
+def _titration(result: BatchResult, prescription: Prescription, words: LabelWords) -> str | None:
     """The titration schedule as amounts the patient measures, with the total it needs."""
     if not prescription.titration:
         return None
     plan = titration_plan(result, prescription.titration, quantity=prescription.quantity)
-    lines = ["Dosing schedule:", *(row.text for row in plan.rows)]
+    lines = [words._("Dosing schedule:"), *(_titration_row(row, n, words) for n, row in enumerate(plan.rows))]
     timed = [row for row in plan.rows if row.days is not None]
     if timed:
         days = sum(row.days or 0 for row in timed)
-        total = format_amount(plan.total)
+        total = words.amount(plan.total)
         if result.formula.dosage_form is DosageForm.SUBLINGUAL_DROPS:
             drops = sum((magnitude(row.measure, "drop") * (row.days or 0) for row in timed), Decimal(0))
-            total = f"{format_amount(Q_(drops, 'drop'))} ({total})"
+            total = f"{words.amount(Q_(drops, 'drop'))} ({total})"
         whole = len(timed) == len(plan.rows)
-        lines.append(
-            f"The whole schedule ({days} days) uses {total}." if whole else f"The first {days} days use {total}."
+        summary = (
+            words._("The whole schedule ({days} days) uses {total}.")
+            if whole
+            else words._("The first {days} days use {total}.")
         )
+        lines.append(summary.format(days=days, total=total))
     return "\n".join(lines)
 
 
-def _pharmacy_text(pharmacy: Pharmacy) -> str:
+def _pharmacy_text(pharmacy: Pharmacy, words: LabelWords) -> str:
     """Name, address, phone and pharmacist, run together so they wrap in the least room."""
     parts = [pharmacy.name]
     if pharmacy.address:
         parts.append(", ".join(pharmacy.address))
     if pharmacy.phone:
-        parts.append(f"Tel. {pharmacy.phone}")
+        parts.append(words._("Tel. {phone}").format(phone=pharmacy.phone))
     if pharmacy.pharmacist:
-        parts.append(f"Pharmacist: {pharmacy.pharmacist}")
+        parts.append(words._("Pharmacist: {pharmacist}").format(pharmacist=pharmacy.pharmacist))
     return " · ".join(parts)
 
 
-def _patient_items(result: BatchResult, prescription: Prescription) -> list[_Item]:
-    """The blocks of a patient label above the barcode line, top to bottom."""
+def _directions(prescription: Prescription, words: LabelWords) -> str:
+    """The directions in the label's language, rendered from the checked directions where there are some.
+
+    Never an abbreviation; directions printed unchecked (no ``sig``) are English
+    text, printed only on an English label.
+    """
+    if prescription.sig is not None:
+        return prescription.sig.text(words.language, decimal=words.decimal)
+    if words.english:
+        return prescription.directions
+    raise InputError(
+        "directions",
+        prescription.directions,
+        f"come from a sig code or a Directions value for a label in {LANGUAGES[words.language]}: free text is "
+        "printed only in English, never machine-translated",
+        code="directions-not-translatable",
+    )
+
+
+def _patient_items(result: BatchResult, prescription: Prescription, words: LabelWords) -> list[_Item]:
+    """The blocks of a patient label above the barcode line, top to bottom, in the label's language."""
     for field, value in (
         ("prescription number", prescription.number),
         ("patient", prescription.patient),
@@ -285,29 +327,42 @@ def _patient_items(result: BatchResult, prescription: Prescription) -> list[_Ite
     if prescription.refills < 0:
         raise InputError("refills", prescription.refills, "be 0 or more")
     warnings, others = _statements(result)
+    warnings = [words.translate(text, "warning") for text in warnings]
+    others = [words.translate(text, "auxiliary statement") for text in others]
+    storage = words.translate(result.beyond_use.storage, "storage")
     quantity = prescription.quantity if prescription.quantity is not None else result.quantity
-    items = [_Item(_DIRECTIONS.block("directions", prescription.directions))]
-    schedule = _titration(result, prescription)
+    items = [_Item(_DIRECTIONS.block("directions", _directions(prescription, words)))]
+    schedule = _titration(result, prescription, words)
     if schedule is not None:
         items.append(_Item(_TITRATION.block("titration schedule", schedule), required=False, priority=0))
     items += [
         _Item(_PATIENT.block("patient", prescription.patient)),
-        _Item(_DRUG.block("drug", _drug(result))),
+        _Item(_DRUG.block("drug", _drug(result, words))),
         _Item(
             _DETAILS.block(
                 "details",
-                f"Qty: {format_amount(quantity)} · Refills: {prescription.refills} · "
-                f"Filled: {_filled(result, prescription).isoformat()} · "
-                f"Prescriber: {prescription.prescriber} · Lot: {result.lot_number}",
+                words._(
+                    "Qty: {quantity} · Refills: {refills} · Filled: {filled} · Prescriber: {prescriber} · Lot: {lot}"
+                ).format(
+                    quantity=words.amount(quantity),
+                    refills=prescription.refills,
+                    filled=words.date(_filled(result, prescription)),
+                    prescriber=prescription.prescriber,
+                    lot=result.lot_number,
+                ),
             ),
             required=False,
             priority=1,
         ),
-        _Item(_DISCARD.block("beyond-use date", f"Discard after {result.beyond_use.date.isoformat()}")),
+        _Item(
+            _DISCARD.block(
+                "beyond-use date", words._("Discard after {date}").format(date=words.date(result.beyond_use.date))
+            )
+        ),
         _Item(_WARNINGS.block("warnings", _sentences(warnings))),
         # storage other than room temperature is required text (USP <795>): it stays on the first label
         _Item(
-            _DETAILS.block("storage", result.beyond_use.storage),
+            _DETAILS.block("storage", storage),
             required="refrigerat" in result.beyond_use.storage.casefold(),
             priority=2,
         ),
@@ -324,25 +379,31 @@ def _filled(result: BatchResult, prescription: Prescription) -> dt.date:
     return prescription.date_filled or result.compounding_date
 
 
-def _continuation_notice(total: int) -> str:
+def _continuation_notice(total: int, words: LabelWords) -> str:
     """Where the rest of a prescription's label is: ``see 2/2``, ``see 2/3 to 3/3``."""
     if total == 2:
-        return "see 2/2"
-    return f"see 2/{total} to {total}/{total}"
+        return words._("see 2/2")
+    return words._("see 2/{total} to {total}/{total}").format(total=total)
 
 
 def _patient_labels(
-    result: BatchResult, prescription: Prescription, pharmacy: Pharmacy, stock: LabelStock
+    result: BatchResult, prescription: Prescription, pharmacy: Pharmacy, stock: LabelStock, words: LabelWords
 ) -> list[_Label]:
     """The labels of one prescription: one, or a first label and its continuation labels."""
-    items = _patient_items(result, prescription)
+    items = _patient_items(result, prescription, words)
     number = prescription.number
-    pharmacy_block = _PHARMACY.block("pharmacy", _pharmacy_text(pharmacy))
+    pharmacy_block = _PHARMACY.block("pharmacy", _pharmacy_text(pharmacy, words))
 
     def first(chosen: Sequence[_Item], total: int, *, quick: bool = False) -> _Label:
         top = tuple(item.block for item in chosen)
-        numbering = f" · label 1/{total} ({_continuation_notice(total)})" if total > 1 else ""
-        rx = _NUMBER.block("prescription number", f"Rx {number}{numbering}")
+        if total > 1:
+            notice = _continuation_notice(total, words)
+            rx_text = words._("Rx {number} · label 1/{total} ({notice})").format(
+                number=number, total=total, notice=notice
+            )
+        else:
+            rx_text = words._("Rx {number}").format(number=number)
+        rx = _NUMBER.block("prescription number", rx_text)
         details = tuple(b for b in top if b.name == "details")
         rest = tuple(b for b in top if b.name != "details")
         # Beside the barcode goes, in order of preference: the pharmacy (suits wide labels),
@@ -357,7 +418,10 @@ def _patient_labels(
 
     def continued(chosen: Sequence[_Item], index: int, total: int, *, quick: bool = False) -> _Label:
         header = _CONTINUED.block(
-            "continuation header", f"Rx {number} · {prescription.patient} · label {index}/{total} (continued)"
+            "continuation header",
+            words._("Rx {number} · {patient} · label {index}/{total} (continued)").format(
+                number=number, patient=prescription.patient, index=index, total=total
+            ),
         )
         card = _Card(top=(header, *(item.block for item in chosen)), what=f"prescription {number} label {index}")
         return _fit_card(card, stock, quick=quick)
@@ -648,6 +712,8 @@ def render_label_sheet(
     stock: str = "letter-2x5",
     stock_file: str | os.PathLike[str] | None = None,
     outline: bool = False,
+    language: str = "en",
+    settings: Settings | None = None,
 ) -> None:
     """Write a PDF of labels, in the order of ``jobs``, on ``stock`` (e.g. a sheet of 1,000).
 
@@ -658,6 +724,15 @@ def render_label_sheet(
     :func:`ldn_compound.render.stocks.load_stocks`).  ``outline`` draws the
     label edges in light grey, for proofs on plain paper.
 
+    ``language`` (``"en"``, ``"es"``) is the language of the patient labels;
+    container labels stay in English, the pharmacy's language.  A Spanish label
+    prints its numbers and dates by ``settings.label_locale`` (``settings``:
+    the site settings, default the package's); its
+    directions must come from a sig code or a ``Directions`` value (free text:
+    InputError ``directions-not-translatable``), and every statement of the
+    formula must have a translation, in the package's catalog or the formula
+    file (InputError ``missing-translation``).
+
     Everything is laid out and checked before anything is written: text that
     does not fit raises LabelFitError, a character the font lacks RenderError,
     and a patient label without ``pharmacy``, or for a liquid, drops or cream
@@ -666,6 +741,8 @@ def render_label_sheet(
     byte-identical PDFs; the document date is the latest fill date (or
     compounding date) among the jobs.
     """
+    language = check_language(language)
+    settings = settings or default_settings()
     if not jobs:
         raise InputError("labels", [], "list at least one batch to label")
     label_stock = get_stock(stock, extra_path=stock_file)
@@ -693,7 +770,9 @@ def render_label_sheet(
                 "checked before the label is printed",
             )
         patient = True
-        labels.extend(_patient_labels(result, prescription, pharmacy, label_stock))
+        words = _ENGLISH if language == "en" else label_words(language, settings.label_locale)
+        words = words.for_formula(result.formula.translations)
+        labels.extend(_patient_labels(result, prescription, pharmacy, label_stock, words))
         dates.append(_filled(result, prescription))
     digest = hashlib.sha256(label_stock.name.encode())
     for label in labels:
@@ -724,6 +803,8 @@ def render_labels(
     stock_file: str | os.PathLike[str] | None = None,
     other_medicines: Sequence[str] = (),
     outline: bool = False,
+    language: str = "en",
+    settings: Settings | None = None,
 ) -> None:
     """Write a PDF of the labels of one batch to a path or a binary file object.
 
@@ -733,8 +814,18 @@ def render_labels(
     ``other_medicines`` (the patient's other medicines) is checked for opioids:
     one found raises CoMedicationError unless the batch was calculated with an
     opioid co-medication override and its reason.  See :func:`render_label_sheet`
-    for the other options and errors.
+    for the other options and errors, and for ``language`` (the patient labels'
+    language: ``"en"`` or ``"es"``) and ``settings`` (its ``label_locale``).
     """
     _check_other_medicines(result, other_medicines)
     jobs: list[tuple[BatchResult, Prescription | None]] = [(result, p) for p in prescriptions] or [(result, None)]
-    render_label_sheet(jobs, out, pharmacy=pharmacy, stock=stock, stock_file=stock_file, outline=outline)
+    render_label_sheet(
+        jobs,
+        out,
+        pharmacy=pharmacy,
+        stock=stock,
+        stock_file=stock_file,
+        outline=outline,
+        language=language,
+        settings=settings,
+    )

@@ -183,6 +183,14 @@ def batch_text(result: BatchResult) -> str:
             f"{format_amount(q, significant=6)} per {unit}" for unit, q in sorted(result.dose_per_unit.items())
         )
         out += ["", f"Dose       {doses}"]
+    if result.directions is not None:
+        out += ["", f"Directions {result.directions.text()}"]
+        if result.dose is not None:
+            per_day = "" if result.daily_dose is None else f"; {result.daily_dose.describe(significant=6)} a day"
+            out.append(f"  Dose     {result.dose.describe(significant=6)} per administration{per_day}")
+        if result.days_supply is not None:
+            given = format_amount(result.dispensed if result.dispensed is not None else result.quantity)
+            out.append(f"  Supply   {given} lasts {result.days_supply} day{'s' if result.days_supply != 1 else ''}")
     for line in result.ingredients:
         a = line.aliquot
         if a is None:

@@ -35,6 +35,7 @@ from ldn_compound import (
     Component,
     DataFileError,
     DimensionError,
+    Directions,
     DosageForm,
     DoseLimitError,
     DropsSpec,
@@ -67,6 +68,7 @@ from ldn_compound import (
     ScreenedMedicine,
     Screening,
     Settings,
+    SigCodeFileError,
     StabilityEvidence,
     Step,
     Strength,
@@ -87,8 +89,10 @@ from ldn_compound import (
     load_formulas,
     load_opioid_list,
     load_pharmacy_config,
+    parse_directions,
     parse_lot,
     parse_quantity,
+    parse_sig,
     parse_titration,
     read_pharmacy_config,
     render_batch_record,
@@ -119,6 +123,7 @@ ERRORS: tuple[type[LDNError], ...] = (
     PharmacyConfigError,
     QuantityError,
     RenderError,
+    SigCodeFileError,
 )
 VALUE_TYPES: tuple[type, ...] = (
     ActiveSource.__class__,
@@ -162,6 +167,9 @@ def main() -> str:
     settings = Settings()
     dose: Quantity = parse_quantity("4.5 mg", "dose", MASS)
     strength = Strength(dose, NALTREXONE_HCL)
+    sig: Directions = parse_sig("1 cap po qhs")
+    assert parse_directions(sig.text()) == sig
+    assert sig.text("es").startswith("Tome 1 cápsula")
     base = convert_basis(dose, NALTREXONE_HCL, NALTREXONE_BASE)
     batch: BatchResult = calculate_batch(
         formula,
@@ -170,15 +178,18 @@ def main() -> str:
         potency=Decimal("99.1"),
         date="2026-03-01",
         lots=[parse_lot("naltrexone-hcl=NX2291:2027-06-30")],
+        directions=sig,
         settings=settings,
     )
+    assert batch.days_supply == 30
     pharmacy: Pharmacy = read_pharmacy_config('[pharmacy]\nname = "Riverside Compounding Pharmacy"\n')
     prescription = Prescription(
         number="104233",
         patient="Ann Example",
         prescriber="Dr. A. Reyes",
-        directions="Take 1 capsule by mouth at bedtime",
+        directions=sig.text(),
         date_filled=batch.compounding_date,
+        sig=batch.directions,
     )
     record, labels, sheet, mfr = io.BytesIO(), io.BytesIO(), io.BytesIO(), io.BytesIO()
     render_batch_record(batch, record, pharmacy=pharmacy)
