@@ -822,7 +822,17 @@ _MAPPING_TEXT_FIELDS: Final = tuple(
     field.name
     for field in attrs.fields(BatchRequest)
     if field.name
-    not in {"formula", "formula_dir", "pharmacy_config", "register", "record", "labels", "lots", "other_medicines"}
+    not in {
+        "formula",
+        "formula_dir",
+        "pharmacy_config",
+        "sig_codes",
+        "register",
+        "record",
+        "labels",
+        "lots",
+        "other_medicines",
+    }
     and field.name != "bud_day_one"
 )
 _MAPPING_LIST_FIELDS: Final = ("lots", "other_medicines")

@@ -179,7 +179,7 @@ def test_register_and_print_labels_with_a_titration(client):
         "rx": "55",
         "patient": "Ann Lee",
         "prescriber": "Dr. B",
-        "directions": "Take as directed",
+        "directions": "Take by mouth at bedtime following the dosing schedule",
         "dose": "4.5 mg",
         "titration": "1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg",
     }

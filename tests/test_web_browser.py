@@ -110,7 +110,7 @@ def test_a_liquid_with_a_titration_label(page, base_url):
     page.get_by_label("Rx number").fill("104233")
     page.get_by_label("Patient", exact=True).fill("Zoë Łukasiewicz-Núñez")
     page.get_by_label("Prescriber").fill("Dr. Amelia Hart")
-    page.get_by_label("Directions").fill("Take as directed by mouth at bedtime")
+    page.get_by_label("Directions", exact=True).fill("Take by mouth at bedtime following the dosing schedule")
     page.get_by_label("Titration").fill("1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg")
     page.get_by_role("button", name="Calculate").click()
     assert page.locator(".result-column").get_by_text("make the labels patient labels").is_visible()

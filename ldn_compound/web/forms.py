@@ -148,6 +148,8 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
             Field("patient", "Patient"),
             Field("prescriber", "Prescriber"),
             Field("directions", "Directions", "e.g. Take 1 capsule by mouth at bedtime"),
+            Field("sig", "Sig codes", "instead of the directions, e.g. 1 cap po qhs"),
+            Field("directions_unchecked", "Reason to print directions that cannot be read", ""),
             Field("refills", "Refills", "default 0"),
             Field("dispense", "Dispense", "the quantity on this prescription; empty: the whole batch", amount=True),
             Field(
@@ -155,6 +157,13 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
                 "Titration",
                 "liquids and drops: 1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg",
                 forms=_LIQUIDS,
+            ),
+            Field(
+                "language",
+                "Label language",
+                "",
+                kind="select",
+                choices=(("", "English (default)"), ("en", "English"), ("es", "Spanish")),
             ),
             Field("label_stock", "Label stock", "", kind="select"),
             Field(
@@ -172,13 +181,26 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
 FIELDS: Final = {field.name: field for _, fields, _ in GROUPS for field in fields}
 
 #: Fields that make the request a labels request.
-_LABEL_FIELDS: Final = ("rx", "patient", "prescriber", "directions", "refills", "dispense", "titration", "label_stock")
+_LABEL_FIELDS: Final = (
+    "rx",
+    "patient",
+    "prescriber",
+    "directions",
+    "sig",
+    "directions_unchecked",
+    "refills",
+    "dispense",
+    "titration",
+    "label_stock",
+    "language",
+)
 
 _NAMES: Final = {
     "formula": "Formula",
     "record": "the Print record button",
     "labels": "the Print labels button",
     "pharmacy_config": "the pharmacy (the server's --pharmacy-config)",
+    "sig_codes": "the pharmacy's sig codes",
     "formula_dir": "the server's formula folder",
     "request": "the form",
 }
