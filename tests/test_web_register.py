@@ -84,6 +84,10 @@ def test_a_batch_from_the_form_to_verified_by_a_pharmacist(client, url):
         client, f"/lots/{lot}/weigh", **{"amount-naltrexone-hcl": "48.1 mg", "amount-mcc": "7.31 g", "pin": "1111"}
     )
     assert response.status_code == 303, response.text
+    page = client.get(f"/lots/{lot}").text
+    # 48 mg ± 5 % ± 0.1 mg; 7.312 g ± 10 % ± 0.1 mg: each end rounded to the balance's 0.1 mg
+    assert '<td class="amount">45.5 mg – 50.5 mg</td>' in page
+    assert '<td class="amount">6.5807 g – 8.0433 g</td>' in page
     response = post(client, f"/lots/{lot}/act/compound", pin="1111")
     assert response.status_code == 303, response.text
     page = client.get(f"/lots/{lot}").text

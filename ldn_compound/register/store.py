@@ -1347,9 +1347,14 @@ def _read_day(text: object, field: str) -> dt.date:
 def _tolerance(
     line: Mapping[str, Any], value: object, document: Mapping[str, Any], settings: Settings
 ) -> dict[str, Any]:
-    """The check of one actual amount: the range it must fall in and whether it does."""
+    """The check of one actual amount: the range it must fall in and whether it does.
+
+    Both ends are rounded (half up) to the balance's readability, or for a volume to the
+    liquid resolution: the one rule for every amount measured, so the range printed is
+    the range checked.
+    """
     from ldn_compound.jsonio import _read_q
-    from ldn_compound.units import MASS, VOLUME, format_amount, parse_quantity
+    from ldn_compound.units import MASS, Q_, VOLUME, format_amount, magnitude, parse_quantity, round_to_step
 
     expected = _read_q(line["amount"], "amount")
     field = f"line {line['id']}"
@@ -1363,8 +1368,10 @@ def _tolerance(
     )
     readability = _read_q(document["balance"]["readability"], "readability")
     step = readability if kind is MASS else settings.liquid_resolution
-    low = expected * (1 - tolerance) - step
-    high = expected * (1 + tolerance) + step
+    unit = "mg" if kind is MASS else "mL"
+    places = magnitude(step, unit)
+    low = Q_(round_to_step(magnitude(expected * (1 - tolerance) - step, unit), places), unit)
+    high = Q_(round_to_step(magnitude(expected * (1 + tolerance) + step, unit), places), unit)
     return {
         "amount": format_amount(amount),
         "expected": format_amount(expected),
