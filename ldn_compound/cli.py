@@ -284,6 +284,9 @@ class _Once(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         name = option_string or self.dest
+        if values is None and self.nargs == "?":  # an optional positional left out: its default
+            setattr(namespace, self.dest, values)
+            return
         if not isinstance(values, str):  # argparse turns "--option=--" into []
             parser.error(f"{name}: expected one argument")
         seen: set[str] = namespace.__dict__.setdefault("_given_once", set())
@@ -1071,8 +1074,8 @@ def _cmd_register_backup(args: argparse.Namespace) -> int:
     if target.kind != "file" or target.path is None:
         raise _CommandError(f"FILE {_quote(args.file)}: must be a regular file for the copy of the register")
     outputs.check_targets([target])
-    written = service.backup_register(str(target.path), register=args.register)
-    sys.stdout.write(f"Register copied to {written}\n")
+    service.backup_register(str(target.path), register=args.register)
+    _print(f"Register copied to {args.file}\n")
     return 0
 
 
