@@ -215,8 +215,8 @@ _LABEL_ONLY_FIELDS: Final = ("label_stock", "language")
 
 _NAMES: Final = {
     "formula": "Formula",
-    "record": "the Print record button",
-    "labels": "the Print labels button",
+    "record": "the Register and print button",
+    "labels": "the Register and print button with the prescription fields",
     "pharmacy_config": "the pharmacy (the server's --pharmacy-config)",
     "sig_codes": "the pharmacy's sig codes",
     "formula_dir": "the server's formula folder",
