@@ -73,7 +73,7 @@ def main() -> None:
         page.get_by_label("Rx number").fill("104233")
         page.get_by_label("Patient", exact=True).fill("Ann Lee")
         page.get_by_label("Prescriber").fill("Dr. Amelia Hart")
-        page.get_by_label("Directions").fill("Take 1 capsule by mouth at bedtime")
+        page.get_by_label("Directions", exact=True).fill("Take 1 capsule by mouth at bedtime")
         page.get_by_role("button", name="Register and print").click()
         lot = page.locator("h1 code").inner_text()
         page.goto(f"{base}/sign-in?next=/lots/{lot}")

@@ -59,7 +59,7 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
             Field("dose", "Dose", "one dose, a mass (13.5 mg for 3 capsules), checked against the limits", amount=True),
             Field("overage", "Overage (%)", "extra active and excipients, percent of the batch", amount=True),
             Field("date", "Compounding date", "empty: today", kind="date"),
-            Field("lot_number", "Lot number", "empty: made from the date and the data"),
+            Field("lot_number", "Lot number", "empty: the register gives the next one"),
         ),
         True,
     ),
