@@ -51,7 +51,7 @@ from ldn_compound.model import (
     TitrationStep,
 )
 from ldn_compound.settings import BudSystem, Settings, default_settings
-from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text
+from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text, quote
 from ldn_compound.titration import parse_titration
 
 if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch is registered
@@ -178,17 +178,10 @@ class RequestError(InputError):
 
 
 def _quote(value: object) -> str:
-    """A value as the user typed it, in double quotes: ``"4.5 mL"``; a long one clipped, with its length."""
-    import json
-
-    text = str(value)
-    if len(text) > _EXCERPT:
-        return json.dumps(text[:_EXCERPT], ensure_ascii=False)[:-1] + f'…" ({len(text)} characters)'
-    return json.dumps(text, ensure_ascii=False)
+    """A value as the user typed it, in double quotes, clipped and on one line (:func:`ldn_compound.text.quote`)."""
+    return quote(value)
 
 
-#: How many characters of a bad value a message quotes.
-_EXCERPT: Final = 120
 #: Request fields that name files: any characters the file system allows, within the length of a path.
 _PATH_FIELDS: Final = frozenset({"formula", "formula_dir", "pharmacy_config"})
 #: Request fields that hold a line of free text rather than a name or a value.

@@ -251,7 +251,7 @@ def test_backup(printed, tmp_path):
     status, out, _ = run("lots", "list", "--register", str(tmp_path / "copy.sqlite3"))
     assert lot in out
     status, _, err = run("register", "backup", "nodir/copy.sqlite3")
-    assert status == 2 and "the directory nodir does not exist" in err
+    assert status == 2 and "must be in a folder that exists (nodir does not exist)" in err
 
 
 def test_users_add_asks_twice_on_a_terminal(run, monkeypatch):
