@@ -53,6 +53,7 @@ from ldn_compound.model import (
 from ldn_compound.settings import BudSystem, Settings, default_settings
 from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text, quote
 from ldn_compound.titration import parse_titration
+from ldn_compound.units import QuantityLike
 
 if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch is registered
     from ldn_compound.register.store import (
@@ -347,7 +348,7 @@ def list_formulas(formula_dir: str | None = None) -> list[MasterFormula]:
 
 def reference_batch(formula: MasterFormula, strength: str) -> BatchResult:
     """The formula's reference batch at ``strength`` (validates the strength like a batch does)."""
-    quantity: object = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
+    quantity: QuantityLike = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
     return calculate_batch(formula, quantity=quantity, strength=strength, date="2000-01-01")
 
 
@@ -407,6 +408,8 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     directions: Directions | str | None = request.directions
     if request.sig is not None:
         directions = parse_sig(request.sig, settings=settings)
+    if request.quantity is None:
+        raise RequestError("quantity", None, "is required: how much to make", code="quantity-missing")
     result = calculate_batch(
         formula,
         quantity=request.quantity,
