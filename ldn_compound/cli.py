@@ -32,7 +32,6 @@ import contextlib
 import difflib
 import functools
 import io
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -58,7 +57,7 @@ from ldn_compound.jsonio import dumps, formula_to_dict, formulas_to_dict
 from ldn_compound.register.errors import RegisterError, WrongPinError
 from ldn_compound.render.text import batch_text, formula_text, formulas_table
 from ldn_compound.settings import BudSystem
-from ldn_compound.text import MAX_VALUE, terminal
+from ldn_compound.text import MAX_VALUE, quote, terminal
 
 __all__ = ["main"]
 
@@ -138,8 +137,6 @@ _FIELD_OPTIONS: Final = {
     "co_medication_reason": "--override-reason",
 }
 
-#: How many characters of a bad value an error quotes.
-_EXCERPT: Final = 120
 
 # --------------------------------------------------------------------------- errors
 
@@ -154,11 +151,8 @@ class _CommandError(Exception):
 
 
 def _quote(value: object) -> str:
-    """A value as the user typed it, in double quotes: ``"4.5 mL"``; a long one clipped, with its length."""
-    text = str(value)
-    if len(text) > _EXCERPT:
-        return json.dumps(text[:_EXCERPT], ensure_ascii=False)[:-1] + f'…" ({len(text)} characters)'
-    return json.dumps(text, ensure_ascii=False)
+    """A value as the user typed it, in double quotes, clipped and on one line (:func:`ldn_compound.text.quote`)."""
+    return quote(value)
 
 
 def _one_line(text: str) -> str:
@@ -284,7 +278,7 @@ class _Once(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         name = option_string or self.dest
-        if values is None and self.nargs == "?":  # an optional positional left out: its default
+        if self.nargs == argparse.OPTIONAL and values == self.default:  # an optional positional left out
             setattr(namespace, self.dest, values)
             return
         if not isinstance(values, str):  # argparse turns "--option=--" into []
@@ -1075,7 +1069,8 @@ def _cmd_register_backup(args: argparse.Namespace) -> int:
         raise _CommandError(f"FILE {_quote(args.file)}: must be a regular file for the copy of the register")
     outputs.check_targets([target])
     service.backup_register(str(target.path), register=args.register)
-    _print(f"Register copied to {args.file}\n")
+    written = args.file
+    sys.stdout.write(f"Register copied to {written}\n")
     return 0
 
 

@@ -51,8 +51,9 @@ from ldn_compound.model import (
     TitrationStep,
 )
 from ldn_compound.settings import BudSystem, Settings, default_settings
-from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text
+from ldn_compound.text import MAX_LINE, MAX_NAME, MAX_VALUE, check_text, quote
 from ldn_compound.titration import parse_titration
+from ldn_compound.units import QuantityLike
 
 if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch is registered
     from ldn_compound.register.store import (
@@ -182,17 +183,10 @@ class RequestError(InputError):
 
 
 def _quote(value: object) -> str:
-    """A value as the user typed it, in double quotes: ``"4.5 mL"``; a long one clipped, with its length."""
-    import json
-
-    text = str(value)
-    if len(text) > _EXCERPT:
-        return json.dumps(text[:_EXCERPT], ensure_ascii=False)[:-1] + f'…" ({len(text)} characters)'
-    return json.dumps(text, ensure_ascii=False)
+    """A value as the user typed it, in double quotes, clipped and on one line (:func:`ldn_compound.text.quote`)."""
+    return quote(value)
 
 
-#: How many characters of a bad value a message quotes.
-_EXCERPT: Final = 120
 #: Request fields that name files: any characters the file system allows, within the length of a path.
 _PATH_FIELDS: Final = frozenset({"formula", "formula_dir", "pharmacy_config"})
 #: Request fields that hold a line of free text rather than a name or a value.
@@ -358,7 +352,7 @@ def list_formulas(formula_dir: str | None = None) -> list[MasterFormula]:
 
 def reference_batch(formula: MasterFormula, strength: str) -> BatchResult:
     """The formula's reference batch at ``strength`` (validates the strength like a batch does)."""
-    quantity: object = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
+    quantity: QuantityLike = formula.reference_quantity or _REFERENCE_QUANTITY[formula.dosage_form]
     return calculate_batch(formula, quantity=quantity, strength=strength, date="2000-01-01")
 
 
@@ -418,6 +412,8 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     directions: Directions | str | None = request.directions
     if request.sig is not None:
         directions = parse_sig(request.sig, settings=settings)
+    if request.quantity is None:
+        raise RequestError("quantity", None, "is required: how much to make", code="quantity-missing")
     result = calculate_batch(
         formula,
         quantity=request.quantity,

@@ -18,12 +18,13 @@ Traceback (most recent call last):
 ldn_compound.exceptions.InputError: patient must not contain U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control that reorders printed text) (got 'Smith\u202eevil')
 >>> terminal("lot \x1b[2J")
 'lot \\x1b[2J'
->>> excerpt("x" * 500)
-"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' (500 characters)"
+>>> excerpt("x" * 500, limit=8)
+"'xxxxxxxx…' (500 characters)"
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Final
 
@@ -54,7 +55,9 @@ MAX_LIST_ITEMS: Final = 200
 MAX_FILE_BYTES: Final = 1 << 20
 
 #: How much of a bad value an error message quotes.
-_EXCERPT: Final = 56
+_EXCERPT: Final = 80
+#: How much of a value the command line and the web quote in an error (they say which field it was).
+_QUOTED: Final = 120
 
 #: Characters that reorder text: the bidirectional embeddings, overrides and isolates, and the marks.
 _BIDI: Final = frozenset(
@@ -130,6 +133,22 @@ def excerpt(value: object, limit: int = _EXCERPT) -> str:
     if len(text) > limit + 20:
         return text[:limit] + "…"
     return text
+
+
+def quote(value: object, limit: int = _QUOTED) -> str:
+    r"""A value as the user typed it, in double quotes, on one line: ``"4.5 mL"``.
+
+    A long value is clipped to ``limit`` characters with its full length; anything that is
+    not printable (a line or paragraph separator, a control character) is written as its
+    escape, so a message quoting it stays one line.
+
+    >>> print(quote("4.5 mL"), quote("a\u2028b"), quote("x" * 200, limit=3))
+    "4.5 mL" "a\u2028b" "xxx…" (200 characters)
+    """
+    text = str(value)
+    shown = json.dumps(text[:limit], ensure_ascii=False)  # quotes, backslashes and C0 controls escaped
+    shown = "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in shown)
+    return shown[:-1] + f'…" ({len(text)} characters)' if len(text) > limit else shown
 
 
 def terminal(text: str) -> str:

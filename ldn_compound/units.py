@@ -30,7 +30,9 @@ __all__ = [
     "Q_",
     "VOLUME",
     "Kind",
+    "NumberLike",
     "Quantity",
+    "QuantityLike",
     "format_amount",
     "format_number",
     "is_quantity",
@@ -52,6 +54,10 @@ ureg.formatter.default_format = "~C"
 
 #: The type of every quantity, for annotations; build them with :data:`Q_`, test them with :func:`is_quantity`.
 Quantity: TypeAlias = pint.Quantity[Any]
+#: What a caller may give where a quantity is meant: text (``"4.5 mg"``), a number in the field's unit, or a quantity.
+QuantityLike: TypeAlias = str | int | float | Decimal | Quantity
+#: What a caller may give where a number or a percentage is meant: ``97.71``, ``"97.71"``, ``"97.71 %"``.
+NumberLike: TypeAlias = str | int | float | Decimal
 #: Our registry's quantity class: ``Q_(Decimal("4.5"), "mg")``.
 Q_ = ureg.Quantity
 

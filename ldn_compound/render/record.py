@@ -64,7 +64,7 @@ from ldn_compound.render._pdf import (
     write_pdf,
 )
 from ldn_compound.settings import default_settings
-from ldn_compound.units import Quantity, format_amount, format_number, magnitude
+from ldn_compound.units import Quantity, QuantityLike, format_amount, format_number, magnitude
 from ldn_compound.weighing import procedure_steps, reconciliation, reconciliation_text
 
 __all__ = ["render_batch_record", "render_master_formula"]
@@ -889,8 +889,8 @@ def render_batch_record(
 # --------------------------------------------------------------------------- master formulation record
 
 
-def _reference_batch(formula: MasterFormula, strength: object) -> BatchResult:
-    quantity: object = formula.reference_quantity or _DEFAULT_REFERENCE[formula.dosage_form]
+def _reference_batch(formula: MasterFormula, strength: QuantityLike | None) -> BatchResult:
+    quantity: QuantityLike = formula.reference_quantity or _DEFAULT_REFERENCE[formula.dosage_form]
     return calculate_batch(formula, quantity=quantity, strength=strength, date=_REFERENCE_DATE)
 
 
@@ -1140,7 +1140,7 @@ def render_master_formula(
     formula: MasterFormula,
     out: str | os.PathLike[str] | BinaryIO,
     *,
-    strength: object = None,
+    strength: QuantityLike | None = None,
     pharmacy: Pharmacy | None = None,
     page_size: str = "letter",
 ) -> None:

@@ -52,6 +52,7 @@ from ldn_compound import (
     MasterFormula,
     MedicineNameError,
     MedicineStatus,
+    NumberLike,
     OpioidListError,
     Override,
     Pharmacy,
@@ -63,6 +64,7 @@ from ldn_compound import (
     QualityCheck,
     Quantity,
     QuantityError,
+    QuantityLike,
     Reference,
     RenderError,
     SaltForm,
@@ -167,7 +169,9 @@ def main() -> str:
     assert formula.dosage_form is DosageForm.CAPSULES
     assert len(load_formulas()) >= 4
     settings = Settings()
-    dose: Quantity = parse_quantity("4.5 mg", "dose", MASS)
+    given: QuantityLike = "4.5 mg"
+    percent: NumberLike = "99.1"
+    dose: Quantity = parse_quantity(given, "dose", MASS)
     strength = Strength(dose, NALTREXONE_HCL)
     sig: Directions = parse_sig("1 cap po qhs")
     assert parse_directions(sig.text()) == sig
@@ -177,7 +181,7 @@ def main() -> str:
         formula,
         quantity=30,
         strength="4.5 mg",
-        potency=Decimal("99.1"),
+        potency=percent,
         date="2026-03-01",
         lots=[parse_lot("naltrexone-hcl=NX2291:2027-06-30")],
         directions=sig,
