@@ -707,6 +707,10 @@ def _register_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     users("list", "list the users", _cmd_users_list)
     sub = users("disable", "disable a user: they can sign no more", _cmd_users_disable)
     sub.add_argument("name", metavar="NAME")
+    sub = users(
+        "token", "make an API token for a user (printed once; the register keeps only its hash)", _cmd_users_token
+    )
+    sub.add_argument("name", metavar="NAME")
 
     audit = group("audit", "the register's audit trail")
     sub = audit("log", "print the audit trail (of one lot)", _cmd_audit_log)
@@ -1035,6 +1039,13 @@ def _cmd_users_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_users_token(args: argparse.Namespace) -> int:
+    token = service.create_token(args.name, register=args.register)
+    sys.stdout.write(f"{token}\n")
+    sys.stderr.write(f"API token for {args.name}: send it as 'Authorization: Bearer TOKEN'; it is not shown again\n")
+    return 0
+
+
 def _cmd_audit_log(args: argparse.Namespace) -> int:
     from ldn_compound.render.register_text import audit_text
 
@@ -1083,12 +1094,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             "pip install 'ldn_compound[web]'",
             1,
         ) from None
-    if not is_loopback(args.host):
+    require_sign_in = not is_loopback(args.host)
+    if require_sign_in and not service.list_users(register=args.register):
         raise _CommandError(
-            f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, which needs the register "
-            "(--register); serve on 127.0.0.1 behind a reverse proxy until then"
+            f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, and the register has no "
+            "users yet: add one with 'ldn-compound users add NAME --role pharmacist'"
         )
-    config = WebConfig(formula_dir=args.dir, pharmacy_config=args.pharmacy_config, register=args.register)
+    config = WebConfig(
+        formula_dir=args.dir,
+        pharmacy_config=args.pharmacy_config,
+        register=args.register,
+        require_sign_in=require_sign_in,
+    )
     serve(args.host, int(port), config)
     return 0
 

@@ -79,6 +79,7 @@ __all__ = [
     "audit_verify",
     "backup_register",
     "check_text_fields",
+    "create_token",
     "describe_error",
     "disable_user",
     "error_field",
@@ -100,6 +101,9 @@ __all__ = [
     "run_batch",
     "show_formula",
     "show_lot",
+    "sign_in",
+    "signed_in_user",
+    "token_user",
     "weigh",
 ]
 
@@ -920,6 +924,38 @@ def lot_action(
         )
     with _open(register) as opened:
         return opened.transition(lot, action, user=user, pin=pin, reason=reason).value
+
+
+def sign_in(name: str, pin: str, *, register: str | None = None) -> User:
+    """Check a user's PIN (a wrong one waits, is counted and is an audit event); the user."""
+    if not name.strip():
+        raise RequestError("user", name, "must name a user of the register", code="empty-value")
+    with _open(register) as opened:
+        return opened.authenticate(name.strip(), pin)
+
+
+def signed_in_user(name: str, *, register: str | None = None) -> User | None:
+    """The user ``name`` if they may still act (known and not disabled), else None."""
+    from ldn_compound.register.errors import UnknownUserError
+
+    with _open(register) as opened:
+        try:
+            user = opened.user(name)
+        except UnknownUserError:
+            return None
+    return None if user.disabled else user
+
+
+def create_token(name: str, *, register: str | None = None) -> str:
+    """A new API token for user ``name`` (shown once; the register keeps only its hash)."""
+    with _open(register) as opened:
+        return opened.create_token(name)
+
+
+def token_user(token: str, *, register: str | None = None) -> User | None:
+    """The enabled user an API token belongs to, or None."""
+    with _open(register) as opened:
+        return opened.token_user(token)
 
 
 def add_user(name: str, role: str, pin: str, *, register: str | None = None) -> User:

@@ -184,6 +184,24 @@ def test_tolerance_ranges_worked_by_hand(reg):
     assert all(w.within and w.ok and w.entered_by == "tina" for w in weights.values())
 
 
+def test_the_range_is_rounded_by_the_balance_and_checked_as_printed(reg):
+    batch = calculate_batch("ldn-capsules", quantity=30, strength="1.5 mg", date="2026-03-01")
+    lot = reg.record(batch)
+    # 45 mg x 0.95 - 0.1 mg = 42.65 mg and 45 mg x 1.05 + 0.1 mg = 47.35 mg, each rounded half up to 0.1 mg
+    for amount, within in (("42.7 mg", True), ("42.6 mg", False), ("47.4 mg", True), ("47.5 mg", False)):
+        (weight,) = reg.weigh(lot, {"naltrexone-hcl": amount}, user="tina", pin=PINS["tina"])
+        assert (weight.low, weight.high, weight.within) == ("42.7 mg", "47.4 mg", within)
+
+
+def test_a_volume_range_is_rounded_to_the_liquid_resolution(reg):
+    batch = calculate_batch("ldn-topical-cream", quantity="30 g", date="2026-03-01")
+    lot = reg.record(batch)
+    water = next(line for line in batch.ingredients if line.measure == "measure")
+    (weight,) = reg.weigh(lot, {water.id: "0.6 mL"}, user="tina", pin=PINS["tina"])
+    # 0.6 mL x 0.9 - 0.1 mL = 0.44 mL and 0.6 mL x 1.1 + 0.1 mL = 0.76 mL, rounded half up to 0.1 mL
+    assert (weight.expected, weight.low, weight.high) == ("0.6 mL", "0.4 mL", "0.8 mL")
+
+
 @pytest.mark.parametrize(
     ("amount", "within"), [("427.4 mg", True), ("427.3 mg", False), ("472.6 mg", True), ("0.4727 g", False)]
 )

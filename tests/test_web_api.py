@@ -214,8 +214,8 @@ def test_calculate_takes_every_keyword_of_calculate_batch_by_the_same_name(clien
             "documents-not-requested",
             "rx",
             (
-                "rx: is printed on the patient label and the compounding record; add a labels request "
-                "(POST /api/v1/labels.pdf) or a record request (POST /api/v1/record.pdf)"
+                "rx: is printed on the patient label and the compounding record; add the labels "
+                "(POST /api/v1/lots with the prescription) or the record (POST /api/v1/lots)"
             ),
         ),
         (
@@ -304,7 +304,15 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(client):
 # ---------------------------------------------------------------- documents
 
 
-def test_record_pdf_is_the_record_with_a_safe_file_name(client):
+def register_lot(client, body):
+    response = client.post("/api/v1/lots", json=body)
+    assert response.status_code == 201, response.text
+    lot = response.json()
+    assert response.headers["location"] == f"/api/v1/lots/{lot['lot_number']}"
+    return lot
+
+
+def test_a_registered_lots_record_pdf_has_a_safe_file_name(client):
     body = {
         "formula": "ldn-capsules",
         "quantity": 32,
@@ -312,16 +320,24 @@ def test_record_pdf_is_the_record_with_a_safe_file_name(client):
         "date": "2026-03-01",
         "lot_number": "A/7.b",
     }
-    response = client.post("/api/v1/record.pdf", json=body)
+    lot = register_lot(client, body)
+    assert lot["lot_number"] == "A/7.b"
+    assert lot["status"] == "prepared"
+    validate(lot["batch"], "batch")
+    response = client.get("/api/v1/lots/A%2F7.b/record.pdf")
+    assert response.status_code == 404  # a lot number with a slash is not one path segment
+    body["lot_number"] = "A7.b"
+    register_lot(client, body)
+    response = client.get("/api/v1/lots/A7.b/record.pdf")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == 'attachment; filename="record-A-7.b.pdf"'
+    assert response.headers["content-disposition"] == 'attachment; filename="record-A7.b.pdf"'
     text = pdf_text(response.content)
     assert "48 mg" in text
     assert "480 mg" in text
 
 
-def test_labels_pdf_is_a_patient_label_with_the_servers_pharmacy(client):
+def test_a_registration_with_a_prescription_prints_a_patient_label_with_the_servers_pharmacy(client):
     body = {
         "formula": "ldn-capsules",
         "quantity": 30,
@@ -330,27 +346,32 @@ def test_labels_pdf_is_a_patient_label_with_the_servers_pharmacy(client):
         "patient": "Zoë Łukasiewicz-Núñez",
         "prescriber": "Dr. Amelia Hart",
         "directions": "Take 1 capsule by mouth at bedtime",
-        "lot_number": "B1",
+        "lots": ["naltrexone-hcl=QX7781:2027-06-30"],
     }
-    response = client.post("/api/v1/labels.pdf", json=body)
+    lot = register_lot(client, body)
+    assert lot["prescription"]["patient"] == "Zoë Łukasiewicz-Núñez"
+    response = client.get(f"/api/v1/lots/{lot['lot_number']}/labels.pdf")
     assert response.status_code == 200, response.text
-    assert response.headers["content-disposition"] == 'attachment; filename="labels-B1.pdf"'
     text = pdf_text(response.content)
     assert "Zoë Łukasiewicz-Núñez" in text
     assert "104233" in text
+    hits = client.get("/api/v1/recall/QX7781").json()["hits"]
+    assert [(h["lot_number"], h["patient"], h["component"]) for h in hits] == [
+        (lot["lot_number"], "Zoë Łukasiewicz-Núñez", "naltrexone-hcl")
+    ]
 
 
 def test_a_patient_label_without_the_servers_pharmacy_names_the_server_option():
     body = {"formula": "ldn-capsules", "quantity": 30, "rx": "1", "patient": "P", "prescriber": "D", "directions": "x"}
     with TestClient(create_app(WebConfig())) as bare:
-        problem = assert_problem(bare.post("/api/v1/labels.pdf", json=body), 422, "pharmacy-needed", "pharmacy_config")
+        problem = assert_problem(bare.post("/api/v1/lots", json=body), 422, "pharmacy-needed", "pharmacy_config")
     assert "ldn-compound serve --pharmacy-config" in problem["detail"]
 
 
 def test_page_size_is_for_the_record_only(client):
     body = {"formula": "ldn-capsules", "quantity": 30, "page_size": "a4"}
     assert_problem(client.post("/api/v1/calculate", json=body), 422, "record-not-requested", "page_size")
-    assert client.post("/api/v1/record.pdf", json=body).status_code == 200
+    register_lot(client, body)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -376,8 +397,12 @@ def test_openapi_document_uses_the_shipped_schemas(client):
         "/api/v1/formulas",
         "/api/v1/formulas/{formula_id}",
         "/api/v1/calculate",
-        "/api/v1/record.pdf",
-        "/api/v1/labels.pdf",
+        "/api/v1/lots",
+        "/api/v1/lots/{lot}",
+        "/api/v1/lots/{lot}/record.pdf",
+        "/api/v1/lots/{lot}/labels.pdf",
+        "/api/v1/lots/{lot}/{action}",
+        "/api/v1/recall/{component_lot}",
     }
 
 
@@ -393,7 +418,8 @@ def test_the_same_answers_from_a_real_server_on_a_free_port():
     with running_server(WebConfig(pharmacy_config=PHARMACY)) as base, httpx.Client(base_url=base, timeout=30) as http:
         ok = http.post("/api/v1/calculate", json={"formula": "ldn-capsules", "quantity": 100, "date": "2026-03-01"})
         bad = http.post("/api/v1/calculate", json={"formula": "ldn-capsules", "quantity": "100 mL"})
-        pdf = http.post("/api/v1/record.pdf", json={"formula": "ldn-capsules", "quantity": 100})
+        lot = http.post("/api/v1/lots", json={"formula": "ldn-capsules", "quantity": 100}).json()["lot_number"]
+        pdf = http.get(f"/api/v1/lots/{lot}/record.pdf")
         formulas = http.get("/api/v1/formulas")
     assert ok.status_code == 200
     validate(ok.json(), "batch")

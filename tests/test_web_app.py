@@ -33,9 +33,9 @@ def token(client, formula="ldn-capsules"):
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
 
-def submit(client, action="/batch", **fields):
+def submit(client, action="/batch", *, follow=True, **fields):
     data = {"csrf_token": token(client, fields.get("formula", "ldn-capsules")), **fields}
-    return client.post(action, data=data)
+    return client.post(action, data=data, follow_redirects=follow)
 
 
 def pdf_text(data):
@@ -104,7 +104,7 @@ def test_calculate_shows_the_result_beside_the_form(client):
 def test_the_preview_ignores_the_label_fields_until_labels_are_printed(client):
     page = submit(client, formula="ldn-capsules", quantity="30", rx="1", patient="P").text
     assert "make the labels patient labels" in page
-    response = submit(client, "/batch/labels.pdf", formula="ldn-capsules", quantity="30", rx="1", patient="P")
+    response = submit(client, "/batch/register", formula="ldn-capsules", quantity="30", rx="1", patient="P")
     assert response.status_code == 422
     assert (
         "a prescription needs Rx number, Patient, Prescriber, Directions; missing Prescriber, Directions"
@@ -139,7 +139,7 @@ def test_an_error_about_the_server_setting_is_shown_at_the_top():
             "prescriber": "D",
             "directions": "x",
         }
-        response = submit(bare, "/batch/labels.pdf", **fields)
+        response = submit(bare, "/batch/register", **fields)
     assert response.status_code == 422
     assert "the pharmacy (the server&#39;s --pharmacy-config): is needed for a patient label" in response.text
 
@@ -150,10 +150,21 @@ def test_user_text_is_escaped(client):
     assert "&lt;b&gt;x&lt;/b&gt;" in page
 
 
-def test_print_record_gives_the_pdf_with_the_aliquot(client):
-    response = submit(
-        client, "/batch/record.pdf", formula="ldn-capsules", quantity="32", strength="1.5 mg", lot_number="B7"
+def register_and_print(client, kind, **fields):
+    response = submit(client, "/batch/register", follow=False, **fields)
+    assert response.status_code == 303, response.text
+    lot = response.headers["location"].removeprefix("/lots/")
+    page = client.get(f"/lots/{lot}")
+    assert f'action="/lots/{lot}/{kind}.pdf"' in page.text
+    data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
+    return lot, client.post(f"/lots/{lot}/{kind}.pdf", data=data)
+
+
+def test_register_and_print_gives_the_record_with_the_aliquot(client):
+    lot, response = register_and_print(
+        client, "record", formula="ldn-capsules", quantity="32", strength="1.5 mg", lot_number="B7"
     )
+    assert lot == "B7"
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == 'attachment; filename="record-B7.pdf"'
@@ -161,7 +172,24 @@ def test_print_record_gives_the_pdf_with_the_aliquot(client):
     assert "480 mg" in text
 
 
-def test_print_labels_with_a_titration(client):
+def test_register_and_print_puts_the_prescription_on_the_record(client):
+    fields = {
+        "formula": "ldn-capsules",
+        "quantity": "30",
+        "rx": "RX-4471",
+        "patient": "Ann Lee",
+        "prescriber": "Dr. Bea Ortiz",
+        "directions": "Take 1 capsule by mouth at bedtime",
+    }
+    _, response = register_and_print(client, "record", **fields)
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content)
+    assert "RX-4471" in text
+    assert "Ann Lee" in text
+    assert "Dr. Bea Ortiz" in text
+
+
+def test_register_and_print_labels_with_a_titration(client):
     fields = {
         "formula": "ldn-oral-liquid",
         "quantity": "120 mL",
@@ -172,15 +200,15 @@ def test_print_labels_with_a_titration(client):
         "dose": "4.5 mg",
         "titration": "1.5 mg for 7 days, 3 mg for 7 days, then 4.5 mg",
     }
-    response = submit(client, "/batch/labels.pdf", **fields)
+    _, response = register_and_print(client, "labels", **fields)
     assert response.status_code == 200, response.text
     text = pdf_text(response.content)
     assert "Ann Lee" in text
     assert "1.5 mL" in text  # 1.5 mg of a 1 mg/mL solution
 
 
-def test_a_print_error_shows_the_form_again(client):
-    response = submit(client, "/batch/record.pdf", formula="ldn-capsules", quantity="-3")
+def test_a_registration_error_shows_the_form_again(client):
+    response = submit(client, "/batch/register", formula="ldn-capsules", quantity="-3")
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
     assert 'class="field invalid"' in response.text

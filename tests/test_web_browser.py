@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from ldn_compound import service
 from ldn_compound.web import WebConfig
 from tests.web_server import running_server
 
@@ -40,8 +41,11 @@ sync_api = (
 
 
 @pytest.fixture(scope="module")
-def base_url():
-    with running_server(WebConfig(pharmacy_config=PHARMACY)) as url:
+def base_url(tmp_path_factory):
+    register = str(tmp_path_factory.mktemp("register") / "register.sqlite3")
+    service.add_user("tina", "technician", "1111", register=register)
+    service.add_user("paul", "pharmacist", "2222", register=register)
+    with running_server(WebConfig(pharmacy_config=PHARMACY, register=register)) as url:
         yield url
 
 
@@ -88,6 +92,8 @@ def test_a_capsule_batch_with_an_aliquot_from_the_form_to_the_printed_record(pag
     assert result.locator("table.weigh td.amount").first.inner_text() == "48 mg"
     assert "2026-08-28" in result.inner_text()
 
+    page.get_by_role("button", name="Register and print").click()
+    assert page.locator("#lot-status").inner_text() == "prepared"
     name, text = download_text(page, "Print record (PDF)")
     assert name == "record-B20260301-E2E.pdf"
     assert "B20260301-E2E" in text
@@ -109,6 +115,7 @@ def test_a_liquid_with_a_titration_label(page, base_url):
     page.get_by_role("button", name="Calculate").click()
     assert page.locator(".result-column").get_by_text("make the labels patient labels").is_visible()
 
+    page.get_by_role("button", name="Register and print").click()
     name, text = download_text(page, "Print labels (PDF)")
     assert name.startswith("labels-")
     assert "Zoë Łukasiewicz-Núñez" in text
@@ -143,3 +150,47 @@ def test_the_form_is_usable_on_a_tablet(browser, base_url):
         assert page.get_by_role("button", name="Calculate").is_visible()
     finally:
         context.close()
+
+
+def sign_in(page, base_url, name, pin, then):
+    page.goto(f"{base_url}/sign-in?next={then}")
+    page.get_by_label("User").fill(name)
+    page.get_by_label("PIN").fill(pin)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_technicians_weights_a_pharmacists_verification_and_a_recall_search(page, base_url):
+    page.goto(f"{base_url}/batch?formula=ldn-capsules")
+    page.get_by_label("Quantity").fill("32")
+    page.get_by_label("Strength", exact=True).fill("1.5 mg")
+    page.get_by_label("Component lots").fill("naltrexone-hcl=QX7781:2027-06-30\nmcc=MC881")
+    page.get_by_role("button", name="Register and print").click()
+    lot = page.locator("h1 code").inner_text()
+    assert lot.startswith("L20")
+
+    sign_in(page, base_url, "tina", "1111", f"/lots/{lot}")
+    page.get_by_label("Naltrexone hydrochloride USP").fill("48.1 mg")
+    page.get_by_label("Microcrystalline cellulose NF (Avicel PH-105)").fill("7.31 g")
+    page.locator("#weigh-pin").fill("1111")
+    page.get_by_role("button", name="Record the amounts").click()
+    assert "48.1 mg" in page.locator("#weights").inner_text()
+    assert page.get_by_role("form", name="Verify").count() == 0  # a technician cannot verify
+    page.locator("#compound-pin").fill("1111")
+    page.get_by_role("button", name="Sign as compounded").click()
+    assert page.locator("#lot-status").inner_text() == "compounded"
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, base_url, "paul", "2222", f"/lots/{lot}")
+    page.locator("#verify-pin").fill("2222")
+    page.get_by_role("button", name="Verify").click()
+    assert page.locator("#lot-status").inner_text() == "verified"
+    signatures = page.locator("#signatures").inner_text()
+    assert "compounded\ttina\ttechnician" in signatures
+    assert "verified\tpaul\tpharmacist" in signatures
+
+    page.get_by_role("link", name="Recall").click()
+    page.get_by_label("Component lot or batch lot").fill("QX7781")
+    page.get_by_label("Component lot or batch lot").press("Enter")
+    hits = page.locator("#recall-hits").inner_text()
+    assert lot in hits
+    assert "verified" in hits

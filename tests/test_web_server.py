@@ -64,8 +64,8 @@ def test_serve_prints_its_address_and_answers_until_stopped(tmp_path):
         (
             ["--host", "0.0.0.0"],
             (
-                'error: --host "0.0.0.0": listening beyond this computer needs sign-in, which needs the register '
-                "(--register); serve on 127.0.0.1 behind a reverse proxy until then"
+                'error: --host "0.0.0.0": listening beyond this computer needs sign-in, and the register has no '
+                "users yet: add one with 'ldn-compound users add NAME --role pharmacist'"
             ),
         ),
         (

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import sqlite3
 import string
 import time
@@ -68,8 +69,8 @@ __all__ = [
 #: The environment variable that names the register when none is given.
 ENV_VAR = "LDN_COMPOUND_REGISTER"
 #: The schema revision this version of ldn_compound writes (the newest migration).
-HEAD_REVISION = "0003"
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+HEAD_REVISION = "0004"
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 _GENESIS = "0" * 64
 _LOT_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,39}")
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}")
@@ -839,6 +840,40 @@ class Register:
             rows = conn.execute(sa.select(t.users).order_by(t.users.c.name)).mappings().all()
         return [User(r["name"], r["role"], bool(r["disabled"]), r["failures"], r["created_at"]) for r in rows]
 
+    def create_token(self, name: str) -> str:
+        """A new API token for user ``name``, shown once: the register keeps only its SHA-256.
+
+        Creating one is an audit event (its hash's first 12 digits, never the token).
+        """
+        token = "ldn_" + secrets.token_urlsafe(32)
+        digest = _sha(token)
+        with self._write() as conn:
+            row = conn.execute(sa.select(t.users).where(t.users.c.name == name)).mappings().first()
+            if row is None:
+                raise UnknownUserError("user", name, "be a user of the register ('users list')")
+            if row["disabled"]:
+                raise UserDisabledError("user", name, "be enabled (this user is disabled)")
+            conn.execute(t.api_tokens.insert().values(user_name=name, token_hash=digest, created_at=_utc(_now())))
+            self._event(conn, "token-created", None, name, {"token": digest[:12]})
+        return token
+
+    def token_user(self, token: str) -> User | None:
+        """The user an API token belongs to, if they are enabled; None for an unknown token."""
+        digest = _sha(str(token))
+        with self._read() as conn:
+            row = (
+                conn.execute(
+                    sa.select(t.users)
+                    .join(t.api_tokens, t.api_tokens.c.user_name == t.users.c.name)
+                    .where(t.api_tokens.c.token_hash == digest)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None or row["disabled"]:
+            return None
+        return User(row["name"], row["role"], disabled=False, failures=row["failures"], created_at=row["created_at"])
+
     def disable_user(self, name: str) -> User:
         """Disable a user: they can no longer sign (their past signatures stay)."""
         with self._write() as conn:
@@ -1312,9 +1347,14 @@ def _read_day(text: object, field: str) -> dt.date:
 def _tolerance(
     line: Mapping[str, Any], value: object, document: Mapping[str, Any], settings: Settings
 ) -> dict[str, Any]:
-    """The check of one actual amount: the range it must fall in and whether it does."""
+    """The check of one actual amount: the range it must fall in and whether it does.
+
+    Both ends are rounded (half up) to the balance's readability, or for a volume to the
+    liquid resolution: the one rule for every amount measured, so the range printed is
+    the range checked.
+    """
     from ldn_compound.jsonio import _read_q
-    from ldn_compound.units import MASS, VOLUME, format_amount, parse_quantity
+    from ldn_compound.units import MASS, Q_, VOLUME, format_amount, magnitude, parse_quantity, round_to_step
 
     expected = _read_q(line["amount"], "amount")
     field = f"line {line['id']}"
@@ -1328,8 +1368,10 @@ def _tolerance(
     )
     readability = _read_q(document["balance"]["readability"], "readability")
     step = readability if kind is MASS else settings.liquid_resolution
-    low = expected * (1 - tolerance) - step
-    high = expected * (1 + tolerance) + step
+    unit = "mg" if kind is MASS else "mL"
+    places = magnitude(step, unit)
+    low = Q_(round_to_step(magnitude(expected * (1 - tolerance) - step, unit), places), unit)
+    high = Q_(round_to_step(magnitude(expected * (1 + tolerance) + step, unit), places), unit)
     return {
         "amount": format_amount(amount),
         "expected": format_amount(expected),

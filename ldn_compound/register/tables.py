@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "api_tokens",
     "audit_head",
     "batches",
     "components",
@@ -153,4 +154,13 @@ signatures = Table(
     Column("fingerprint", String(12), nullable=False),
     Column("reason", Text),
     Index("ix_signatures_batch_id", "batch_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", String(32), nullable=False),
 )

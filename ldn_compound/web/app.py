@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Any, Final
+from urllib.parse import quote
 
 import attrs
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -96,12 +97,21 @@ class App:
         self.config = config
         self.templates = _environment()
         self._stocks: list[tuple[str, str]] | None = None
+        from ldn_compound.web.register_views import RegisterViews
+
+        self.views = RegisterViews(self)
 
     # ------------------------------------------------------------------ helpers
 
     def page(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
         """A rendered template, with the CSRF token of this browser."""
-        context = {"request": request, "csrf_token": security.csrf_token(request), "path": request.url.path, **context}
+        context = {
+            "request": request,
+            "csrf_token": security.csrf_token(request),
+            "path": request.url.path,
+            "user": request.scope.get("ldn_user"),
+            **context,
+        }
         response = HTMLResponse(self.templates.get_template(name).render(context), status_code=status)
         security.remember_csrf(request, response)
         return response
@@ -183,6 +193,21 @@ class App:
         plain = {key: value for key, value in form.items() if isinstance(value, str)}
         return forms.form_values(plain, lists), None
 
+    async def read_plain_form(self, request: Request) -> tuple[dict[str, str], Response | None]:
+        """A submitted form's text fields, or the response refusing it (CSRF, not a form)."""
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - a malformed body is the client's fault, whatever the parser raised
+            return {}, self.error_page(request, 400, "Bad request", "The form could not be read.")
+        if not security.check_csrf(request, form.get(security.CSRF_FIELD)):
+            return {}, self.error_page(
+                request,
+                403,
+                "Form expired",
+                "This form is not from this page (or it expired): reload the page and send it again.",
+            )
+        return {key: value for key, value in form.items() if isinstance(value, str)}, None
+
     async def batch_submit(self, request: Request, document: str | None = None) -> Response:
         values, refused = await self.read_form(request)
         if refused is not None:
@@ -217,12 +242,6 @@ class App:
         context["result"] = outcome.result.to_dict()
         context["label_fields"] = forms.label_fields_given(values)
         return self.page(request, "batch.html", context)
-
-    async def batch_record(self, request: Request) -> Response:
-        return await self.batch_submit(request, "record")
-
-    async def batch_labels(self, request: Request) -> Response:
-        return await self.batch_submit(request, "labels")
 
     async def docs_page(self, request: Request) -> Response:
         document = json.loads(openapi_document())
@@ -296,12 +315,6 @@ class App:
     async def api_calculate(self, request: Request) -> Response:
         return await self.api_batch(request)
 
-    async def api_record(self, request: Request) -> Response:
-        return await self.api_batch(request, "record")
-
-    async def api_labels(self, request: Request) -> Response:
-        return await self.api_batch(request, "labels")
-
     async def openapi(self, _request: Request) -> Response:
         return Response(openapi_document(), media_type=_JSON)
 
@@ -342,25 +355,73 @@ def _server_error(app: App) -> Callable[[Request, Exception], Awaitable[Response
     return handler
 
 
+def _guarded(
+    handlers: App, endpoint: Callable[[Request], Awaitable[Response]], *, api: bool = False, public: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """``endpoint`` behind sign-in: with sign-in required, an anonymous request goes to the sign-in page (401 for the API)."""
+
+    async def guarded(request: Request) -> Response:
+        user = await handlers.views.user(request)
+        if user is None and handlers.config.require_sign_in and not public:
+            if api:
+                return problem(
+                    401,
+                    "sign in first: this server requires a signed-in user",
+                    code="sign-in-required",
+                    instance=request.url.path,
+                    headers={"www-authenticate": 'Bearer realm="ldn-compound"'},
+                )
+            return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+        return await endpoint(request)
+
+    return guarded
+
+
 def create_app(config: WebConfig | None = None) -> Starlette:
     """The web app: the bench pages, the JSON API under ``/api/v1/``, ``/openapi.json`` and ``/docs``."""
     handlers = App(config or WebConfig())
+    views = handlers.views
+
+    def page(
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response]],
+        methods: list[str] | None = None,
+        *,
+        public: bool = False,
+    ) -> Route:
+        return Route(path, _guarded(handlers, endpoint, public=public), methods=methods)
+
+    def api(path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str] | None = None) -> Route:
+        return Route(path, _guarded(handlers, endpoint, api=True), methods=methods)
+
     routes = [
-        Route("/", handlers.home),
-        Route("/formulas", handlers.formulas_page),
-        Route("/formulas/{formula_id}", handlers.formula_page),
-        Route("/batch", handlers.batch_page, methods=["GET"]),
-        Route("/batch", handlers.batch_submit, methods=["POST"]),
-        Route("/batch/record.pdf", handlers.batch_record, methods=["POST"]),
-        Route("/batch/labels.pdf", handlers.batch_labels, methods=["POST"]),
-        Route("/docs", handlers.docs_page),
+        page("/", handlers.home),
+        page("/formulas", handlers.formulas_page),
+        page("/formulas/{formula_id}", handlers.formula_page),
+        page("/batch", handlers.batch_page, methods=["GET"]),
+        page("/batch", handlers.batch_submit, methods=["POST"]),
+        page("/batch/register", views.register_batch, methods=["POST"]),
+        page("/lots", views.lots_page),
+        page("/lots/{lot}", views.lot_page),
+        page("/lots/{lot}/weigh", views.weigh, methods=["POST"]),
+        page("/lots/{lot}/accept", views.accept, methods=["POST"]),
+        page("/lots/{lot}/act/{action}", views.act, methods=["POST"]),
+        page("/lots/{lot}/{kind:str}.pdf", views.reprint_page, methods=["POST"]),
+        page("/recall", views.recall_page),
+        page("/sign-in", views.sign_in_page, methods=["GET"], public=True),
+        page("/sign-in", views.sign_in, methods=["POST"], public=True),
+        page("/sign-out", views.sign_out, methods=["POST"], public=True),
+        page("/docs", handlers.docs_page),
         Route("/static/style.css", handlers.stylesheet),
-        Route("/openapi.json", handlers.openapi),
-        Route("/api/v1/formulas", handlers.api_formulas),
-        Route("/api/v1/formulas/{formula_id}", handlers.api_formula),
-        Route("/api/v1/calculate", handlers.api_calculate, methods=["POST"]),
-        Route("/api/v1/record.pdf", handlers.api_record, methods=["POST"]),
-        Route("/api/v1/labels.pdf", handlers.api_labels, methods=["POST"]),
+        page("/openapi.json", handlers.openapi),
+        api("/api/v1/formulas", handlers.api_formulas),
+        api("/api/v1/formulas/{formula_id}", handlers.api_formula),
+        api("/api/v1/calculate", handlers.api_calculate, methods=["POST"]),
+        api("/api/v1/lots", views.api_lots_root, methods=["GET", "POST"]),
+        api("/api/v1/lots/{lot}", views.api_lot),
+        api("/api/v1/lots/{lot}/{kind:str}.pdf", views.api_reprint),
+        api("/api/v1/lots/{lot}/{action}", views.api_act, methods=["POST"]),
+        api("/api/v1/recall/{component_lot}", views.api_recall),
     ]
     app = Starlette(
         routes=routes,

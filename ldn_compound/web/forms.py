@@ -59,7 +59,7 @@ GROUPS: Final[tuple[tuple[str, tuple[Field, ...], bool], ...]] = (
             Field("dose", "Dose", "one dose, a mass (13.5 mg for 3 capsules), checked against the limits", amount=True),
             Field("overage", "Overage (%)", "extra active and excipients, percent of the batch", amount=True),
             Field("date", "Compounding date", "empty: today", kind="date"),
-            Field("lot_number", "Lot number", "empty: made from the date and the data"),
+            Field("lot_number", "Lot number", "empty: the register gives the next one"),
         ),
         True,
     ),
@@ -210,10 +210,13 @@ _LABEL_FIELDS: Final = (
     "language",
 )
 
+#: Fields printed only on labels; the prescription's fields print on the record too.
+_LABEL_ONLY_FIELDS: Final = ("label_stock", "language")
+
 _NAMES: Final = {
     "formula": "Formula",
-    "record": "the Print record button",
-    "labels": "the Print labels button",
+    "record": "the Register and print button",
+    "labels": "the Register and print button with the prescription fields",
     "pharmacy_config": "the pharmacy (the server's --pharmacy-config)",
     "sig_codes": "the pharmacy's sig codes",
     "formula_dir": "the server's formula folder",
@@ -257,14 +260,14 @@ def form_request(
 ) -> service.BatchRequest:
     """The batch request of a submitted form; the server's formula folder and pharmacy go with it.
 
-    ``page_size`` counts only on a record, the prescription and ``label_stock`` only on labels (the form
-    always has them).
+    ``page_size`` counts only on a record, the prescription only on a record or labels (both print
+    it), ``label_stock`` and ``language`` only on labels (the form always has them).
     """
     data = dict(values)
     if not record:
         data.pop("page_size", None)
-    if not labels:  # the form always has the label fields: they count only when labels are printed
-        for name in _LABEL_FIELDS:
+    if not labels:  # the form always has the label fields: they count only where they are printed
+        for name in _LABEL_FIELDS if not record else _LABEL_ONLY_FIELDS:
             data.pop(name, None)
     request = service.request_from_mapping(data, record=record, labels=labels)
     return attrs.evolve(

@@ -66,7 +66,9 @@ def _problems(*statuses: int) -> dict[str, Any]:
     descriptions = {
         400: "The body is not JSON, or not an object.",
         401: "Sign-in needed: a bearer token (Authorization: Bearer TOKEN).",
+        403: "The user may not do this (their role), or the PIN is wrong.",
         404: "Not found.",
+        409: "The lot's status does not allow the step (the lifecycle), or the lot number is taken.",
         413: "The body is larger than the server accepts.",
         415: "The body is not application/json.",
         422: "A field breaks a rule: `field` names it and `code` says which rule.",
@@ -93,6 +95,64 @@ def _pdf(description: str) -> dict[str, Any]:
         },
         "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
     }
+
+
+STATUSES: Final = ["prepared", "compounded", "needs-changes", "verified", "released", "quarantined", "rejected"]
+ACTIONS: Final = ["weigh", "compound", "verify", "release", "quarantine", "reject", "return"]
+_LOT_PARAMETER: Final = {
+    "name": "lot",
+    "in": "path",
+    "required": True,
+    "description": "A lot number of the register, e.g. L2026-000123.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 40},
+}
+#: A registered lot (``LotRecord.to_dict()``): the register's fields and the stored batch document.
+_LOT: Final = {
+    "type": "object",
+    "properties": {
+        "schema": {"const": "ldn-compound/lot/1"},
+        "lot_number": {"type": "string"},
+        "status": {"enum": STATUSES},
+        "batch": {"$ref": "#/components/schemas/Batch"},
+        "weights": {"type": "array", "items": {"type": "object"}},
+        "signatures": {"type": "array", "items": {"type": "object"}},
+        "next_actions": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["schema", "lot_number", "status", "batch", "weights", "signatures", "next_actions"],
+}
+_SUMMARY: Final = {
+    "type": "object",
+    "properties": {
+        "lot_number": {"type": "string"},
+        "status": {"enum": STATUSES},
+        "formula_id": {"type": "string"},
+        "compounding_date": {"type": "string"},
+        "quantity": {"type": "string"},
+        "rx_number": {"type": ["string", "null"]},
+        "patient": {"type": ["string", "null"]},
+    },
+    "required": ["lot_number", "status", "formula_id", "compounding_date", "quantity"],
+}
+_LOTS: Final = {"type": "object", "properties": {"lots": {"type": "array", "items": _SUMMARY}}, "required": ["lots"]}
+_HITS: Final = {"type": "object", "properties": {"hits": {"type": "array", "items": _SUMMARY}}, "required": ["hits"]}
+_ACTION_BODY: Final = {
+    "type": "object",
+    "properties": {
+        "user": {"type": "string", "description": "The user who signs (with a bearer token: the token's user)."},
+        "pin": {"type": "string", "description": "Their PIN: every signature is given with it."},
+        "reason": {"type": ["string", "null"], "description": "quarantine, reject, return: why."},
+        "lines": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": 'weigh: each line\'s actual amount, {"naltrexone-hcl": "451.2 mg"}.',
+        },
+    },
+    "required": ["pin"],
+}
+
+
+def _json_inline(schema_: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema_}}}
 
 
 def _request_body() -> dict[str, Any]:
@@ -145,20 +205,82 @@ def _document() -> str:
                 },
             }
         },
-        "/api/v1/record.pdf": {
+        "/api/v1/lots": {
+            "get": {
+                "operationId": "listLots",
+                "summary": "Registered batches, newest first (filter by status, formula, since)",
+                "parameters": [
+                    {"name": "status", "in": "query", "required": False, "schema": {"enum": STATUSES}},
+                    {"name": "formula", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+                ],
+                "responses": {"200": _json_inline(_LOTS, "The lots."), **_problems(401, 422)},
+            },
             "post": {
-                "operationId": "recordPdf",
-                "summary": "The compounding record of a batch, as PDF",
+                "operationId": "registerLot",
+                "summary": "Register a batch: its lot number, its record (and labels with a prescription) printed and kept",
                 "requestBody": _request_body(),
-                "responses": {"200": _pdf("The record."), **_problems(400, 401, 413, 415, 422)},
+                "responses": {
+                    "201": _json_inline(_LOT, "The registered lot."),
+                    **_problems(400, 401, 413, 415, 422),
+                },
+            },
+        },
+        "/api/v1/lots/{lot}": {
+            "get": {
+                "operationId": "getLot",
+                "summary": "A registered lot: its batch document, status, weights, signatures",
+                "parameters": [_LOT_PARAMETER],
+                "responses": {"200": _json_inline(_LOT, "The lot."), **_problems(401, 404)},
             }
         },
-        "/api/v1/labels.pdf": {
+        "/api/v1/lots/{lot}/record.pdf": {
+            "get": {
+                "operationId": "lotRecord",
+                "summary": "The lot's compounding record: the same bytes as first printed (a reprint, in the audit trail)",
+                "parameters": [_LOT_PARAMETER],
+                "responses": {"200": _pdf("The record."), **_problems(401, 404, 422)},
+            }
+        },
+        "/api/v1/lots/{lot}/labels.pdf": {
+            "get": {
+                "operationId": "lotLabels",
+                "summary": "The lot's labels: the same bytes as first printed (a reprint, in the audit trail)",
+                "parameters": [_LOT_PARAMETER],
+                "responses": {"200": _pdf("The labels."), **_problems(401, 404, 422)},
+            }
+        },
+        "/api/v1/lots/{lot}/{action}": {
             "post": {
-                "operationId": "labelsPdf",
-                "summary": "The labels of a batch, as PDF (a patient label with rx, patient, prescriber, directions)",
-                "requestBody": _request_body(),
-                "responses": {"200": _pdf("The labels."), **_problems(400, 401, 413, 415, 422)},
+                "operationId": "lotAction",
+                "summary": "Sign a step: weigh (with lines), compound, verify, release, quarantine, reject, return",
+                "parameters": [
+                    _LOT_PARAMETER,
+                    {"name": "action", "in": "path", "required": True, "schema": {"enum": ACTIONS}},
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ACTION_BODY}},
+                },
+                "responses": {
+                    "200": _json_inline(_LOT, "The lot after the step."),
+                    **_problems(400, 401, 403, 404, 409, 415, 422),
+                },
+            }
+        },
+        "/api/v1/recall/{component_lot}": {
+            "get": {
+                "operationId": "recall",
+                "summary": "Every registered batch that used a component lot (or whose own lot it is)",
+                "parameters": [
+                    {
+                        "name": "component_lot",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1},
+                    }
+                ],
+                "responses": {"200": _json_inline(_HITS, "The batches found."), **_problems(401, 422)},
             }
         },
     }
@@ -176,6 +298,7 @@ def _document() -> str:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "paths": paths,
+        "security": [{}, {"bearer": []}],
         "components": {
             "schemas": components,
             "responses": {

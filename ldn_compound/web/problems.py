@@ -28,6 +28,7 @@ TITLES: Final = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
@@ -37,8 +38,8 @@ TITLES: Final = {
 
 #: How the API names the request fields that are not JSON keys of the request.
 _API_NAMES: Final = {
-    "record": "a record request (POST /api/v1/record.pdf)",
-    "labels": "a labels request (POST /api/v1/labels.pdf)",
+    "record": "the record (POST /api/v1/lots)",
+    "labels": "the labels (POST /api/v1/lots with the prescription)",
     "pharmacy_config": "the server's pharmacy configuration (ldn-compound serve --pharmacy-config)",
     "formula_dir": "the server's formula folder (ldn-compound serve --dir)",
 }
@@ -73,10 +74,26 @@ def problem(
     return Response(text, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+#: The HTTP status of the register's errors, by code.
+_REGISTER_STATUS: Final = {
+    "unknown-lot": 404,
+    "lot-exists": 409,
+    "forbidden-transition": 409,
+    "verification-blocked": 409,
+    "not-permitted": 403,
+    "wrong-pin": 403,
+    "unknown-user": 403,
+    "user-disabled": 403,
+    "register-unavailable": 503,
+    "register-too-new": 503,
+    "register-error": 500,
+}
+
+
 def status_for_error(error: LDNError) -> int:
     """The HTTP status of a library error: 422 for input, 404 for what is not there, 409 for a conflict."""
-    status = getattr(error, "http_status", None)
-    if isinstance(status, int):
+    status = _REGISTER_STATUS.get(type(error).code) or _REGISTER_STATUS.get(error.code)
+    if status is not None:
         return status
     if isinstance(error, InputError | FormulaNotFoundError):
         return 404 if isinstance(error, LookupError) and not isinstance(error, FormulaNotFoundError) else 422

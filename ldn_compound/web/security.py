@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import secrets
@@ -27,8 +28,10 @@ __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
     "MAX_BODY",
+    "SESSION_COOKIE",
     "BodyLimitMiddleware",
     "SecurityHeadersMiddleware",
+    "Sessions",
     "check_csrf",
     "csrf_token",
     "set_cookie",
@@ -177,3 +180,43 @@ def check_csrf(request: Request, submitted: object) -> bool:
             return False
     cookie = request.cookies.get(CSRF_COOKIE, "")
     return bool(cookie) and isinstance(submitted, str) and hmac.compare_digest(cookie.encode(), submitted.encode())
+
+
+SESSION_COOKIE: Final = "ldn_session"
+#: How long a sign-in lasts: one working day.
+SESSION_SECONDS: Final = 12 * 3600
+
+
+class Sessions:
+    """Signed session cookies: the user's name and when they signed in, with an HMAC of the server's key.
+
+    The key is made when the server starts, so a restart signs everyone out.  Nothing
+    secret is in the cookie; it only proves that this server signed the user in.
+    """
+
+    def __init__(self, key: bytes | None = None, seconds: int = SESSION_SECONDS) -> None:
+        self.key = key or secrets.token_bytes(32)
+        self.seconds = seconds
+
+    def _mac(self, payload: str) -> str:
+        return hmac.new(self.key, payload.encode(), "sha256").hexdigest()
+
+    def issue(self, name: str, now: float) -> str:
+        """A cookie value for ``name`` signed in at ``now`` (seconds since the epoch)."""
+        payload = base64.urlsafe_b64encode(json.dumps([name, int(now)]).encode()).decode().rstrip("=")
+        return f"{payload}.{self._mac(payload)}"
+
+    def read(self, value: str | None, now: float) -> str | None:
+        """The user name of a valid, unexpired cookie value, else None."""
+        if not value or value.count(".") != 1:
+            return None
+        payload, mac = value.split(".")
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            name, issued = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        except (ValueError, TypeError):
+            return None
+        if not isinstance(name, str) or not isinstance(issued, int) or not 0 <= now - issued <= self.seconds:
+            return None
+        return name
