@@ -735,12 +735,19 @@ def _add_serve(command: Callable[..., argparse.ArgumentParser]) -> None:
         "serve",
         "serve the bench pages and the HTTP API (needs the web extra: pip install 'ldn_compound[web]')",
         _cmd_serve,
-        "examples:\n  ldn-compound serve\n  ldn-compound serve --port 8080 --pharmacy-config pharmacy.toml\n",
+        "examples:\n  ldn-compound serve\n  ldn-compound serve --port 8080 --pharmacy-config pharmacy.toml\n"
+        "  ldn-compound serve --workers 4      # an integration server that many clients call at once\n",
     )
     sub.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this computer only)"
     )
     sub.add_argument("--port", default="8765", help="the port to listen on (default 8765)")
+    sub.add_argument(
+        "--workers",
+        default="1",
+        metavar="N",
+        help="how many processes answer requests (default 1; about one a core for a server many clients call at once)",
+    )
     sub.add_argument("--register", metavar="URL_OR_PATH", help="the batch register (a database URL or a file)")
     sub.add_argument(
         "--pharmacy-config", metavar="FILE", help="TOML file with the [pharmacy] printed on records and labels"
@@ -1087,13 +1094,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         service.read_pharmacy_config(args.pharmacy_config)
     try:
         from ldn_compound.web import WebConfig, is_loopback
-        from ldn_compound.web.server import serve
+        from ldn_compound.web.server import MAX_WORKERS, ServeError, serve
     except ImportError as error:
         raise _CommandError(
             f"serve needs the web extra ({(error.name or 'a package').split('.')[0]} is not installed): "
             "pip install 'ldn_compound[web]'",
             1,
         ) from None
+    workers = args.workers.strip()
+    if not (workers.isascii() and workers.isdigit()) or not 1 <= int(workers) <= MAX_WORKERS:
+        raise _CommandError(f"--workers {_quote(args.workers)}: must be a whole number from 1 to {MAX_WORKERS}")
     require_sign_in = not is_loopback(args.host)
     if require_sign_in and not service.list_users(register=args.register):
         raise _CommandError(
@@ -1106,7 +1116,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         register=args.register,
         require_sign_in=require_sign_in,
     )
-    serve(args.host, int(port), config)
+    try:
+        serve(args.host, int(port), config, workers=int(workers))
+    except ServeError as error:
+        raise _CommandError(str(error), 1) from None
     return 0
 
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
+from ldn_compound import service
 from ldn_compound.cli import main
-from ldn_compound.web.server import address
+from ldn_compound.web import WebConfig, server
+from ldn_compound.web.server import ServeError, address, serve
 from tests.web_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,9 +62,125 @@ def test_serve_prints_its_address_and_answers_until_stopped(tmp_path):
     assert "Traceback" not in process.stderr.read()
 
 
+def _start(argv, cwd):
+    """``ldn-compound serve ARGV`` as its own process; its first line; raises if it does not answer in 20 s."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ldn_compound", "serve", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return process, process.stdout.readline()
+
+
+def _stop(process, signal_number=signal.SIGINT):
+    process.send_signal(signal_number)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+        raise
+
+
+def _children(pid):
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _wait_until_answering(base):
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return httpx.get(f"{base}/api/v1/formulas", timeout=5)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_several_workers_share_the_port_and_a_sign_in_and_stop_together(tmp_path):
+    register = str(tmp_path / "register.sqlite3")
+    service.add_user("paul", "pharmacist", "2222", register=register)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process, first = _start(["--port", str(port), "--workers", "2", "--register", register], tmp_path)
+    try:
+        assert first == (
+            f"ldn-compound serving on {base}/ (this computer only) with 2 worker processes; press Ctrl+C to stop\n"
+        )
+        assert _wait_until_answering(base).status_code == 200
+        workers = _children(process.pid)
+        assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
+
+        # A second server on the same port is refused, even though the workers share it among themselves.
+        again = subprocess.run(
+            [sys.executable, "-m", "ldn_compound", "serve", "--port", str(port), "--workers", "2"],
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        assert (again.returncode, again.stdout) == (1, "")
+        assert again.stderr == f"error: cannot listen on {base}/: Address already in use\n"
+
+        # Sign in on one connection; then every new connection (the kernel gives each to either worker)
+        # knows the session: the workers sign cookies with one key.
+        with httpx.Client(base_url=base, timeout=30) as browser:
+            page = browser.get("/sign-in").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            signed = browser.post(
+                "/sign-in", data={"csrf_token": token, "user": "paul", "pin": "2222", "next": "/lots"}
+            )
+            assert signed.status_code == 303, signed.text
+            session = browser.cookies["ldn_session"]
+        for _ in range(24):
+            with httpx.Client(base_url=base, timeout=30, cookies={"ldn_session": session}) as fresh:
+                assert "paul (pharmacist)" in fresh.get("/lots").text
+    finally:
+        _stop(process)
+    assert process.returncode == 0
+    assert "Traceback" not in process.stderr.read()
+    deadline = time.monotonic() + 10  # multiprocessing's resource tracker ends once it sees the server gone
+    while [pid for pid in workers if Path(f"/proc/{pid}").exists()] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_port_in_use_is_one_error_line_before_any_address(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        for workers in ("1", "3"):
+            result = subprocess.run(
+                [sys.executable, "-m", "ldn_compound", "serve", "--port", str(port), "--workers", workers],
+                capture_output=True,
+                check=False,
+                text=True,
+                timeout=60,
+                cwd=tmp_path,
+            )
+            assert (result.returncode, result.stdout) == (1, "")
+            assert result.stderr == f"error: cannot listen on http://127.0.0.1:{port}/: Address already in use\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (["--workers", "0"], 'error: --workers "0": must be a whole number from 1 to 32'),
+        (["--workers", "two"], 'error: --workers "two": must be a whole number from 1 to 32'),
         (["--port", "http"], 'error: --port "http": must be a port number from 1 to 65535'),
         (["--port", "70000"], 'error: --port "70000": must be a port number from 1 to 65535'),
         (["--host", " "], 'error: --host " ": must be an address, e.g. 127.0.0.1'),
@@ -103,3 +226,83 @@ def test_serve_without_the_web_extra_says_how_to_install_it(monkeypatch, capsys)
     assert capsys.readouterr().err == (
         "error: serve needs the web extra (starlette is not installed): pip install 'ldn_compound[web]'\n"
     )
+
+
+def _spawned_workers():
+    """This process's worker processes (multiprocessing's spawned interpreters)."""
+    found = []
+    for pid in _children(os.getpid()):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+def _in_this_process(port, act):
+    """Serve with 2 workers here (signals need the main thread); ``act(base, workers)`` runs in a thread.
+
+    Once ``act`` returns, the server is stopped with SIGTERM, as a service manager stops it.
+    """
+    base = f"http://127.0.0.1:{port}"
+    done = threading.Event()
+
+    def drive():
+        try:
+            _wait_until_answering(base)
+            act(base, _spawned_workers())
+            os.kill(os.getpid(), signal.SIGTERM)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=drive, daemon=True)
+    thread.start()
+    try:
+        serve("127.0.0.1", port, WebConfig(), workers=2, out=io.StringIO())
+    finally:
+        done.wait(60)
+
+
+def test_the_supervisor_starts_another_worker_in_place_of_one_that_stops(monkeypatch, capsys):
+    monkeypatch.setattr(server, "_HEALTHY_SECONDS", 0.0)
+    seen = {}
+
+    def kill_one(base, workers):
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while workers[0] in _spawned_workers() or len(_spawned_workers()) < 2:
+            assert time.monotonic() < deadline, "no worker took the stopped one's place"
+            time.sleep(0.1)
+        seen["after"] = _spawned_workers()
+        for _ in range(8):  # and the port still answers, on new connections
+            assert httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
+
+    _in_this_process(free_port(), kill_one)
+    assert len(seen["after"]) == 2
+    assert "a worker process stopped (exit code -9); starting another" in capsys.readouterr().err
+    assert _spawned_workers() == []
+
+
+def test_a_worker_that_stops_as_it_starts_stops_the_server(monkeypatch):
+    monkeypatch.setattr(server, "_HEALTHY_SECONDS", 3600.0)
+
+    def kill_one(_base, workers):
+        os.kill(workers[0], signal.SIGKILL)
+        time.sleep(3)  # the supervisor stops the server; the SIGTERM after this finds it gone
+
+    monkeypatch.setattr(os, "kill", _only_workers(os.kill))
+    with pytest.raises(ServeError, match=r"^a worker process stopped as it started \(exit code -9\)"):
+        _in_this_process(free_port(), kill_one)
+    assert _spawned_workers() == []
+
+
+def _only_workers(kill):
+    """``os.kill`` that sends nothing to this process: the test stops the server some other way."""
+
+    def guarded(pid, number):
+        if pid != os.getpid():
+            kill(pid, number)
+
+    return guarded

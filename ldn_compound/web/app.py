@@ -50,6 +50,10 @@ class WebConfig:
     register: str | None = None
     require_sign_in: bool = False
     max_body: int = security.MAX_BODY
+    #: The key that signs session cookies; None makes one when the app starts.  The worker
+    #: processes of one server share the key their supervisor made, so a sign-in holds on
+    #: whichever process answers.
+    session_key: bytes | None = attrs.field(default=None, repr=False)
 
 
 def is_loopback(host: str) -> bool:

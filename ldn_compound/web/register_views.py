@@ -56,7 +56,7 @@ class RegisterViews:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.sessions = security.Sessions()
+        self.sessions = security.Sessions(app.config.session_key)
 
     @property
     def register(self) -> str | None:
