@@ -64,46 +64,6 @@ __all__ = ["main"]
 PROG: Final = "ldn-compound"
 COMMANDS: Final = ("formulas", "show", "mfr", "batch", "serve", "lots", "users", "audit", "register")
 
-#: Where a core error's ``field`` came from on the command line: the option's ``dest``.
-_FIELD_TO_DEST: Final = {
-    "quantity": "quantity",
-    "strength": "strength",
-    "strength basis": "strength_basis",
-    "overage": "overage",
-    "potency": "potency",
-    "assay": "assay",
-    "water": "water",
-    "residual solvent": "residual_solvent",
-    "assay basis": "assay_basis",
-    "loss on drying": "loss_on_drying",
-    "tablet product": "tablet_product",
-    "tablet manufacturer": "tablet_manufacturer",
-    "tablets": "tablets",
-    "tablet weight": "tablets",
-    "balance readability": "balance_readability",
-    "balance repeatability": "balance_repeatability",
-    "date": "date",
-    "lot number": "lot_number",
-    "dose": "dose",
-    "capsule size": "capsule_size",
-    "packing": "packing",
-    "bulk density": "bulk_density",
-    "drops per mL": "drops_per_ml",
-    "stability": "stability",
-    "other medicines": "other_medicine",
-    "stock": "label_stock",
-    "pharmacy": "pharmacy_config",
-    "titration": "titration",
-    "titration dose": "titration",
-    "directions": "directions",
-    "directions amount": "directions",
-    "directions site": "directions",
-    "directions unchecked": "directions_unchecked",
-    "sig": "sig",
-    "sig code": "sig",
-    "dispensed quantity": "dispense",
-}
-
 #: What to add to an error when an option lets the user go on.
 _HINTS: Final[dict[type[Exception], str]] = {
     DoseLimitError: "to go ahead, give --high-dose-reason REASON",
@@ -125,6 +85,14 @@ _REQUEST_OPTIONS: Final = {
         "refills", "dispense", "titration", "language", "register",
     )
 }  # fmt: skip
+
+#: Where a core error's ``field`` came from on the command line: the option's ``dest`` of its
+#: request field (a ``lot`` is found among the ``--lot`` options by its component instead).
+_FIELD_TO_DEST: Final = {
+    field: _REQUEST_OPTIONS.get(request_field, "other_medicine" if request_field == "other_medicines" else "")
+    for field, request_field in service.ERROR_FIELDS.items()
+    if request_field != "lots"
+}
 
 #: How the command line names the request fields that are not simply ``--field-name``.
 _FIELD_OPTIONS: Final = {

@@ -69,6 +69,7 @@ if TYPE_CHECKING:  # the register (and SQLAlchemy) is imported only when a batch
 
 __all__ = [
     "DEFAULT_LABEL_STOCK",
+    "ERROR_FIELDS",
     "LOT_ACTIONS",
     "BatchOutcome",
     "BatchRequest",
@@ -998,8 +999,9 @@ def backup_register(path: str, *, register: str | None = None) -> Path:
 
 # --------------------------------------------------------------------------- errors, for every interface
 
-#: The request field of a core error's ``field`` (``"strength basis"`` → ``"strength_basis"``).
-_ERROR_FIELDS: Final = {
+#: The request field of a core error's ``field`` (``"strength basis"`` → ``"strength_basis"``); the
+#: command line derives the option of each from it.
+ERROR_FIELDS: Final = {
     "quantity": "quantity",
     "strength": "strength",
     "strength basis": "strength_basis",
@@ -1008,6 +1010,10 @@ _ERROR_FIELDS: Final = {
     "assay": "assay",
     "water": "water",
     "residual solvent": "residual_solvent",
+    "assay basis": "assay_basis",
+    "loss on drying": "loss_on_drying",
+    "tablet product": "tablet_product",
+    "tablet manufacturer": "tablet_manufacturer",
     "tablets": "tablet_weight",
     "tablet weight": "tablet_weight",
     "balance readability": "balance_readability",
@@ -1025,6 +1031,13 @@ _ERROR_FIELDS: Final = {
     "pharmacy": "pharmacy_config",
     "titration": "titration",
     "titration dose": "titration",
+    "directions": "directions",
+    "directions amount": "directions",
+    "directions site": "directions",
+    "directions unchecked": "directions_unchecked",
+    "sig": "sig",
+    "sig code": "sig",
+    "dispensed quantity": "dispense",
     "lot": "lots",
 }
 
@@ -1052,11 +1065,13 @@ def error_field(error: LDNError, request: BatchRequest | None = None) -> str | N
     if not isinstance(error, InputError):
         return None
     field = error.field
-    found = _ERROR_FIELDS.get(field)
+    found = ERROR_FIELDS.get(field)
     if found is None and field.startswith("lot "):  # "lot mcc=A1 expiry"
         return "lots"
     if found == "dose" and request is not None and request.dose is None:
         found = "titration" if request.titration else ("strength" if request.strength is not None else None)
+    if found == "directions" and request is not None and request.directions is None and request.sig:
+        found = "sig"  # the directions were read from the sig codes
     return found
 
 

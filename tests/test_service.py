@@ -7,10 +7,11 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ldn_compound import InputError, calculate_batch, service
-from ldn_compound.service import BatchRequest, RequestError, run_batch
+from ldn_compound import InputError, LDNError, calculate_batch, service
+from ldn_compound.service import BatchRequest, RequestError, describe_error, error_field, run_batch
 
 DAY = "2026-03-01"
+EXAMPLE_PHARMACY = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "pharmacy.toml")
 
 
 def test_a_request_gives_the_same_batch_as_calculate_batch() -> None:
@@ -197,3 +198,37 @@ def test_the_pharmacy_configuration_settings_check_formulas_for_translations(tmp
     assert run_batch(attrs.evolve(request, labels=False, pharmacy_config=None)).result.formula.source.endswith(
         "site.toml"
     )
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"sig": "1 cap po qzz"}, "sig"),
+        ({"sig": "3 cap po qhs"}, "sig"),  # the directions' dose, read from the sig codes
+        ({"directions": "Take 3 capsules by mouth at bedtime"}, "directions"),
+        ({"directions": "Take 1 capsule on the elbow"}, "directions"),
+        ({"directions": "Take 1 capsule by mouth at bedtime", "dispense": "0.5"}, "dispense"),
+    ],
+)
+def test_an_error_names_the_field_it_came_from_in_every_interface(tmp_path, capsys, extra, field):
+    """The page marks this field; the API's problem names it; the command line names its option, same words."""
+    from ldn_compound.cli import main
+
+    prescription = {"rx": "1", "patient": "Ann Lee", "prescriber": "Dr. Amelia Hart"}
+    request = BatchRequest(
+        formula="ldn-capsules", quantity="100", strength="4.5 mg", record=True, pharmacy_config=EXAMPLE_PHARMACY,
+        **prescription, **extra,
+    )  # fmt: skip
+    with pytest.raises(LDNError) as caught:
+        run_batch(request)
+    assert error_field(caught.value, request) == field
+    argv = ["batch", "ldn-capsules", "--quantity", "100", "--strength", "4.5 mg", "--pharmacy-config", EXAMPLE_PHARMACY]
+    argv += ["--record", str(tmp_path / "record.pdf")]
+    for name, value in {**prescription, **extra}.items():
+        argv += [f"--{name}", value]
+    assert main(argv) == 2
+    option = "--" + field
+    expected = describe_error(caught.value, lambda name: "--" + name.replace("_", "-"), request)
+    assert capsys.readouterr().err.replace(" REASON", "") == f"error: {expected}\n"  # the CLI shows the metavar
+    assert expected.startswith(f"{option} ")
+    assert not (tmp_path / "record.pdf").exists()
