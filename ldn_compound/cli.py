@@ -34,7 +34,7 @@ import functools
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, NoReturn
 
 from ldn_compound import inputs, outputs, service
@@ -671,14 +671,30 @@ def _register_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = users("add", "add a user (asked for their new PIN twice)", _cmd_users_add)
     sub.add_argument("name", metavar="NAME")
     sub.add_argument("--role", choices=("technician", "pharmacist"), required=True)
-    sub.add_argument("--pin-stdin", action="store_true", help="read the PIN from the first line of standard input")
+    by_help = (
+        "the pharmacist who signs for it (needed once the register has a pharmacist); "
+        "their PIN is asked first (or is the first line of --pin-stdin)"
+    )
+    sub.add_argument("--by", metavar="PHARMACIST", help=by_help)
+    sub.add_argument(
+        "--pin-stdin",
+        action="store_true",
+        help="read the PINs from standard input: --by's on the first line, then the new user's",
+    )
     users("list", "list the users", _cmd_users_list)
     sub = users("disable", "disable a user: they can sign no more", _cmd_users_disable)
     sub.add_argument("name", metavar="NAME")
+    sub.add_argument("--by", metavar="PHARMACIST", help=by_help)
+    sub.add_argument("--pin-stdin", action="store_true", help="read --by's PIN from the first line of standard input")
     sub = users(
-        "token", "make an API token for a user (printed once; the register keeps only its hash)", _cmd_users_token
+        "token",
+        "make an API token for a user, who gives their PIN (printed once; the register keeps only its hash)",
+        _cmd_users_token,
     )
     sub.add_argument("name", metavar="NAME")
+    sub.add_argument(
+        "--pin-stdin", action="store_true", help="read the user's PIN from the first line of standard input"
+    )
 
     audit = group("audit", "the register's audit trail")
     sub = audit("log", "print the audit trail (of one lot)", _cmd_audit_log)
@@ -878,16 +894,17 @@ def _cmd_missing(_args: argparse.Namespace) -> int:  # pragma: no cover - argpar
     raise _CommandError("an action is needed")
 
 
-def _read_pin(args: argparse.Namespace, prompt: str, *, confirm: bool = False) -> str:
-    """The PIN: the first line of standard input with ``--pin-stdin``, else asked without echo."""
+def _read_pin(
+    args: argparse.Namespace, prompt: str, *, confirm: bool = False, line: str = "first", option: str = "--user"
+) -> str:
+    """The PIN: the next line of standard input with ``--pin-stdin``, else asked without echo."""
     if args.pin_stdin:
-        line = sys.stdin.readline()
-        pin = line.rstrip("\r\n")
+        pin = sys.stdin.readline().rstrip("\r\n")
         if not pin:
-            raise _CommandError("--pin-stdin: standard input has no PIN on its first line")
+            raise _CommandError(f"--pin-stdin: standard input has no PIN on its {line} line")
         return pin
     if not sys.stdin.isatty():
-        raise _CommandError("--user: no terminal to ask for the PIN on; give it on standard input with --pin-stdin")
+        raise _CommandError(f"{option}: no terminal to ask for the PIN on; give it on standard input with --pin-stdin")
     import getpass
 
     pin = getpass.getpass(prompt)
@@ -994,9 +1011,33 @@ def _cmd_lots_action(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _signer_needed(action: str) -> Iterator[None]:
+    """A change to the users that needs a pharmacist and was given none names the option to give."""
+    from ldn_compound.register.errors import NotPermittedError
+
+    try:
+        yield
+    except NotPermittedError as error:
+        if error.field == "signer" and error.value is None:
+            raise _CommandError(
+                f"--by: {action} needs a pharmacist to sign once the register has one: --by NAME"
+            ) from None
+        raise
+
+
+def _authoriser_pin(args: argparse.Namespace) -> str | None:
+    """The PIN of the pharmacist named by ``--by`` (the first PIN read), or None without ``--by``."""
+    return None if args.by is None else _read_pin(args, f"PIN of {args.by}: ", option="--by")
+
+
 def _cmd_users_add(args: argparse.Namespace) -> int:
-    pin = _read_pin(args, f"New PIN of {args.name}: ", confirm=True)
-    user = service.add_user(args.name, args.role, pin, register=args.register)
+    by_pin = _authoriser_pin(args)
+    pin = _read_pin(
+        args, f"New PIN of {args.name}: ", confirm=True, line="first" if args.by is None else "second", option="NAME"
+    )
+    with _signer_needed("adding a user"):
+        user = service.add_user(args.name, args.role, pin, by=args.by, by_pin=by_pin, register=args.register)
     sys.stdout.write(f"User {user.name} added ({user.role})\n")
     return 0
 
@@ -1009,13 +1050,17 @@ def _cmd_users_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_users_disable(args: argparse.Namespace) -> int:
-    user = service.disable_user(args.name, register=args.register)
+    by_pin = _authoriser_pin(args)
+    with _signer_needed("disabling a user"):
+        user = service.disable_user(args.name, by=args.by, by_pin=by_pin, register=args.register)
     sys.stdout.write(f"User {user.name} disabled\n")
     return 0
 
 
 def _cmd_users_token(args: argparse.Namespace) -> int:
-    token = service.create_token(args.name, register=args.register)
+    token = service.create_token(
+        args.name, _read_pin(args, f"PIN of {args.name}: ", option="NAME"), register=args.register
+    )
     sys.stdout.write(f"{token}\n")
     sys.stderr.write(f"API token for {args.name}: send it as 'Authorization: Bearer TOKEN'; it is not shown again\n")
     return 0

@@ -947,9 +947,13 @@ def signed_in_user(name: str, *, register: str | None = None) -> User | None:
     return None if user.disabled else user
 
 
-def create_token(name: str, *, register: str | None = None) -> str:
-    """A new API token for user ``name`` (shown once; the register keeps only its hash)."""
+def create_token(name: str, pin: str, *, register: str | None = None) -> str:
+    """A new API token for user ``name``, who gives their PIN (shown once; the register keeps only its hash).
+
+    The token signs in as its user over HTTP, so only the user may make one.
+    """
     with _open(register) as opened:
+        opened.authenticate(name, pin)
         return opened.create_token(name)
 
 
@@ -959,10 +963,17 @@ def token_user(token: str, *, register: str | None = None) -> User | None:
         return opened.token_user(token)
 
 
-def add_user(name: str, role: str, pin: str, *, register: str | None = None) -> User:
-    """Add a technician or pharmacist with a PIN (stored as an argon2 hash)."""
+def add_user(
+    name: str, role: str, pin: str, *, by: str | None = None, by_pin: str | None = None, register: str | None = None
+) -> User:
+    """Add a technician or pharmacist with a PIN (stored as an argon2 hash).
+
+    Once the register has an enabled pharmacist, one must sign for it: ``by`` is their name
+    and ``by_pin`` their PIN (a wrong PIN is counted and waits, as at sign-in).  The
+    register's first pharmacist needs nobody.
+    """
     with _open(register) as opened:
-        return opened.add_user(name, role, pin)
+        return opened.add_user(name, role, pin, by=_authoriser(opened, by, by_pin))
 
 
 def list_users(*, register: str | None = None) -> list[User]:
@@ -971,10 +982,21 @@ def list_users(*, register: str | None = None) -> list[User]:
         return opened.users()
 
 
-def disable_user(name: str, *, register: str | None = None) -> User:
-    """Disable a user: they can sign no more."""
+def disable_user(name: str, *, by: str | None = None, by_pin: str | None = None, register: str | None = None) -> User:
+    """Disable a user: they can sign no more.  A pharmacist signs for it, as for :func:`add_user`."""
     with _open(register) as opened:
-        return opened.disable_user(name)
+        return opened.disable_user(name, by=_authoriser(opened, by, by_pin))
+
+
+def _authoriser(opened: Register, by: str | None, pin: str | None) -> User | None:
+    """The user ``by``, their PIN checked; None when no one was named."""
+    if by is None:
+        return None
+    if pin is None:
+        raise RequestError(
+            "by_pin", None, "is needed with {by}: the PIN of the pharmacist who signs", code="field-required"
+        )
+    return opened.authenticate(by, pin)
 
 
 def audit_log(lot: str | None = None, *, register: str | None = None) -> list[Event]:

@@ -38,12 +38,12 @@ def run(capsys, tmp_path, monkeypatch):
 
 @pytest.fixture
 def staffed(run):
-    for name, role, pin in (
-        ("tina", "technician", "1111"),
-        ("paul", "pharmacist", "3333"),
-        ("pia", "pharmacist", "4444"),
-    ):
+    for name, role, pin in (("tina", "technician", "1111"), ("paul", "pharmacist", "3333")):
         assert run("users", "add", name, "--role", role, "--pin-stdin", stdin=pin + "\n")[0] == 0
+    status, out, err = run(
+        "users", "add", "pia", "--role", "pharmacist", "--by", "paul", "--pin-stdin", stdin="3333\n4444\n"
+    )
+    assert (status, out, err) == (0, "User pia added (pharmacist)\n", "")
     return run
 
 
@@ -196,8 +196,8 @@ def test_the_whole_lifecycle_on_the_command_line(printed):
         (("lots", "list", "--since", "March"), "", 'since must be a date YYYY-MM-DD (got "March")'),
         (("lots", "list", "--limit", "0"), "", "--limit: must be a whole number of at least 1"),
         (
-            ("users", "add", "tina", "--role", "pharmacist", "--pin-stdin"),
-            "5555\n",
+            ("users", "add", "tina", "--role", "pharmacist", "--by", "paul", "--pin-stdin"),
+            "3333\n5555\n",
             "user must be a name the register does not hold yet",
         ),
         (("lots", "list", "--register", "postgresql+psycopg://nobody@127.0.0.1:1/none"), "", "cannot be opened"),
@@ -222,7 +222,16 @@ def test_each_refusal_is_one_error_line(printed, args, stdin, message):
 def test_a_disabled_user_cannot_sign(printed):
     run = printed
     lot = batch(run)
-    assert run("users", "disable", "tina") == (0, "User tina disabled\n", "")
+    status, _, err = run("users", "disable", "tina")
+    assert status == 2
+    assert assert_one_error_line(err) == (
+        "error: --by: disabling a user needs a pharmacist to sign once the register has one: --by NAME"
+    )
+    assert run("users", "disable", "tina", "--by", "pia", "--pin-stdin", stdin="4444\n") == (
+        0,
+        "User tina disabled\n",
+        "",
+    )
     status, _, err = run("lots", "compound", lot, "--user", "tina", "--pin-stdin", stdin="1111\n")
     assert status == 2 and "user must be enabled (this user is disabled)" in assert_one_error_line(err)
     out = run("users", "list")[1]
@@ -265,6 +274,36 @@ def test_users_add_asks_twice_on_a_terminal(run, monkeypatch):
     monkeypatch.setattr("sys.stdin", Terminal())
     assert cli.main(["users", "add", "bob", "--role", "technician"]) == 0
     assert cli.main(["users", "add", "eve", "--role", "technician"]) == 2
+
+
+def test_users_need_a_pharmacist_to_sign_once_there_is_one_and_a_token_needs_its_users_pin(staffed, capsys):
+    run = staffed
+    status, _, err = run("users", "add", "bob", "--role", "pharmacist", "--pin-stdin", stdin="5555\n")
+    assert status == 2
+    assert assert_one_error_line(err) == (
+        "error: --by: adding a user needs a pharmacist to sign once the register has one: --by NAME"
+    )
+    status, _, err = run(
+        "users", "add", "bob", "--role", "pharmacist", "--by", "tina", "--pin-stdin", stdin="1111\n5555\n"
+    )
+    assert status == 2
+    assert 'signer must be an enabled pharmacist: adding a user needs one (got "tina")' in assert_one_error_line(err)
+    status, _, err = run(
+        "users", "add", "bob", "--role", "pharmacist", "--by", "paul", "--pin-stdin", stdin="9999\n5555\n"
+    )
+    assert status == 2 and "wrong PIN" in assert_one_error_line(err)
+    status, _, err = run("users", "add", "bob", "--role", "pharmacist", "--by", "paul", "--pin-stdin", stdin="3333\n")
+    assert (status, assert_one_error_line(err)) == (
+        2,
+        "error: --pin-stdin: standard input has no PIN on its second line",
+    )
+    assert "bob" not in run("users", "list")[1]
+    status, out, err = run("users", "token", "paul", "--pin-stdin", stdin="4444\n")
+    assert (status, out) == (2, "") and "wrong PIN" in assert_one_error_line(err)
+    status, out, err = run("users", "token", "paul", "--pin-stdin", stdin="3333\n")
+    assert status == 0 and out.startswith("ldn_") and "not shown again" in err
+    log = run("audit", "log")[1]
+    assert "token" in log
 
 
 def test_batch_json_does_not_import_the_register(tmp_path):

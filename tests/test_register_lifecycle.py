@@ -34,7 +34,7 @@ def _staffed(register):
     register.add_user("tina", "technician", PINS["tina"])
     register.add_user("tom", "technician", PINS["tom"])
     register.add_user("paul", "pharmacist", PINS["paul"])
-    register.add_user("pia", "pharmacist", PINS["pia"])
+    register.add_user("pia", "pharmacist", PINS["pia"], by=register.authenticate("paul", PINS["paul"]))
     return register
 
 
@@ -319,7 +319,7 @@ def test_a_wrong_pin_waits_is_counted_and_written_to_the_audit_trail(reg, monkey
 
 def test_a_disabled_user_cannot_sign(reg):
     lot = new_lot(reg)
-    assert reg.disable_user("tom").disabled
+    assert reg.disable_user("tom", by=reg.authenticate("pia", PINS["pia"])).disabled
     with pytest.raises(UserDisabledError) as caught:
         reg.weigh(lot, GOOD, user="tom", pin=PINS["tom"])
     assert caught.value.code == "user-disabled"
@@ -343,11 +343,43 @@ def test_a_disabled_user_cannot_sign(reg):
 )
 def test_bad_users(sreg, name, role, pin, error):
     with pytest.raises(error):
-        sreg.add_user(name, role, pin)
+        sreg.add_user(name, role, pin, by=sreg.authenticate("paul", PINS["paul"]))
+
+
+def test_once_there_is_a_pharmacist_only_a_pharmacist_adds_or_disables_users(reg):
+    paul = reg.authenticate("paul", PINS["paul"])
+    tina = reg.authenticate("tina", PINS["tina"])
+    for change in (
+        lambda by: reg.add_user("bob", "pharmacist", "5555", by=by),
+        lambda by: reg.disable_user("tom", by=by),
+    ):
+        with pytest.raises(NotPermittedError) as caught:
+            change(None)
+        assert (caught.value.field, caught.value.value, caught.value.code) == ("signer", None, "not-permitted")
+        with pytest.raises(NotPermittedError) as caught:
+            change(tina)
+        assert (caught.value.field, caught.value.value) == ("signer", "tina")
+    assert [u.name for u in reg.users()] == ["paul", "pia", "tina", "tom"]
+    assert not reg.user("tom").disabled
+    assert reg.add_user("bob", "pharmacist", "5555", by=paul).role == "pharmacist"
+    reg.disable_user("paul", by=reg.authenticate("pia", PINS["pia"]))
+    with pytest.raises(NotPermittedError):  # a disabled pharmacist signs for nothing
+        reg.add_user("eve", "technician", "5555", by=paul)
+    added = [e for e in reg.audit_log() if e.kind in {"user-added", "user-disabled"}][-2:]
+    assert [(e.kind, e.user, e.data.get("by")) for e in added] == [
+        ("user-added", "bob", "paul"),
+        ("user-disabled", "paul", "pia"),
+    ]
+    assert reg.verify_audit().ok
 
 
 def test_unknown_users(reg):
-    for call in (lambda: reg.user("zed"), lambda: reg.disable_user("zed"), lambda: reg.authenticate("zed", "1234")):
+    paul = reg.authenticate("paul", PINS["paul"])
+    for call in (
+        lambda: reg.user("zed"),
+        lambda: reg.disable_user("zed", by=paul),
+        lambda: reg.authenticate("zed", "1234"),
+    ):
         with pytest.raises(UnknownUserError):
             call()
 

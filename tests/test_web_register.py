@@ -221,7 +221,7 @@ def test_the_lot_api_registers_weighs_signs_and_refuses_what_the_lifecycle_forbi
 
 
 def test_an_api_token_signs_in_its_user_and_only_them(url):
-    token = service.create_token("paul", register=url)
+    token = service.create_token("paul", "2222", register=url)
     config = WebConfig(pharmacy_config=PHARMACY, register=url, require_sign_in=True)
     with TestClient(create_app(config)) as client:
         assert client.get("/api/v1/lots").status_code == 401

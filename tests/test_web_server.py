@@ -240,28 +240,31 @@ def _spawned_workers():
     return found
 
 
-def _in_this_process(port, act):
-    """Serve with 2 workers here (signals need the main thread); ``act(base, workers)`` runs in a thread.
-
-    Once ``act`` returns, the server is stopped with SIGTERM, as a service manager stops it.
-    """
+def _in_this_process(act):
+    """Supervise 2 workers here; ``act(base, workers)`` runs in a thread once both answer; then they stop."""
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    done = threading.Event()
+    stop = threading.Event()
 
     def drive():
         try:
+            deadline = time.monotonic() + 60
+            while len(_spawned_workers()) < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
             _wait_until_answering(base)
             act(base, _spawned_workers())
-            os.kill(os.getpid(), signal.SIGTERM)
         finally:
-            done.set()
+            stop.set()  # whatever happened, the supervisor stops
 
     thread = threading.Thread(target=drive, daemon=True)
     thread.start()
     try:
-        serve("127.0.0.1", port, WebConfig(), workers=2, out=io.StringIO())
+        with server._reserve("127.0.0.1", port):
+            server._supervise("127.0.0.1", port, WebConfig(session_key=b"k" * 32), 2, stop_event=stop)
     finally:
-        done.wait(60)
+        stop.set()
+        thread.join(60)
 
 
 def test_the_supervisor_starts_another_worker_in_place_of_one_that_stops(monkeypatch, capsys):
@@ -279,7 +282,7 @@ def test_the_supervisor_starts_another_worker_in_place_of_one_that_stops(monkeyp
         for _ in range(8):  # and the port still answers, on new connections
             assert httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
 
-    _in_this_process(free_port(), kill_one)
+    _in_this_process(kill_one)
     assert len(seen["after"]) == 2
     assert "a worker process stopped (exit code -9); starting another" in capsys.readouterr().err
     assert _spawned_workers() == []
@@ -290,19 +293,28 @@ def test_a_worker_that_stops_as_it_starts_stops_the_server(monkeypatch):
 
     def kill_one(_base, workers):
         os.kill(workers[0], signal.SIGKILL)
-        time.sleep(3)  # the supervisor stops the server; the SIGTERM after this finds it gone
+        time.sleep(3)  # the supervisor stops the server by itself, long before the test's stop
 
-    monkeypatch.setattr(os, "kill", _only_workers(os.kill))
     with pytest.raises(ServeError, match=r"^a worker process stopped as it started \(exit code -9\)"):
-        _in_this_process(free_port(), kill_one)
+        _in_this_process(kill_one)
     assert _spawned_workers() == []
 
 
-def _only_workers(kill):
-    """``os.kill`` that sends nothing to this process: the test stops the server some other way."""
+def test_serve_with_workers_prints_its_address_and_stops_on_sigterm(tmp_path):
+    """``serve`` itself, in this process: SIGTERM (a service manager's stop) ends the supervisor and its workers."""
+    port = free_port()
+    out = io.StringIO()
 
-    def guarded(pid, number):
-        if pid != os.getpid():
-            kill(pid, number)
+    def stop_when_answering():
+        try:
+            _wait_until_answering(f"http://127.0.0.1:{port}")
+        finally:
+            if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
+                os.kill(os.getpid(), signal.SIGTERM)  # only while the supervisor's handler is in place
 
-    return guarded
+    thread = threading.Thread(target=stop_when_answering, daemon=True)
+    thread.start()
+    serve("127.0.0.1", port, WebConfig(), workers=2, out=out)
+    thread.join(60)
+    assert out.getvalue().endswith("with 2 worker processes; press Ctrl+C to stop\n")
+    assert _spawned_workers() == []

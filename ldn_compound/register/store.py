@@ -802,8 +802,29 @@ class Register:
 
     # ----------------------------------------------------------------- users
 
-    def add_user(self, name: str, role: str | Role, pin: str) -> User:
-        """Add a user with a role and a PIN (at least 4 characters), stored as an argon2 hash."""
+    def _check_authoriser(self, conn: Connection, by: User | None, action: str) -> None:
+        """Once the register has an enabled pharmacist, ``action`` on its users needs one (``by``, PIN checked)."""
+        pharmacists = conn.execute(
+            sa.select(t.users.c.name).where(t.users.c.role == Role.PHARMACIST.value, t.users.c.disabled.is_(False))
+        ).first()
+        if pharmacists is None and by is None:
+            return  # the register's first pharmacist is added by whoever sets it up
+        if by is None:
+            raise NotPermittedError(
+                "signer",
+                None,
+                f"be a pharmacist, with their PIN: {action} needs one once the register has a pharmacist",
+            )
+        row = conn.execute(sa.select(t.users).where(t.users.c.name == by.name)).mappings().first()
+        if row is None or row["disabled"] or row["role"] != Role.PHARMACIST.value:
+            raise NotPermittedError("signer", by.name, f"be an enabled pharmacist: {action} needs one")
+
+    def add_user(self, name: str, role: str | Role, pin: str, *, by: User | None = None) -> User:
+        """Add a user with a role and a PIN (at least 4 characters), stored as an argon2 hash.
+
+        Once the register has an enabled pharmacist, ``by`` must be one (authenticated by the
+        caller, e.g. :meth:`authenticate`); the audit event names them.
+        """
         if not _NAME_RE.fullmatch(str(name)):
             raise InputError("user", name, "be 1 to 100 letters, digits, '.', '_', '@' or '-'")
         try:
@@ -814,6 +835,7 @@ class Register:
             raise InputError("PIN", "(hidden)", "be 4 to 128 characters without leading or trailing spaces")
         digest = self._hasher.hash(pin)
         with self._write() as conn:
+            self._check_authoriser(conn, by, "adding a user")
             if conn.execute(sa.select(t.users.c.id).where(t.users.c.name == name)).first():
                 raise UserExistsError("user", name, "be a name the register does not hold yet")
             conn.execute(
@@ -821,9 +843,8 @@ class Register:
                     name=name, role=role.value, pin_hash=digest, disabled=False, failures=0, created_at=_utc(_now())
                 )
             )
-            self._event(
-                conn, "user-added", None, name, {"role": role.value, "user_state": self._user_state(conn, name)}
-            )
+            data = {"role": role.value, "user_state": self._user_state(conn, name)}
+            self._event(conn, "user-added", None, name, data if by is None else {**data, "by": by.name})
         return self.user(name)
 
     def user(self, name: str) -> User:
@@ -874,14 +895,19 @@ class Register:
             return None
         return User(row["name"], row["role"], disabled=False, failures=row["failures"], created_at=row["created_at"])
 
-    def disable_user(self, name: str) -> User:
-        """Disable a user: they can no longer sign (their past signatures stay)."""
+    def disable_user(self, name: str, *, by: User | None = None) -> User:
+        """Disable a user: they can no longer sign (their past signatures stay).
+
+        Once the register has an enabled pharmacist, ``by`` must be one, as for :meth:`add_user`.
+        """
         with self._write() as conn:
+            self._check_authoriser(conn, by, "disabling a user")
             row = conn.execute(sa.select(t.users).where(t.users.c.name == name)).mappings().first()
             if row is None:
                 raise UnknownUserError("user", name, "be a user of the register ('users list')")
             conn.execute(t.users.update().where(t.users.c.name == name).values(disabled=True))
-            self._event(conn, "user-disabled", None, name, {"user_state": self._user_state(conn, name)})
+            data = {"user_state": self._user_state(conn, name)}
+            self._event(conn, "user-disabled", None, name, data if by is None else {**data, "by": by.name})
         return self.user(name)
 
     def authenticate(self, name: str, pin: str) -> User:

@@ -17,6 +17,7 @@ import secrets
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import wait
@@ -132,8 +133,11 @@ def _worker(host: str, port: int, config: WebConfig) -> None:
     server.run(sockets=[sock])
 
 
-def _supervise(host: str, port: int, config: WebConfig, count: int) -> None:
-    """Start ``count`` workers; start another in place of one that stops; stop them all on Ctrl+C or SIGTERM."""
+def _supervise(host: str, port: int, config: WebConfig, count: int, stop_event: threading.Event | None = None) -> None:
+    """Start ``count`` workers; start another in place of one that stops; stop them all on Ctrl+C or SIGTERM.
+
+    ``stop_event``, when set, stops them too (for a program that runs the supervisor itself).
+    """
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -151,6 +155,7 @@ def _supervise(host: str, port: int, config: WebConfig, count: int) -> None:
     try:
         while not stopping:
             wait([process.sentinel for process, _ in running], timeout=0.5)
+            stopping = stopping or (stop_event is not None and stop_event.is_set())
             for index, (process, started) in enumerate(running):
                 if process.is_alive() or stopping:
                     continue
