@@ -516,9 +516,18 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     )
 
 
+#: Request fields never stored with a registered batch: where it is kept (a database URL may hold
+#: a password) and the server's own files, which the lot's document and record already reflect.
+_NOT_STORED: Final = frozenset({"register", "formula_dir", "pharmacy_config"})
+
+
 def _request_data(request: BatchRequest) -> dict[str, object]:
-    """The request as stored with a registered batch: every field given."""
-    return {name: value for name, value in attrs.asdict(request).items() if value not in (None, False, ())}
+    """The request as stored with a registered batch: every field given, but :data:`_NOT_STORED`."""
+    return {
+        name: value
+        for name, value in attrs.asdict(request).items()
+        if value not in (None, False, ()) and name not in _NOT_STORED
+    }
 
 
 def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:

@@ -6,6 +6,7 @@ Every test runs on SQLite and, when ``LDN_TEST_POSTGRES_URL`` is set (CI sets it
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 
 import attrs
@@ -335,3 +336,12 @@ def test_recall_and_lots_list_use_indexes(sqlite_register):
     assert "USING INDEX ix_batches_status_formula_id" in _plan(sqlite_register, listing)
     newest = sa.select(b.c.lot_number).order_by(b.c.id.desc()).limit(100)
     assert "SCAN batches" in _plan(sqlite_register, newest) and "TEMP B-TREE" not in _plan(sqlite_register, newest)
+
+
+def test_a_lots_document_never_shows_a_register_url_kept_with_its_request(register):
+    """Registers written by 0.2.0 kept the register's URL (a password, for PostgreSQL) with the request."""
+    request = {"formula": "ldn-capsules", "quantity": "100", "register": "postgresql+psycopg://u:secret@db/ldn"}
+    lot = register.record(capsules(), request=request)
+    shown = register.get(lot).to_dict()
+    assert shown["request"] == {"formula": "ldn-capsules", "quantity": "100"}
+    assert "secret" not in json.dumps(shown)

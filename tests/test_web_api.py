@@ -350,6 +350,11 @@ def test_a_registration_with_a_prescription_prints_a_patient_label_with_the_serv
     }
     lot = register_lot(client, body)
     assert lot["prescription"]["patient"] == "Zoë Łukasiewicz-Núñez"
+    # the stored request keeps what describes the batch, not the server's files or its register's URL
+    assert lot["request"] == {**body, "quantity": "30", "record": True, "labels": True}
+    again = client.get(f"/api/v1/lots/{lot['lot_number']}").text
+    assert PHARMACY not in again
+    assert "pharmacy_config" not in again
     response = client.get(f"/api/v1/lots/{lot['lot_number']}/labels.pdf")
     assert response.status_code == 200, response.text
     text = pdf_text(response.content)

@@ -205,7 +205,8 @@ class LotRecord:
             "fingerprint": self.fingerprint,
             "quantity": self.quantity,
             "prescription": self.prescription,
-            "request": self.request,
+            # a register written by 0.2.0 kept its own URL (which may hold a password) with the request
+            "request": None if self.request is None else {k: v for k, v in self.request.items() if k != "register"},
             "prints": [{"kind": kind, "sha256": sha} for kind, sha in sorted(self.prints.items())],
             "weights": [attrs.asdict(w) for w in self.weights],
             "signatures": [attrs.asdict(s) for s in self.signatures],
