@@ -918,9 +918,9 @@ def _cmd_lots_list(args: argparse.Namespace) -> int:
         status=args.status, formula=args.formula, since=args.since, limit=args.limit, register=args.register
     )
     if args.json:
-        import attrs
+        from ldn_compound.render.register_text import lots_dict
 
-        _write_stdout(dumps({"schema": "ldn-compound/lots/1", "lots": [attrs.asdict(x) for x in lots]}))
+        _write_stdout(dumps(lots_dict(lots)))
     else:
         from ldn_compound.render.register_text import lots_table
 

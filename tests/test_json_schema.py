@@ -30,7 +30,7 @@ from ldn_compound.units import CONCENTRATION, COUNT_CAPSULE, MASS, MASS_FRACTION
 from tests import strategies
 
 DAY = "2026-03-01"
-NAMES = ("batch", "formula", "formulas")
+NAMES = ("batch", "formula", "formulas", "lot", "lots", "recall")
 QUANTITIES = {
     "ldn-capsules": "100",
     "ldn-oral-liquid": "120 mL",
@@ -104,6 +104,8 @@ def test_each_schema_file_is_valid_draft_2020_12(name):
 
 
 def test_the_schema_constants_name_the_documents():
+    for name in ("lot", "lots", "recall"):
+        assert schema(name)["properties"]["schema"]["const"] == f"ldn-compound/{name}/1"
     assert schema("batch")["properties"]["schema"]["const"] == BATCH_SCHEMA == "ldn-compound/batch/2"
     assert schema("formula")["properties"]["schema"]["const"] == FORMULA_SCHEMA == "ldn-compound/formula/1"
     assert schema("formulas")["properties"]["schema"]["const"] == FORMULAS_SCHEMA == "ldn-compound/formulas/1"
@@ -129,6 +131,44 @@ def test_batch_json_of_every_builtin_formula_follows_the_schema(tmp_path, formul
     validate("batch", data)
     assert data["formula"]["id"] == formula
     assert [line["role"] for line in data["ingredients"]].count("active") == 1
+
+
+def test_the_registers_documents_follow_their_schemas_from_the_command_line_and_the_api(tmp_path):
+    from ldn_compound import service
+    from ldn_compound.web import WebConfig, create_app
+    from tests.test_web_register import TestClient
+
+    register = str(tmp_path / "register.sqlite3")
+    service.add_user("tina", "technician", "1111", register=register)
+    service.add_user("paul", "pharmacist", "2222", register=register)
+    pharmacy = str(Path(__file__).resolve().parent.parent / "docs" / "examples" / "pharmacy.toml")
+    outcome = service.run_batch(
+        service.BatchRequest(
+            formula="ldn-capsules", quantity="30", strength="1.5 mg", date=DAY, record=True, labels=True,
+            lots=("naltrexone-hcl=QX7781:2027-06-30", "mcc=MC881"), rx="104233", patient="Ann Lee",
+            prescriber="Dr. Amelia Hart", directions="Take 1 capsule by mouth at bedtime", titration=None,
+            pharmacy_config=pharmacy, register=register,
+        )
+    )  # fmt: skip
+    lot = outcome.result.lot_number
+    amounts = [f"{line['id']}={line['amount']}" for line in outcome.result.to_dict()["ingredients"]]
+    service.weigh(lot, amounts, user="tina", pin="1111", register=register)
+    service.lot_action(lot, "compound", user="tina", pin="1111", register=register)
+
+    shown = run("lots", "show", lot, "--json", "--register", register, cwd=tmp_path)
+    validate("lot", shown)
+    assert (shown["status"], [s["meaning"] for s in shown["signatures"]]) == ("compounded", ["compounded"])
+    assert len(shown["weights"]) == len(amounts) and shown["prescription"]["patient"] == "Ann Lee"
+    listing = run("lots", "list", "--json", "--register", register, cwd=tmp_path)
+    validate("lots", listing)
+    recall = run("lots", "recall", "QX7781", "--json", "--register", register, cwd=tmp_path)
+    validate("recall", recall)
+    assert [(b["lot_number"], b["component"]) for b in recall["batches"]] == [(lot, "naltrexone-hcl")]
+
+    with TestClient(create_app(WebConfig(register=register))) as client:  # the API answers the same documents
+        assert client.get(f"/api/v1/lots/{lot}").json() == shown
+        assert client.get("/api/v1/lots").json() == listing
+        assert client.get("/api/v1/recall/QX7781").json() == recall
 
 
 def test_formulas_and_show_json_follow_their_schemas(tmp_path):

@@ -360,7 +360,7 @@ def test_a_registration_with_a_prescription_prints_a_patient_label_with_the_serv
     text = pdf_text(response.content)
     assert "Zoë Łukasiewicz-Núñez" in text
     assert "104233" in text
-    hits = client.get("/api/v1/recall/QX7781").json()["hits"]
+    hits = client.get("/api/v1/recall/QX7781").json()["batches"]
     assert [(h["lot_number"], h["patient"], h["component"]) for h in hits] == [
         (lot["lot_number"], "Zoë Łukasiewicz-Núñez", "naltrexone-hcl")
     ]

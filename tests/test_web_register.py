@@ -191,7 +191,7 @@ def test_the_lot_api_registers_weighs_signs_and_refuses_what_the_lifecycle_forbi
     assert created.status_code == 201
     lot = created.json()["lot_number"]
     assert client.get(f"/api/v1/lots/{lot}").json()["status"] == "prepared"
-    assert [h["lot_number"] for h in client.get("/api/v1/recall/QX7781").json()["hits"]] == [lot]
+    assert [h["lot_number"] for h in client.get("/api/v1/recall/QX7781").json()["batches"]] == [lot]
     assert [x["lot_number"] for x in client.get("/api/v1/lots?status=prepared").json()["lots"]] == [lot]
 
     weighed = client.post(

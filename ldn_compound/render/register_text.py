@@ -100,10 +100,17 @@ def recall_text(lot: str, hits: Sequence[RecallHit]) -> str:
 
 
 def recall_dict(lot: str, hits: Sequence[RecallHit]) -> dict[str, Any]:
-    """``lots recall --json``."""
+    """``lots recall --json`` and ``GET /api/v1/recall/LOT``: ``schemas/recall.schema.json``."""
     import attrs
 
     return {"schema": "ldn-compound/recall/1", "lot": lot, "batches": [attrs.asdict(h) for h in hits]}
+
+
+def lots_dict(lots: Sequence[LotSummary]) -> dict[str, Any]:
+    """``lots list --json`` and ``GET /api/v1/lots``: ``schemas/lots.schema.json``."""
+    import attrs
+
+    return {"schema": "ldn-compound/lots/1", "lots": [attrs.asdict(lot) for lot in lots]}
 
 
 def users_table(users: Sequence[User]) -> str:

@@ -24,6 +24,9 @@ SCHEMA_FILES: Final = {
     "Formula": "formula.schema.json",
     "Formulas": "formulas.schema.json",
     "Problem": "problem.schema.json",
+    "Lot": "lot.schema.json",
+    "Lots": "lots.schema.json",
+    "Recall": "recall.schema.json",
 }
 
 
@@ -106,35 +109,6 @@ _LOT_PARAMETER: Final = {
     "description": "A lot number of the register, e.g. L2026-000123.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 40},
 }
-#: A registered lot (``LotRecord.to_dict()``): the register's fields and the stored batch document.
-_LOT: Final = {
-    "type": "object",
-    "properties": {
-        "schema": {"const": "ldn-compound/lot/1"},
-        "lot_number": {"type": "string"},
-        "status": {"enum": STATUSES},
-        "batch": {"$ref": "#/components/schemas/Batch"},
-        "weights": {"type": "array", "items": {"type": "object"}},
-        "signatures": {"type": "array", "items": {"type": "object"}},
-        "next_actions": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["schema", "lot_number", "status", "batch", "weights", "signatures", "next_actions"],
-}
-_SUMMARY: Final = {
-    "type": "object",
-    "properties": {
-        "lot_number": {"type": "string"},
-        "status": {"enum": STATUSES},
-        "formula_id": {"type": "string"},
-        "compounding_date": {"type": "string"},
-        "quantity": {"type": "string"},
-        "rx_number": {"type": ["string", "null"]},
-        "patient": {"type": ["string", "null"]},
-    },
-    "required": ["lot_number", "status", "formula_id", "compounding_date", "quantity"],
-}
-_LOTS: Final = {"type": "object", "properties": {"lots": {"type": "array", "items": _SUMMARY}}, "required": ["lots"]}
-_HITS: Final = {"type": "object", "properties": {"hits": {"type": "array", "items": _SUMMARY}}, "required": ["hits"]}
 _ACTION_BODY: Final = {
     "type": "object",
     "properties": {
@@ -149,10 +123,6 @@ _ACTION_BODY: Final = {
     },
     "required": ["pin"],
 }
-
-
-def _json_inline(schema_: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema_}}}
 
 
 def _request_body() -> dict[str, Any]:
@@ -214,14 +184,14 @@ def _document() -> str:
                     {"name": "formula", "in": "query", "required": False, "schema": {"type": "string"}},
                     {"name": "since", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
                 ],
-                "responses": {"200": _json_inline(_LOTS, "The lots."), **_problems(401, 422)},
+                "responses": {"200": _json("Lots", "The lots."), **_problems(401, 422)},
             },
             "post": {
                 "operationId": "registerLot",
                 "summary": "Register a batch: its lot number, its record (and labels with a prescription) printed and kept",
                 "requestBody": _request_body(),
                 "responses": {
-                    "201": _json_inline(_LOT, "The registered lot."),
+                    "201": _json("Lot", "The registered lot."),
                     **_problems(400, 401, 413, 415, 422),
                 },
             },
@@ -231,7 +201,7 @@ def _document() -> str:
                 "operationId": "getLot",
                 "summary": "A registered lot: its batch document, status, weights, signatures",
                 "parameters": [_LOT_PARAMETER],
-                "responses": {"200": _json_inline(_LOT, "The lot."), **_problems(401, 404)},
+                "responses": {"200": _json("Lot", "The lot."), **_problems(401, 404)},
             }
         },
         "/api/v1/lots/{lot}/record.pdf": {
@@ -263,7 +233,7 @@ def _document() -> str:
                     "content": {"application/json": {"schema": _ACTION_BODY}},
                 },
                 "responses": {
-                    "200": _json_inline(_LOT, "The lot after the step."),
+                    "200": _json("Lot", "The lot after the step."),
                     **_problems(400, 401, 403, 404, 409, 415, 422),
                 },
             }
@@ -280,7 +250,7 @@ def _document() -> str:
                         "schema": {"type": "string", "minLength": 1},
                     }
                 ],
-                "responses": {"200": _json_inline(_HITS, "The batches found."), **_problems(401, 422)},
+                "responses": {"200": _json("Recall", "The batches found."), **_problems(401, 422)},
             }
         },
     }

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from ldn_compound import service
 from ldn_compound.exceptions import LDNError
 from ldn_compound.jsonio import dumps
+from ldn_compound.render.register_text import lots_dict, recall_dict
 from ldn_compound.web import forms, security
 from ldn_compound.web.problems import problem, problem_for_error, status_for_error
 
@@ -365,7 +366,7 @@ class RegisterViews:
             )
         except LDNError as error:
             return problem_for_error(error, request)
-        return Response(dumps({"lots": [attrs.asdict(lot) for lot in found]}), media_type="application/json")
+        return Response(dumps(lots_dict(found)), media_type="application/json")
 
     async def api_lot(self, request: Request) -> Response:
         try:
@@ -391,7 +392,7 @@ class RegisterViews:
             hits = await run_in_threadpool(service.recall, request.path_params["component_lot"], register=self.register)
         except LDNError as error:
             return problem_for_error(error, request)
-        return Response(dumps({"hits": [attrs.asdict(hit) for hit in hits]}), media_type="application/json")
+        return Response(dumps(recall_dict(request.path_params["component_lot"], hits)), media_type="application/json")
 
     async def api_act(self, request: Request) -> Response:  # noqa: PLR0911 - one answer for each refusal
         """``POST /api/v1/lots/{lot}/{action}``: ``{"user": NAME, "pin": PIN, "reason": …}`` (weigh: ``"lines"``)."""
