@@ -832,7 +832,8 @@ def _cmd_mfr(args: argparse.Namespace) -> int:
             page_size=args.page_size,
             formula_dir=args.dir,
         )
-    _write([(target, data)], args, read)
+        overwrite = service.site_settings(args.pharmacy_config).overwrite_outputs
+    _write([(target, data)], args, read, overwrite=overwrite)
     if not to_stdout:
         _print(f"Master formulation record of {formula.id} v{formula.version} written to {args.output}\n")
     return 0

@@ -104,6 +104,7 @@ __all__ = [
     "show_lot",
     "sign_in",
     "signed_in_user",
+    "site_settings",
     "token_user",
     "weigh",
 ]
@@ -633,6 +634,12 @@ def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
             "is needed for a patient label: the pharmacy's name and address print on it",
             code="pharmacy-needed",
         )
+
+
+def site_settings(pharmacy_config: str | None = None) -> Settings:
+    """The site settings: the defaults with the ``[settings]`` of a pharmacy configuration file."""
+    settings = default_settings()
+    return settings if pharmacy_config is None else load_settings_config(pharmacy_config, settings)
 
 
 def no_clobber(refuse_existing: bool, settings: Settings | None = None) -> bool:

@@ -630,3 +630,10 @@ def test_the_pharmacy_config_can_make_refusing_existing_outputs_the_rule(
     Path("bad.toml").write_text(PHARMACY + '[settings]\noverwrite_outputs = "no"\n', encoding="utf-8")
     line = input_error(*CAPSULES, "--record", "other.pdf", "--pharmacy-config", "bad.toml")
     assert "$.settings.overwrite_outputs: must be true or false (got 'no')" in line
+    # the master formulation record follows the same setting
+    Path("mfr.pdf").write_bytes(b"last year's master record")
+    line = input_error("mfr", "ldn-capsules", "-o", "mfr.pdf", "--pharmacy-config", "pharmacy.toml")
+    assert line.startswith('error: -o "mfr.pdf": must not exist already (no-clobber is set)')
+    assert Path("mfr.pdf").read_bytes() == b"last year's master record"
+    assert cli("mfr", "ldn-capsules", "-o", "mfr.pdf")[0] == 0  # without the setting, replaced
+    assert Path("mfr.pdf").read_bytes() != b"last year's master record"
