@@ -239,7 +239,8 @@ def test_a4_2x7_holds_a_short_patient_label_on_two_labels_and_refuses_a_long_one
     data = render(batch("ldn-capsules"), prescriptions=[prescription()], pharmacy=PHARMACY, stock="a4-2x7")
     texts = [line[0] for line in runs(data)]
     assert any(t.startswith("Rx 1234567 · label 1/2 (see 2/2)") for t in texts)
-    assert any(t.startswith("Rx 1234567 · Zoë Łukasiewicz-Núñez · label 2/2") for t in texts)
+    assert "Rx 1234567 · Zoë Łukasiewicz-Núñez ·" in texts  # the fields kept whole, the "·" ending the line
+    assert "label 2/2 (continued)" in texts
 
     long = prescription(directions="Take 1 capsule by mouth at bedtime; if vivid dreams, take it in the morning")
     with pytest.raises(LabelFitError, match=r"^\w[\w -]* must fit label stock a4-2x7 \("):
@@ -744,3 +745,27 @@ def test_dose_per_drop_prints_rounded_on_the_label(tmp_path: Path) -> None:
     text = text_of(render(drops, prescriptions=[prescription("ldn-sublingual-drops")], pharmacy=PHARMACY), tmp_path)
     assert "(0.333 mg per drop)" in text
     assert "0.3333333" not in text
+
+
+def test_a_line_of_fields_breaks_between_fields_and_never_starts_with_a_separator() -> None:
+    from ldn_compound.render._labelfit import _word_width, _wrap, _wrap_words
+    from ldn_compound.render._pdf import FONT
+
+    text = "Qty: 30 capsules · Refills: 2 · Filled: 2026-03-02 · Prescriber: Dr Amira Haddad · Lot: L2026-000001"
+    room = _word_width("Qty: 30 capsules · Refills: 2 · Filled: 2026-03-02 · Prescriber: Dr", FONT)
+    assert _wrap_words(text, FONT, room)[0].endswith("Prescriber: Dr")  # a word wrap splits the prescriber's name
+    assert _wrap(text, FONT, room) == (
+        "Qty: 30 capsules · Refills: 2 · Filled: 2026-03-02 ·",
+        "Prescriber: Dr Amira Haddad · Lot: L2026-000001",
+    )
+    # where keeping fields whole would cost a line, the word wrap stands
+    text = "Rx 1234567 · Zoë Łukasiewicz-Núñez · label 2/2 (continued)"
+    room = _word_width("Rx 1234567 · Zoë Łukasiewicz-Núñez", FONT)
+    assert (
+        _wrap(text, FONT, room)
+        == _wrap_words(text, FONT, room)
+        == (
+            "Rx 1234567 · Zoë Łukasiewicz-Núñez",
+            "· label 2/2 (continued)",
+        )
+    )

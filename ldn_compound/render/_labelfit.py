@@ -141,12 +141,55 @@ def _break_word(word: str, font: str, room: float) -> list[str]:
     return pieces
 
 
+#: What separates a label line's fields ("Qty: 30 capsules · Refills: 2 · Lot: L2026-000001").
+FIELD_SEPARATOR: Final = " · "
+
+
 @functools.lru_cache(maxsize=16384)
 def _wrap(text: str, font: str, room: float) -> tuple[str, ...] | None:
-    """Greedy word wrap of ``text`` into lines no wider than ``room`` (measured at 1 pt).
+    """Wrap ``text`` into lines no wider than ``room`` (measured at 1 pt), keeping fields whole where it costs no line.
 
-    Returns None when a single character is wider than the room.
+    A line of fields joined by :data:`FIELD_SEPARATOR` breaks between fields, each
+    separator ending a line, so no line starts with "·" and "Prescriber: Dr Amira
+    Haddad" or "Lot: L2026-000001" is not split, as long as that takes no more lines
+    than a plain word wrap (the label's type size never shrinks for it; else the word
+    wrap stands, which puts a "·" first on a line only when the line before is full); a
+    field longer than a line is wrapped by words.  Returns None when a single character is wider
+    than the room.
     """
+    plain = _wrap_words(text, font, room)
+    if plain is None or FIELD_SEPARATOR not in text:
+        return plain
+    fields = _wrap_fields(text, font, room)
+    return fields if fields is not None and len(fields) <= len(plain) else plain
+
+
+def _wrap_fields(text: str, font: str, room: float) -> tuple[str, ...] | None:
+    """Wrap each paragraph field by field: a field moves whole to the next line when it does not fit."""
+    lines: list[str] = []
+    separator = FIELD_SEPARATOR.rstrip()
+    for paragraph in text.split("\n"):
+        fields = paragraph.split(FIELD_SEPARATOR)
+        line = ""
+        for index, field in enumerate(fields):
+            piece = field + (separator if index < len(fields) - 1 else "")
+            joined = f"{line} {piece}" if line else piece
+            if _word_width(joined, font) <= room:
+                line = joined
+                continue
+            if line:
+                lines.append(line)
+            wrapped = _wrap_words(piece, font, room)
+            if wrapped is None:
+                return None
+            lines.extend(wrapped[:-1])
+            line = wrapped[-1]
+        lines.append(line)
+    return tuple(lines)
+
+
+def _wrap_words(text: str, font: str, room: float) -> tuple[str, ...] | None:
+    """Greedy word wrap of ``text`` into lines no wider than ``room`` (measured at 1 pt)."""
     space = _word_width(" ", font)
     lines: list[str] = []
     for paragraph in text.split("\n"):

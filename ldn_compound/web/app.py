@@ -67,7 +67,7 @@ def is_loopback(host: str) -> bool:
 
 
 def safe_filename(kind: str, lot: str) -> str:
-    """A file name for a download that is safe in any header and file system: ``record-B20260301-8B99.pdf``."""
+    """A file name for a download that is safe in any header and file system: ``record-L2026-000123.pdf``."""
     stem = _SAFE_NAME.sub("-", lot).strip(".-")[:64] or "batch"
     return f"{kind}-{stem}.pdf"
 
