@@ -992,6 +992,6 @@ class BatchResult:
 
     def to_json(self) -> str:
         """The batch as JSON text: sorted keys, two-space indent, one trailing newline."""
-        from ldn_compound.jsonio import dumps
+        from ldn_compound.jsonio import batch_to_json
 
-        return dumps(self.to_dict())
+        return batch_to_json(self)
