@@ -73,13 +73,13 @@ from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
-    Q_,
     NumberLike,
     Quantity,
     QuantityLike,
     format_amount,
     format_number,
     magnitude,
+    new_quantity,
     parse_quantity,
     round_to_step,
     to_decimal,
@@ -281,9 +281,9 @@ def _read_strength(formula: MasterFormula, strength: object, basis: object) -> S
 
 def _read_tablets(tablet_weight: object, product: object, manufacturer: object, *, settings: Settings) -> TabletSource:
     weight = parse_quantity(tablet_weight, "tablet weight", MASS)
-    if weight < Q_(Decimal(50), "mg"):
+    if weight < new_quantity(Decimal(50), "mg"):
         raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
-    if weight > Q_(Decimal(2000), "mg"):
+    if weight > new_quantity(Decimal(2000), "mg"):
         raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
     texts = {}
     for field, value in (("tablet product", product), ("tablet manufacturer", manufacturer)):
@@ -403,7 +403,7 @@ def _read_balance(balance: Balance | None, readability: object, repeatability: o
         if readability is None
         else parse_quantity(readability, "balance readability", MASS)
     )
-    if d > Q_(Decimal(10), "mg"):
+    if d > new_quantity(Decimal(10), "mg"):
         raise QuantityError(
             "balance readability", readability, "be at most 10 mg (a balance fit for LDN reads 0.1 mg or 1 mg)"
         )
@@ -546,11 +546,13 @@ def _plan_aliquots(
     liquid = form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS)
     diluent_index = next((i for i, line in enumerate(lines) if line.role in {"filler", "base"}), None)
     vehicle = next((line for line in lines if line.qs), None)
-    measured: Quantity = sum((line.amount for line in lines if line.measure == "measure"), Q_(Decimal(0), "mL"))
-    free_volume: Quantity = made - measured if liquid else Q_(Decimal(0), "mL")
+    measured: Quantity = sum(
+        (line.amount for line in lines if line.measure == "measure"), new_quantity(Decimal(0), "mL")
+    )
+    free_volume: Quantity = made - measured if liquid else new_quantity(Decimal(0), "mL")
     aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
     if aqueous is not None and not liquid:
-        free_volume = aqueous.amount if aqueous.measure == "measure" else Q_(Decimal(0), "mL")
+        free_volume = aqueous.amount if aqueous.measure == "measure" else new_quantity(Decimal(0), "mL")
     diluent_left = None if diluent_index is None else lines[diluent_index].amount
     out = list(lines)
     for index, line in enumerate(lines):
@@ -634,7 +636,7 @@ def _plan_aliquots(
                 theoretical = plan.holds
             else:  # the same share of the aliquot as of the amount, to 0.1 mcg
                 share = line.theoretical / line.amount
-                theoretical = Q_(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
+                theoretical = new_quantity(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
             planned = attrs.evolve(
                 planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
             )
@@ -718,7 +720,7 @@ def _unchecked_dose(
                 raise InputError(
                     "directions",
                     shown,
-                    f"agree with the dose: the directions say {said} = {Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, "
+                    f"agree with the dose: the directions say {said} = {Strength(new_quantity(mg, 'mg'), basis).describe(significant=6)}, "
                     f"the dose says {Strength(dose, basis).describe(significant=6)}",
                     code="dose-disagreement",
                 )
@@ -731,7 +733,7 @@ def _unchecked_dose(
                     "directions",
                     shown,
                     f"agree with the titration: the directions say {said} = "
-                    f"{Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
+                    f"{Strength(new_quantity(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
                     code="dose-disagreement",
                 )
         return None, False
@@ -742,7 +744,7 @@ def _unchecked_dose(
             f"state one dose ({', '.join(said for _, said in doses)} differ): give a titration schedule, or sig codes",
             code="dose-disagreement",
         )
-    stated = Q_(doses[0][0], "mg")
+    stated = new_quantity(doses[0][0], "mg")
     dosing.measure(stated, "directions")
     return stated, True
 
@@ -899,7 +901,7 @@ class BatchInputs:
 
     def weigh_round(self, amount: Quantity) -> Quantity:
         """``amount`` rounded (half up) to the balance's readability, in mg."""
-        return Q_(round_to_step(magnitude(amount, "mg"), magnitude(self.balance.readability, "mg")), "mg")
+        return new_quantity(round_to_step(magnitude(amount, "mg"), magnitude(self.balance.readability, "mg")), "mg")
 
 
 @attrs.frozen
@@ -1286,7 +1288,7 @@ def active_amount(inputs: BatchInputs) -> Active:
 
 
 def _volume_of(mass: Quantity, density: Quantity) -> Quantity:
-    return Q_(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
+    return new_quantity(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
 
 
 def _mass_of(component: str, amount: Quantity) -> Quantity:
@@ -1295,7 +1297,7 @@ def _mass_of(component: str, amount: Quantity) -> Quantity:
         return amount
     density = substance(component).density
     assert density is not None  # only liquids with a density are measured in a cream
-    return Q_(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
+    return new_quantity(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
 
 
 def _lot_of(inputs: BatchInputs, component: str) -> Lot | None:
@@ -1313,11 +1315,11 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     active_each = active.theory / count
     others_each = sum(
         (
-            inputs.arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0]
+            inputs.arithmetic.excipient(c.amount, new_quantity(Decimal(1), "capsule"))[0]
             for c in formula.components
             if c.amount.kind is AmountKind.PER_UNIT
         ),
-        Q_(Decimal(0), "mg"),
+        new_quantity(Decimal(0), "mg"),
     )
     filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
     work.step("Capsule capacity", cap_note)
@@ -1445,10 +1447,12 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
     if qs_index is not None:
         base = lines[qs_index]
         others = sum(
-            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index),
+            new_quantity(Decimal(0), "mg"),
         )
         others_theory = sum(
-            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index),
+            new_quantity(Decimal(0), "mg"),
         )
         base_amount = inputs.weigh_round(made - others)
         base_theory = inputs.weigh_round(qty - others_theory)
@@ -1531,17 +1535,17 @@ def unit_doses(inputs: BatchInputs) -> PerUnit:
     per_ml = inputs.drops_per_ml
     if form is DosageForm.SUBLINGUAL_DROPS:
         assert per_ml is not None
-        dose_per_unit["drop"] = Q_(magnitude(strength.amount, "mg/mL") / per_ml, "mg")
+        dose_per_unit["drop"] = new_quantity(magnitude(strength.amount, "mg/mL") / per_ml, "mg")
         work.step(
             "Dose per drop",
             f"{format_amount(strength.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) "
             f"{_eq(dose_per_unit['drop'])}",
         )
     if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
-        dose_per_unit["mL"] = Q_(magnitude(strength.amount, "mg/mL"), "mg")
+        dose_per_unit["mL"] = new_quantity(magnitude(strength.amount, "mg/mL"), "mg")
     topical = formula.topical
     if form is DosageForm.TOPICAL_CREAM and topical and topical.click_volume and topical.density:
-        per_click = Q_(
+        per_click = new_quantity(
             magnitude(strength.amount, "mg/g")
             * magnitude(topical.density, "mg/mL")
             / 1000
@@ -1583,8 +1587,8 @@ def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) ->
     low: Quantity = theoretical * (1 - tolerance)
     high: Quantity = theoretical * (1 + tolerance)
     if form is DosageForm.CAPSULES:  # a yield is a count: the whole capsules within the limits
-        low = Q_(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
-        high = Q_(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
+        low = new_quantity(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
+        high = new_quantity(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
     return low, high
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "format_number",
     "is_quantity",
     "magnitude",
+    "new_quantity",
     "parse_quantity",
     "round_to_step",
     "to_decimal",
@@ -60,6 +61,59 @@ QuantityLike: TypeAlias = str | int | float | Decimal | Quantity
 NumberLike: TypeAlias = str | int | float | Decimal
 #: Our registry's quantity class: ``Q_(Decimal("4.5"), "mg")``.
 Q_ = ureg.Quantity
+
+#: The most entries a cache keyed by what a user typed holds before it starts again.
+_CACHE_SIZE: Final = 1024
+
+#: Each unit text's units container, parsed by pint once (containers are immutable and pint shares them).
+_CONTAINERS: dict[str, Any] = {}
+
+
+def _container(unit: str) -> Any:
+    container = _CONTAINERS.get(unit)
+    if container is None:
+        container = _CONTAINERS[unit] = ureg.parse_units(unit)._units  # noqa: SLF001 - the units container
+    return container
+
+
+def _plain_quantity() -> bool:
+    """Whether a quantity is its magnitude and units container and nothing else (as in pint 0.25)."""
+    probe = Q_(Decimal("1.5"), "mg")
+    try:
+        state = vars(probe)
+    except TypeError:  # pragma: no cover - a pint whose quantities have slots
+        return False
+    return type(probe) is Q_ and state == {"_magnitude": Decimal("1.5"), "_units": _container("mg")}
+
+
+#: Whether :func:`new_quantity` may build a quantity directly (it checks pint's layout once).
+_DIRECT: Final = _plain_quantity()
+
+
+def _quantity(value: object, units: Any) -> Quantity:
+    """``Q_(value, units)`` for a Decimal or int ``value`` and a units container."""
+    if not _DIRECT:  # pragma: no cover - another pint layout
+        return Q_(value, units)
+    quantity: Quantity = object.__new__(Q_)
+    quantity._magnitude = value  # noqa: SLF001 - what pint's constructor sets for a number
+    quantity._units = units  # noqa: SLF001
+    return quantity
+
+
+def new_quantity(value: object, unit: str) -> Quantity:
+    """``Q_(value, unit)``, without parsing ``unit`` again.
+
+    A Decimal or int ``value`` becomes the quantity pint builds, its magnitude and the
+    unit's container, directly; any other value (or a pint whose quantities hold more
+    than that) goes through pint's constructor.
+
+    >>> new_quantity(Decimal("4.5"), "mg") == Q_(Decimal("4.5"), "mg")
+    True
+    """
+    kind = type(value)
+    if kind is Decimal or kind is int:
+        return _quantity(value, _container(unit))
+    return Q_(value, unit)
 
 
 def is_quantity(value: object) -> TypeGuard[Quantity]:
@@ -207,6 +261,25 @@ def parse_quantity(
     >>> print(parse_quantity("0.25 g", "mass", MASS))
     250 mg
     """
+    key = (value, kind, positive, default_unit) if type(value) is str else None
+    if key is not None:
+        read = _READ.get(key)
+        if read is not None:
+            return _quantity(*read)
+    result = _parse(value, field, kind, positive=positive, default_unit=default_unit)
+    if key is not None:
+        if len(_READ) >= _CACHE_SIZE:
+            _READ.clear()
+        _READ[key] = (result.magnitude, result._units)  # noqa: SLF001 - the immutable parts, never the quantity
+    return result
+
+
+#: Text read by :func:`parse_quantity`, and what it read (the magnitude and units, both immutable);
+#: text that is refused is read again each time, so its error names its own field.
+_READ: dict[tuple[str, Kind, bool, str | None], tuple[Decimal, Any]] = {}
+
+
+def _parse(value: object, field: str, kind: Kind, *, positive: bool, default_unit: str | None) -> Quantity:
     if isinstance(value, pint.Quantity):
         quantity = value if value._REGISTRY is ureg else _rebuild(value, field)  # noqa: SLF001
         number = to_decimal(quantity.magnitude, field)  # a finite number of sensible size, even in a Quantity
@@ -330,15 +403,34 @@ _DISPLAY_UNITS: Final = {
 _CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION)}
 
 
+#: Per units container: the display choices of its kind (None when it has one unit) and its canonical unit.
+_DISPLAY: dict[Any, tuple[tuple[tuple[Decimal, str], ...] | None, str]] = {}
+
+
+def _display_choices(quantity: Quantity) -> tuple[tuple[tuple[Decimal, str], ...] | None, str]:
+    """How a quantity of these units is displayed: found from its dimensionality once per units container."""
+    units = quantity._units  # noqa: SLF001 - the hashable units container
+    found = _DISPLAY.get(units)
+    if found is None:
+        dimensionality = quantity.dimensionality
+        choices = _DISPLAY_UNITS.get(dimensionality)
+        if choices is None:
+            found = (None, _CANONICAL.get(dimensionality) or _symbol(str(quantity.units)))
+        else:
+            found = (choices, _CANONICAL[dimensionality])
+        if len(_DISPLAY) < _CACHE_SIZE:
+            _DISPLAY[units] = found
+    return found
+
+
 def display_unit(quantity: Quantity) -> str:
     """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L; zero in mg or mL."""
-    dimensionality = quantity.dimensionality
-    choices = _DISPLAY_UNITS.get(dimensionality)
+    choices, canonical = _display_choices(quantity)
     if choices is None:
-        return _CANONICAL.get(dimensionality) or _symbol(str(quantity.units))
-    size = abs(magnitude(quantity, _CANONICAL[dimensionality]))
+        return canonical
+    size = abs(magnitude(quantity, canonical))
     if size == 0:
-        return _CANONICAL[dimensionality]
+        return canonical
     for threshold, unit in choices:
         if size >= threshold:
             return unit
@@ -365,7 +457,7 @@ def format_amount(
     value = magnitude(quantity, target)
     number = format_number(value, significant=significant, places=places)
     if unit is None and (significant is not None or places is not None):
-        rounded = Q_(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
+        rounded = new_quantity(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
         if display_unit(rounded) != target:
             return format_amount(rounded)
     symbol = _symbol(target)

@@ -23,7 +23,7 @@ from typing import Final
 
 from ldn_compound.exceptions import AliquotError
 from ldn_compound.model import AliquotPlan, Ingredient, Weighing
-from ldn_compound.units import MASS, Q_, Quantity, format_amount, format_number, magnitude, round_to_step
+from ldn_compound.units import MASS, Quantity, format_amount, format_number, magnitude, new_quantity, round_to_step
 
 __all__ = [
     "batch_weighings",
@@ -110,7 +110,7 @@ def trituration_plan(
     """
 
     def holding(mass: Decimal) -> str:
-        return "" if content is None else f" ({content(Q_(mass, 'mg'))})"
+        return "" if content is None else f" ({content(new_quantity(mass, 'mg'))})"
 
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
@@ -132,21 +132,21 @@ def trituration_plan(
             continue
         f = format_number(Decimal(factor))
         steps: tuple[str, ...] = (
-            f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}{holding(weigh)}.",
-            f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
-            f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
+            f"Weigh {format_amount(new_quantity(weigh, 'mg'))} of {what}{holding(weigh)}.",
+            f"Weigh {format_amount(new_quantity(diluent_mass, 'mg'))} of {diluent}.",
+            f"Triturate by geometric dilution to a uniform {format_amount(new_quantity(total, 'mg'))} (1 in {f}).",
             (
-                f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds "
-                f"{format_amount(Q_(holds, 'mg'))} of {what}{holding(holds)}."
+                f"Weigh {format_amount(new_quantity(take, 'mg'))} of the trituration: it holds "
+                f"{format_amount(new_quantity(holds, 'mg'))} of {what}{holding(holds)}."
             ),
         )
         return AliquotPlan(
             method="trituration",
-            weigh=Q_(weigh, "mg"),
+            weigh=new_quantity(weigh, "mg"),
             diluent=diluent,
-            dilute_to=Q_(total, "mg"),
-            take=Q_(take, "mg"),
-            holds=Q_(holds, "mg"),
+            dilute_to=new_quantity(total, "mg"),
+            take=new_quantity(take, "mg"),
+            holds=new_quantity(holds, "mg"),
             factor=Decimal(factor),
             steps=steps,
         )
@@ -160,7 +160,7 @@ def trituration_plan(
 
 
 def _volume(value: Decimal) -> str:
-    return format_amount(Q_(value, "mL"))
+    return format_amount(new_quantity(value, "mL"))
 
 
 def solution_plan(
@@ -211,12 +211,12 @@ def solution_plan(
                 weigh = round_to_step(weigh, magnitude(readability, "mg"), up=True)
             if weigh < floor or weigh / stock > limit:
                 continue
-            holds = Q_(weigh * take / stock, "mg")
+            holds = new_quantity(weigh * take / stock, "mg")
             flask = f"{_volume(stock)} volumetric flask"
-            concentration = Q_(weigh / stock, "mg/mL")
+            concentration = new_quantity(weigh / stock, "mg/mL")
             reading = "" if "volumetric" in pipette else f" read to {format_amount(pipette_resolution)}"
             steps = (
-                f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}.",
+                f"Weigh {format_amount(new_quantity(weigh, 'mg'))} of {what}.",
                 (
                     f"Dissolve it in {vehicle} in a {flask} and make up to the mark, {_volume(stock)} "
                     f"({format_amount(concentration, significant=4)}); mix well."
@@ -228,10 +228,10 @@ def solution_plan(
             )
             return AliquotPlan(
                 method="solution",
-                weigh=Q_(weigh, "mg"),
+                weigh=new_quantity(weigh, "mg"),
                 diluent=vehicle,
-                dilute_to=Q_(stock, "mL"),
-                take=Q_(take, "mL"),
+                dilute_to=new_quantity(stock, "mL"),
+                take=new_quantity(take, "mL"),
                 holds=holds,
                 factor=stock / take,
                 steps=steps,
@@ -269,10 +269,10 @@ def measured_volume(volume: Quantity, resolution: Quantity, pipette_resolution: 
     value = magnitude(volume, "mL")
     rounded = round_to_step(value, magnitude(resolution, "mL"))
     if rounded >= 1:
-        return Q_(rounded, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
+        return new_quantity(rounded, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
     fine = round_to_step(value, magnitude(pipette_resolution, "mL"))
     return (
-        Q_(fine, "mL"),
+        new_quantity(fine, "mL"),
         GRADUATED_PIPETTE,
         f"to {format_amount(pipette_resolution)}, half up (under 1 mL: a pipette)",
     )
@@ -400,7 +400,7 @@ def batch_weighings(
         taken = carried.get(line.id)
         amount = line.amount if taken is None else line.amount - taken
         if amount.dimensionality == MASS.dimensionality:
-            amount = Q_(round_to_step(magnitude(amount, "mg"), step), "mg")
+            amount = new_quantity(round_to_step(magnitude(amount, "mg"), step), "mg")
             instrument, rule = "balance", balance_rule
         else:
             amount, instrument, rule = measured_volume(amount, resolution, pipette_resolution)

@@ -21,7 +21,16 @@ from typing import Final
 from ldn_compound.exceptions import CapsuleOverfillError, InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind, CapsuleSpec
 from ldn_compound.settings import Settings
-from ldn_compound.units import COUNT_CAPSULE, MASS, Q_, Quantity, format_amount, is_quantity, magnitude, parse_quantity
+from ldn_compound.units import (
+    COUNT_CAPSULE,
+    MASS,
+    Quantity,
+    format_amount,
+    is_quantity,
+    magnitude,
+    new_quantity,
+    parse_quantity,
+)
 
 __all__ = [
     "CAPSULE_VOLUMES",
@@ -75,7 +84,7 @@ def read_quantity(value: object, settings: Settings) -> Quantity:
         raise QuantityError("quantity", value, "be a whole number of capsules, e.g. 100")
     if count > settings.max_capsules:
         raise QuantityError("quantity", value, f"be at most {settings.max_capsules} capsules")
-    return Q_(Decimal(int(count)), "capsule")
+    return new_quantity(Decimal(int(count)), "capsule")
 
 
 def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
@@ -103,7 +112,7 @@ def capacity(
             "have a packing statistic or a bulk density in the formula (or give one for the batch)",
         )
     volume = CAPSULE_VOLUMES[size]
-    mass = Q_(volume * magnitude(density, "mg/mL"), "mg")
+    mass = new_quantity(volume * magnitude(density, "mg/mL"), "mg")
     return mass, (
         f"nominal volume {volume} mL × bulk density {format_amount(density.to('g/mL'), unit='g/mL')} = "
         f"{format_amount(mass)} of filler per size {size} capsule"
