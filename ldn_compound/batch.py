@@ -76,12 +76,16 @@ from ldn_compound.units import (
     NumberLike,
     Quantity,
     QuantityLike,
+    divided,
     format_amount,
     format_number,
     magnitude,
+    minus,
     new_quantity,
     parse_quantity,
+    plus,
     round_to_step,
+    scaled,
     to_decimal,
 )
 from ldn_compound.weighing import (
@@ -515,7 +519,7 @@ def _stock_limit(line: Ingredient, settings: Settings) -> tuple[Quantity, str]:
     data = substance(line.id)
     if data.solubility is None:
         return settings.max_stock_concentration, "the site's limit for a substance of unknown solubility"
-    limit: Quantity = data.solubility * settings.stock_solubility_fraction
+    limit = scaled(data.solubility, settings.stock_solubility_fraction)
     share = format_number(settings.stock_solubility_fraction * 100)
     return limit, f"{share} % of its solubility in water, {format_amount(data.solubility)} ({data.source})"
 
@@ -549,7 +553,7 @@ def _plan_aliquots(
     measured: Quantity = sum(
         (line.amount for line in lines if line.measure == "measure"), new_quantity(Decimal(0), "mL")
     )
-    free_volume: Quantity = made - measured if liquid else new_quantity(Decimal(0), "mL")
+    free_volume = minus(made, measured) if liquid else new_quantity(Decimal(0), "mL")
     aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
     if aqueous is not None and not liquid:
         free_volume = aqueous.amount if aqueous.measure == "measure" else new_quantity(Decimal(0), "mL")
@@ -605,7 +609,7 @@ def _plan_aliquots(
                     f"{lines[diluent_index].name if diluent_index is not None else 'base'}: it cannot {error.rule}",
                 )
         if plan is not None:
-            free_volume = free_volume - plan.take
+            free_volume = minus(free_volume, plan.take)
         else:
             if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
                 raise AliquotError("aliquot", line.name, "have a filler or base to triturate with")
@@ -619,7 +623,7 @@ def _plan_aliquots(
                 readability=readability,
                 content=content,
             )
-            diluent_left = diluent_left - (plan.take - plan.holds)
+            diluent_left = minus(diluent_left, minus(plan.take, plan.holds))
         planned = attrs.evolve(line, aliquot=plan)
         if is_active:
             tablets = line.tablets
@@ -638,7 +642,11 @@ def _plan_aliquots(
                 share = line.theoretical / line.amount
                 theoretical = new_quantity(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
             planned = attrs.evolve(
-                planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
+                planned,
+                amount=plan.holds,
+                theoretical=theoretical,
+                overage=minus(plan.holds, theoretical),
+                tablets=tablets,
             )
         out[index] = planned
         if plan.method == "solution":
@@ -1069,7 +1077,7 @@ def read_inputs(
         strength=strength_obj,
         quantity=qty,
         overage=over,
-        made=qty * (1 + over),
+        made=scaled(qty, 1 + over),
         date=day,
         source=source,
         balance=scale,
@@ -1170,7 +1178,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         "Active for the batch",
         f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}",
     )
-    pure_made: Quantity = pure * (1 + over)
+    pure_made = scaled(pure, 1 + over)
     if over:
         work.step(
             "Overage",
@@ -1182,8 +1190,8 @@ def active_amount(inputs: BatchInputs) -> Active:
     if isinstance(source, TabletSource):
         tab = source.tablet_strength.to_basis(active_form).amount
         ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
-        powder_exact: Quantity = pure_made * ratio
-        powder_theory: Quantity = pure * ratio
+        powder_exact = scaled(pure_made, ratio)
+        powder_theory = scaled(pure, ratio)
         count = magnitude(pure_made, "mg") / magnitude(tab, "mg")
         tablets = math.ceil(count)
         tablet_name = source.tablet_strength.basis.short_name
@@ -1225,7 +1233,7 @@ def active_amount(inputs: BatchInputs) -> Active:
                 # salt's amount by the as-is potency, never the hydrate's (that counts the water twice).
                 per_of = strength.to_basis(of)
                 pure = inputs.arithmetic.active_total(per_of.amount, qty)
-                pure_made = pure * (1 + over)
+                pure_made = scaled(pure, 1 + over)
                 work.step(
                     "Potency basis",
                     f"the {source.basis} assay is of {of.short_name} ({format_number(of.molecular_weight)} g/mol), "
@@ -1253,8 +1261,8 @@ def active_amount(inputs: BatchInputs) -> Active:
                     f"as-is basis: {_percent(potency_value)} of the powder as it is is {of.short_name}; "
                     "no water or solvent correction",
                 )
-            powder_exact = pure_made / potency_value
-            powder_theory = pure / potency_value
+            powder_exact = divided(pure_made, potency_value)
+            powder_theory = divided(pure, potency_value)
             work.step(
                 "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
             )
@@ -1271,7 +1279,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         role="active",
         amount=amount,
         theoretical=theory,
-        overage=amount - theory,
+        overage=minus(amount, theory),
         measure="weigh",
         basis=basis_note,
         tablets=tablets,
@@ -1312,7 +1320,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     size = inputs.capsule_size or spec.size
     cap_mass, cap_note = capsule_math.capacity(spec, size, inputs.packing, inputs.bulk_density)
     count = magnitude(qty, "capsule")
-    active_each = active.theory / count
+    active_each = divided(active.theory, count)
     others_each = sum(
         (
             inputs.arithmetic.excipient(c.amount, new_quantity(Decimal(1), "capsule"))[0]
@@ -1321,16 +1329,18 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
         ),
         new_quantity(Decimal(0), "mg"),
     )
-    filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
+    filler_each = capsule_math.filler_per_capsule(
+        cap_mass, plus(active_each, others_each), spec.displacement_factor, size
+    )
     work.step("Capsule capacity", cap_note)
     work.step(
         "Filler per capsule",
         f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
         f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
     )
-    fill_weight = active_each + others_each + filler_each
-    low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
-    high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
+    fill_weight = plus(plus(active_each, others_each), filler_each)
+    low = inputs.weigh_round(scaled(fill_weight, 1 - settings.fill_tolerance))
+    high = inputs.weigh_round(scaled(fill_weight, 1 + settings.fill_tolerance))
     shell, material = capsule_math.shell_weight(size)
     if size in spec.shell_weight:  # the formula's own shells, weighed by the pharmacy
         shell, material = spec.shell_weight[size], "as the formula states"
@@ -1343,7 +1353,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
         fill_weight=fill_weight,
         fill_low=low,
         fill_high=high,
-        batch_weight=fill_weight * count,
+        batch_weight=scaled(fill_weight, count),
         shell_weight=shell,
         shell_material=material,
         weight_basis=settings.capsule_weight_basis,
@@ -1358,8 +1368,8 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     work.step(
         "Capsule weight check",
         f"gross (a filled capsule with its empty size {size} shell, {format_amount(shell)} {material}): "
-        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(low + shell)} to "
-        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(high + shell)}; "
+        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(plus(low, shell))} to "
+        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(plus(high, shell))}; "
         f"weigh {settings.capsules_sampled} capsules one by one, "
         + (
             "each with its shell (gross)"
@@ -1367,14 +1377,14 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
             else "each less its empty shell (net)"
         ),
     )
-    total = filler_each * magnitude(inputs.made, "capsule")
+    total = scaled(filler_each, magnitude(inputs.made, "capsule"))
     amount = inputs.weigh_round(total)
     work.step(
         "Filler",
         f"{_amount(filler_each)} × {format_number(magnitude(inputs.made, 'capsule'))} capsules {_eq(total)} "
         f"→ {format_amount(amount)}",
     )
-    return capsule, amount, inputs.weigh_round(filler_each * count)
+    return capsule, amount, inputs.weigh_round(scaled(filler_each, count))
 
 
 def excipients(inputs: BatchInputs, active: Active) -> Excipients:
@@ -1436,7 +1446,7 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
                 role=component.role,
                 amount=amount,
                 theoretical=line_theory,
-                overage=amount - line_theory,
+                overage=minus(amount, line_theory),
                 measure=measure,
                 basis=component.amount.describe(),
                 qs=measure == "q.s.",
@@ -1454,8 +1464,8 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index),
             new_quantity(Decimal(0), "mg"),
         )
-        base_amount = inputs.weigh_round(made - others)
-        base_theory = inputs.weigh_round(qty - others_theory)
+        base_amount = inputs.weigh_round(minus(made, others))
+        base_theory = inputs.weigh_round(minus(qty, others_theory))
         if base_amount.magnitude <= 0:
             raise InputError(
                 "strength", inputs.strength.describe(), f"leave room for the {base.name} in {format_amount(qty)}"
@@ -1469,7 +1479,7 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             base,
             amount=base_amount,
             theoretical=base_theory,
-            overage=base_amount - base_theory,
+            overage=minus(base_amount, base_theory),
             basis=f"q.s. to {format_amount(made)}",
         )
     return Excipients(lines=tuple(lines), capsule=capsule, steps=tuple(work.steps))
@@ -1584,8 +1594,8 @@ def dates(inputs: BatchInputs) -> Dates:
 
 def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) -> tuple[Quantity, Quantity]:
     """The acceptable yield: ± ``tolerance`` of the theoretical, in whole capsules for capsules (32 → 31 to 33)."""
-    low: Quantity = theoretical * (1 - tolerance)
-    high: Quantity = theoretical * (1 + tolerance)
+    low = scaled(theoretical, 1 - tolerance)
+    high = scaled(theoretical, 1 + tolerance)
     if form is DosageForm.CAPSULES:  # a yield is a count: the whole capsules within the limits
         low = new_quantity(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
         high = new_quantity(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")

@@ -23,7 +23,17 @@ from typing import Final
 
 from ldn_compound.exceptions import AliquotError
 from ldn_compound.model import AliquotPlan, Ingredient, Weighing
-from ldn_compound.units import MASS, Quantity, format_amount, format_number, magnitude, new_quantity, round_to_step
+from ldn_compound.units import (
+    MASS,
+    Quantity,
+    format_amount,
+    format_number,
+    magnitude,
+    minus,
+    new_quantity,
+    plus,
+    round_to_step,
+)
 
 __all__ = [
     "batch_weighings",
@@ -279,7 +289,7 @@ def measured_volume(volume: Quantity, resolution: Quantity, pipette_resolution: 
 
 
 def _add(into: dict[str, Quantity], key: str, amount: Quantity) -> None:
-    into[key] = into[key] + amount if key in into else amount
+    into[key] = plus(into[key], amount) if key in into else amount
 
 
 def batch_weighings(
@@ -311,7 +321,7 @@ def batch_weighings(
             continue
         if plan.method == "trituration":
             assert diluent is not None
-            in_aliquot = plan.take - plan.holds
+            in_aliquot = minus(plan.take, plan.holds)
             purpose = "for the trituration"
             out += [
                 Weighing(
@@ -327,7 +337,7 @@ def batch_weighings(
                 Weighing(
                     names[diluent],
                     diluent,
-                    plan.dilute_to - plan.weigh,
+                    minus(plan.dilute_to, plan.weigh),
                     "balance",
                     balance_rule,
                     purpose=purpose,
@@ -398,7 +408,7 @@ def batch_weighings(
             )
             continue
         taken = carried.get(line.id)
-        amount = line.amount if taken is None else line.amount - taken
+        amount = line.amount if taken is None else minus(line.amount, taken)
         if amount.dimensionality == MASS.dimensionality:
             amount = new_quantity(round_to_step(magnitude(amount, "mg"), step), "mg")
             instrument, rule = "balance", balance_rule
@@ -507,7 +517,7 @@ def reconciliation_text(line: Ingredient, parts: Sequence[Quantity]) -> str:
         return f"{line.name}: nothing weighed (in the batch {format_amount(line.amount)})"
     total = parts[0]
     for part in parts[1:]:
-        total = total + part
+        total = plus(total, part)
     summed = " + ".join(format_amount(part) for part in parts)
     equals = f"{summed} = {format_amount(total)}" if len(parts) > 1 else summed
     return f"{line.name}: {equals} (in the batch {format_amount(line.amount)})"

@@ -17,11 +17,15 @@ from ldn_compound.units import (
     MASS_FRACTION,
     Q_,
     VOLUME,
+    divided,
     format_amount,
     format_number,
+    minus,
     new_quantity,
     parse_quantity,
+    plus,
     round_to_step,
+    scaled,
 )
 from tests import strategies
 
@@ -187,6 +191,46 @@ def test_new_quantity_leaves_other_values_to_pint():
     assert _same(new_quantity(4.5, "mg"), Q_(4.5, "mg"))
     with pytest.raises(TypeError):
         new_quantity(True, "mg")
+
+
+def _pint_or_error(operation):
+    try:
+        return operation()
+    except Exception as error:  # noqa: BLE001 - the same error is the test
+        return type(error)
+
+
+numbers = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-1000, max_value=1000),
+    st.integers(min_value=-1000, max_value=1000),
+)
+#: Another registry's quantities: pint's operators refuse to mix them with ours, and so must ours.
+_OTHER = pint.UnitRegistry(non_int_type=Decimal)
+quantities = st.one_of(
+    st.builds(Q_, magnitudes, st.sampled_from(["mg", "g", "mL", "mg/mL", "capsule"])),
+    st.builds(_OTHER.Quantity, magnitudes, st.sampled_from(["mg", "g", "mL"])),
+)
+
+
+@given(quantities, numbers)
+def test_scaled_and_divided_are_pints_product_and_quotient(quantity, number):
+    for mine, theirs in ((scaled, lambda a, b: a * b), (divided, lambda a, b: a / b)):
+        expected = _pint_or_error(lambda: theirs(quantity, number))  # noqa: B023 - called at once
+        got = _pint_or_error(lambda: mine(quantity, number))  # noqa: B023
+        assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+@given(quantities, quantities)
+def test_plus_and_minus_are_pints_sum_and_difference(first, second):
+    for mine, theirs in ((plus, lambda a, b: a + b), (minus, lambda a, b: a - b)):
+        expected = _pint_or_error(lambda: theirs(first, second))  # noqa: B023 - called at once
+        got = _pint_or_error(lambda: mine(first, second))  # noqa: B023
+        assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+def test_scaled_by_a_float_is_pints():
+    quantity = Q_(Decimal("4.5"), "mg")
+    assert _pint_or_error(lambda: scaled(quantity, 1.5)) is _pint_or_error(lambda: quantity * 1.5)  # type: ignore[arg-type]
 
 
 def test_text_read_again_is_a_new_quantity_each_time():

@@ -28,8 +28,10 @@ from ldn_compound.units import (
     format_amount,
     is_quantity,
     magnitude,
+    minus,
     new_quantity,
     parse_quantity,
+    scaled,
 )
 
 __all__ = [
@@ -89,8 +91,7 @@ def read_quantity(value: object, settings: Settings) -> Quantity:
 
 def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
     """Mass of active in ``quantity`` capsules of ``per_unit`` each."""
-    result: Quantity = per_unit * magnitude(quantity, "capsule")
-    return result
+    return scaled(per_unit, magnitude(quantity, "capsule"))
 
 
 def capacity(
@@ -121,8 +122,8 @@ def capacity(
 
 def filler_per_capsule(capacity: Quantity, active: Quantity, displacement: Decimal, size: str) -> Quantity:
     """Filler per capsule: capacity less the filler the active displaces; over-full is an error."""
-    displaced = active * displacement
-    filler: Quantity = capacity - displaced
+    displaced = scaled(active, displacement)
+    filler = minus(capacity, displaced)
     if filler.magnitude < 0:
         raise CapsuleOverfillError(
             "fill",
