@@ -52,7 +52,7 @@ def dumps(data: Any) -> str:
     """
     try:
         return _encode(data, "\n") + "\n"
-    except _NotPlain:
+    except (_NotPlain, TypeError):
         return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -75,8 +75,8 @@ def _encode(value: Any, newline: str) -> str:  # noqa: PLR0911 - one return per 
     value; this writes the same text in fewer steps, for the values documents are made
     of: dicts with text keys, lists, tuples, text, whole numbers, finite floats, True,
     False and None, each of exactly that type.  For anything else (a subclass, NaN, a
-    circular value, a key that is not text) it raises :class:`_NotPlain`, and the
-    caller asks the json module.
+    circular value, a key that is not text) it raises :class:`_NotPlain`, or
+    ``TypeError`` where keys cannot be sorted, and the caller asks the json module.
     """
     kind = type(value)
     if kind is str:
@@ -89,10 +89,18 @@ def _encode(value: Any, newline: str) -> str:  # noqa: PLR0911 - one return per 
         if len(newline) > _MAX_INDENT:
             raise _NotPlain
         inner = newline + "  "
-        for key in value:
+        members: list[str] = []
+        add = members.append
+        for key in sorted(value):  # keys of mixed types cannot be sorted: TypeError, and the json module's turn
             if type(key) is not str:
                 raise _NotPlain
-        members = [_string(key) + ": " + _encode(value[key], inner) for key in sorted(value)]
+            item = value[key]
+            if type(item) is str:
+                add(_string(key) + ": " + _string(item))
+            elif item is None:
+                add(_string(key) + ": null")
+            else:
+                add(_string(key) + ": " + _encode(item, inner))
         return "{" + inner + ("," + inner).join(members) + newline + "}"
     if kind is list or kind is tuple:
         if not value:
@@ -100,7 +108,8 @@ def _encode(value: Any, newline: str) -> str:  # noqa: PLR0911 - one return per 
         if len(newline) > _MAX_INDENT:
             raise _NotPlain
         inner = newline + "  "
-        return "[" + inner + ("," + inner).join([_encode(item, inner) for item in value]) + newline + "]"
+        items = [_string(item) if type(item) is str else _encode(item, inner) for item in value]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
     if value is True:
         return "true"
     if value is False:
@@ -118,7 +127,7 @@ def _members(data: dict[str, Any]) -> dict[str, str] | None:
         return None
     try:
         return {key: _string(key) + ": " + _encode(value, "\n  ") for key, value in data.items()}
-    except _NotPlain:
+    except (_NotPlain, TypeError):
         return None
 
 
