@@ -90,7 +90,7 @@ from ldn_compound.units import (
 )
 from ldn_compound.weighing import (
     batch_weighings,
-    measured_volume,
+    measured_amount,
     procedure_steps,
     solution_plan,
     trituration_plan,
@@ -1420,8 +1420,8 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             if measure == "weigh":
                 amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
             elif measure == "measure":
-                amount = measured_volume(total, settings.liquid_resolution, settings.pipette_resolution)[0]
-                line_theory = measured_volume(theory, settings.liquid_resolution, settings.pipette_resolution)[0]
+                amount = measured_amount(total, settings.liquid_resolution, settings.pipette_resolution)
+                line_theory = measured_amount(theory, settings.liquid_resolution, settings.pipette_resolution)
             else:
                 amount, line_theory = total, theory
             if by_volume:

@@ -38,6 +38,7 @@ from ldn_compound.units import (
 __all__ = [
     "batch_weighings",
     "delivered",
+    "measured_amount",
     "measured_volume",
     "nice_ceiling",
     "procedure_steps",
@@ -206,11 +207,12 @@ def solution_plan(
     least = need / limit  # the smallest aliquot volume that keeps the stock at or below the limit
     # the smallest volumetric pipette that keeps the stock within the limit, then a graduated 1 mL
     # pipette in whole 0.1 mL, used only over at least half its capacity (below that it is not accurate)
-    volumes = [(v, f"{_volume(v)} volumetric pipette") for v in sorted(pipettes) if v >= least]
+    # (a volumetric pipette is named only when it is chosen)
+    volumes: list[tuple[Decimal, str | None]] = [(v, None) for v in sorted(pipettes) if v >= least]
     graduated = max(round_to_step(least, Decimal("0.1"), up=True), Decimal("0.5"))
     if graduated < 1:
         volumes.append((graduated, GRADUATED_PIPETTE))
-    for take, pipette in volumes:
+    for take, name in volumes:
         if take > final:
             continue
         for stock in sorted(flasks):
@@ -222,6 +224,7 @@ def solution_plan(
             if weigh < floor or weigh / stock > limit:
                 continue
             holds = new_quantity(weigh * take / stock, "mg")
+            pipette = name or f"{_volume(take)} volumetric pipette"
             flask = f"{_volume(stock)} volumetric flask"
             concentration = new_quantity(weigh / stock, "mg/mL")
             reading = "" if "volumetric" in pipette else f" read to {format_amount(pipette_resolution)}"
@@ -276,16 +279,28 @@ def measured_volume(volume: Quantity, resolution: Quantity, pipette_resolution: 
     >>> [format_amount(measured_volume(q(v), q("0.1 mL"), q("0.01 mL"))[0]) for v in ("24.06 mL", "0.063 mL")]
     ['24.1 mL', '0.06 mL']
     """
-    value = magnitude(volume, "mL")
-    rounded = round_to_step(value, magnitude(resolution, "mL"))
-    if rounded >= 1:
-        return new_quantity(rounded, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
-    fine = round_to_step(value, magnitude(pipette_resolution, "mL"))
+    value, by_cylinder = _measured(volume, resolution, pipette_resolution)
+    if by_cylinder:
+        return new_quantity(value, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
     return (
-        new_quantity(fine, "mL"),
+        new_quantity(value, "mL"),
         GRADUATED_PIPETTE,
         f"to {format_amount(pipette_resolution)}, half up (under 1 mL: a pipette)",
     )
+
+
+def measured_amount(volume: Quantity, resolution: Quantity, pipette_resolution: Quantity) -> Quantity:
+    """The volume of :func:`measured_volume`, without the instrument and the rule."""
+    return new_quantity(_measured(volume, resolution, pipette_resolution)[0], "mL")
+
+
+def _measured(volume: Quantity, resolution: Quantity, pipette_resolution: Quantity) -> tuple[Decimal, bool]:
+    """A volume rounded as it is measured, in mL, and whether a graduated cylinder measures it (else a pipette)."""
+    value = magnitude(volume, "mL")
+    rounded = round_to_step(value, magnitude(resolution, "mL"))
+    if rounded >= 1:
+        return rounded, True
+    return round_to_step(value, magnitude(pipette_resolution, "mL")), False
 
 
 def _add(into: dict[str, Quantity], key: str, amount: Quantity) -> None:
