@@ -86,6 +86,7 @@ from ldn_compound.units import (
     plus,
     round_to_step,
     scaled,
+    sum_of,
     to_decimal,
 )
 from ldn_compound.weighing import (
@@ -550,9 +551,7 @@ def _plan_aliquots(
     liquid = form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS)
     diluent_index = next((i for i, line in enumerate(lines) if line.role in {"filler", "base"}), None)
     vehicle = next((line for line in lines if line.qs), None)
-    measured: Quantity = sum(
-        (line.amount for line in lines if line.measure == "measure"), new_quantity(Decimal(0), "mL")
-    )
+    measured = sum_of((line.amount for line in lines if line.measure == "measure"), new_quantity(Decimal(0), "mL"))
     free_volume = minus(made, measured) if liquid else new_quantity(Decimal(0), "mL")
     aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
     if aqueous is not None and not liquid:
@@ -1321,7 +1320,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     cap_mass, cap_note = capsule_math.capacity(spec, size, inputs.packing, inputs.bulk_density)
     count = magnitude(qty, "capsule")
     active_each = divided(active.theory, count)
-    others_each = sum(
+    others_each = sum_of(
         (
             inputs.arithmetic.excipient(c.amount, new_quantity(Decimal(1), "capsule"))[0]
             for c in formula.components
@@ -1456,11 +1455,11 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
 
     if qs_index is not None:
         base = lines[qs_index]
-        others = sum(
+        others = sum_of(
             (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index),
             new_quantity(Decimal(0), "mg"),
         )
-        others_theory = sum(
+        others_theory = sum_of(
             (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index),
             new_quantity(Decimal(0), "mg"),
         )

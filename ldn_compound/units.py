@@ -14,6 +14,7 @@ printed by :func:`format_amount` the way a pharmacist writes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, Final, TypeAlias, TypeGuard
@@ -44,6 +45,7 @@ __all__ = [
     "plus",
     "round_to_step",
     "scaled",
+    "sum_of",
     "to_decimal",
     "ureg",
 ]
@@ -147,9 +149,14 @@ def divided(quantity: Quantity, number: Decimal | int) -> Quantity:
     return result
 
 
+def _same_units(first: Quantity, second: Quantity) -> bool:
+    units = first._units  # noqa: SLF001
+    return units is second._units or units == second._units  # noqa: SLF001
+
+
 def plus(first: Quantity, second: Quantity) -> Quantity:
     """``first + second``."""
-    if _ours(first) and _ours(second) and first._units == second._units:  # noqa: SLF001
+    if _ours(first) and _ours(second) and _same_units(first, second):
         return _quantity(first._magnitude + second._magnitude, first._units)  # noqa: SLF001
     result: Quantity = first + second
     return result
@@ -157,9 +164,17 @@ def plus(first: Quantity, second: Quantity) -> Quantity:
 
 def minus(first: Quantity, second: Quantity) -> Quantity:
     """``first - second``."""
-    if _ours(first) and _ours(second) and first._units == second._units:  # noqa: SLF001
+    if _ours(first) and _ours(second) and _same_units(first, second):
         return _quantity(first._magnitude - second._magnitude, first._units)  # noqa: SLF001
     result: Quantity = first - second
+    return result
+
+
+def sum_of(quantities: Iterable[Quantity], start: Quantity) -> Quantity:
+    """``sum(quantities, start)``: ``start`` plus each quantity in turn."""
+    result = start
+    for quantity in quantities:
+        result = plus(result, quantity)
     return result
 
 
@@ -395,10 +410,17 @@ def _factor(units: Any, unit: str) -> Decimal:
 
 def magnitude(quantity: Quantity, unit: str) -> Decimal:
     """The Decimal magnitude of ``quantity`` in ``unit`` (pint's conversion, cached per unit pair)."""
+    value = _decimal(quantity)
+    factor = _FACTORS.get((quantity._units, unit))  # noqa: SLF001 - the hashable units container
+    if factor is None:
+        factor = _factor(quantity._units, unit)  # noqa: SLF001
+    return value * factor
+
+
+def _decimal(quantity: Quantity) -> Decimal:
+    """The magnitude of ``quantity`` as a Decimal."""
     value = quantity.magnitude
-    if not isinstance(value, Decimal):
-        value = to_decimal(value)
-    return value * _factor(quantity._units, unit)  # noqa: SLF001 - the hashable units container
+    return value if isinstance(value, Decimal) else to_decimal(value)
 
 
 def _symbol(unit: str) -> str:
@@ -453,11 +475,15 @@ _DISPLAY_UNITS: Final = {
 _CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION)}
 
 
-#: Per units container: the display choices of its kind (None when it has one unit) and its canonical unit.
-_DISPLAY: dict[Any, tuple[tuple[tuple[Decimal, str], ...] | None, str]] = {}
+#: A kind's display choices for one units container: (threshold in the canonical unit, display unit,
+#: the factor from the container's units to the display unit), largest first.
+_Choices: TypeAlias = tuple[tuple[Decimal, str, Decimal], ...]
+#: Per units container: its display choices (None for a kind with one unit), its canonical unit (or
+#: symbol) and the factor to that unit (None without choices).
+_DISPLAY: dict[Any, tuple[_Choices | None, str, Decimal | None]] = {}
 
 
-def _display_choices(quantity: Quantity) -> tuple[tuple[tuple[Decimal, str], ...] | None, str]:
+def _display_choices(quantity: Quantity) -> tuple[_Choices | None, str, Decimal | None]:
     """How a quantity of these units is displayed: found from its dimensionality once per units container."""
     units = quantity._units  # noqa: SLF001 - the hashable units container
     found = _DISPLAY.get(units)
@@ -465,26 +491,33 @@ def _display_choices(quantity: Quantity) -> tuple[tuple[tuple[Decimal, str], ...
         dimensionality = quantity.dimensionality
         choices = _DISPLAY_UNITS.get(dimensionality)
         if choices is None:
-            found = (None, _CANONICAL.get(dimensionality) or _symbol(str(quantity.units)))
+            found = (None, _CANONICAL.get(dimensionality) or _symbol(str(quantity.units)), None)
         else:
-            found = (choices, _CANONICAL[dimensionality])
+            canonical = _CANONICAL[dimensionality]
+            with_factors = tuple((threshold, unit, _factor(units, unit)) for threshold, unit in choices)
+            found = (with_factors, canonical, _factor(units, canonical))
         if len(_DISPLAY) < _CACHE_SIZE:
             _DISPLAY[units] = found
     return found
 
 
+def _choose(choices: _Choices, canonical: str, to_canonical: Decimal, value: Decimal) -> tuple[str, Decimal]:
+    """The display unit of an amount of ``value`` (in its own units) and the factor to it."""
+    size = abs(value * to_canonical)
+    if size == 0:
+        return canonical, to_canonical
+    for threshold, unit, factor in choices:
+        if size >= threshold:
+            return unit, factor
+    return choices[-1][1], choices[-1][2]  # pragma: no cover - the last threshold is zero
+
+
 def display_unit(quantity: Quantity) -> str:
     """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L; zero in mg or mL."""
-    choices, canonical = _display_choices(quantity)
-    if choices is None:
+    choices, canonical, to_canonical = _display_choices(quantity)
+    if choices is None or to_canonical is None:
         return canonical
-    size = abs(magnitude(quantity, canonical))
-    if size == 0:
-        return canonical
-    for threshold, unit in choices:
-        if size >= threshold:
-            return unit
-    return choices[-1][1]  # pragma: no cover - the last threshold is zero
+    return _choose(choices, canonical, to_canonical, _decimal(quantity))[0]
 
 
 def format_amount(
@@ -503,9 +536,18 @@ def format_amount(
     >>> format_amount(parse_quantity("23680 mg", "mass", MASS))
     '23.68 g'
     """
-    target = unit or display_unit(quantity)
-    value = magnitude(quantity, target)
-    number = format_number(value, significant=significant, places=places)
+    factor: Decimal | None = None
+    if unit:
+        target = unit
+        value = _decimal(quantity)
+    else:
+        choices, target, to_canonical = _display_choices(quantity)
+        value = _decimal(quantity)
+        if choices is not None and to_canonical is not None:
+            target, factor = _choose(choices, target, to_canonical, value)
+    if factor is None:
+        factor = _factor(quantity._units, target)  # noqa: SLF001 - the hashable units container
+    number = format_number(value * factor, significant=significant, places=places)
     if unit is None and (significant is not None or places is not None):
         rounded = new_quantity(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
         if display_unit(rounded) != target:

@@ -26,6 +26,7 @@ from ldn_compound.units import (
     plus,
     round_to_step,
     scaled,
+    sum_of,
 )
 from tests import strategies
 
@@ -226,6 +227,13 @@ def test_plus_and_minus_are_pints_sum_and_difference(first, second):
         expected = _pint_or_error(lambda: theirs(first, second))  # noqa: B023 - called at once
         got = _pint_or_error(lambda: mine(first, second))  # noqa: B023
         assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+@given(st.lists(quantities, max_size=5), quantities)
+def test_sum_of_is_pints_sum(items, start):
+    expected = _pint_or_error(lambda: sum(items, start))
+    got = _pint_or_error(lambda: sum_of(items, start))
+    assert got == expected if isinstance(expected, type) else _same(got, expected)
 
 
 def test_scaled_by_a_float_is_pints():
