@@ -648,8 +648,7 @@ def _plan_aliquots(
                 tablets=tablets,
             )
         out[index] = planned
-        if plan.method == "solution":
-            limit, reason = _stock_limit(line, settings)
+        if plan.method == "solution":  # planned above, with this line's limit and reason
             taken = f"take {format_amount(plan.take)} with a {plan.equipment[1]}"
             made_up = (
                 f"make up to {format_amount(plan.dilute_to)} in a {plan.equipment[0]} "
@@ -1334,7 +1333,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     work.step("Capsule capacity", cap_note)
     work.step(
         "Filler per capsule",
-        f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
+        f"{format_amount(cap_mass)} − {_amount(plus(active_each, others_each))} × displacement factor "
         f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
     )
     fill_weight = plus(plus(active_each, others_each), filler_each)

@@ -78,8 +78,22 @@ _CONTAINERS: dict[str, Any] = {}
 def _container(unit: str) -> Any:
     container = _CONTAINERS.get(unit)
     if container is None:
-        container = _CONTAINERS[unit] = ureg.parse_units(unit)._units  # noqa: SLF001 - the units container
+        container = _CONTAINERS[unit] = _interned(ureg.parse_units(unit)._units)  # noqa: SLF001 - the container
     return container
+
+
+#: One units container for each set of units (equal containers are interchangeable), so that the caches
+#: keyed by containers find them by identity rather than by comparing their contents.
+_INTERNED: dict[Any, Any] = {}
+
+
+def _interned(units: Any) -> Any:
+    found = _INTERNED.get(units)
+    if found is None:
+        if len(_INTERNED) >= _CACHE_SIZE:
+            return units
+        found = _INTERNED[units] = units
+    return found
 
 
 def _plain_quantity() -> bool:
@@ -332,11 +346,12 @@ def parse_quantity(
         if read is not None:
             return _quantity(*read)
     result = _parse(value, field, kind, positive=positive, default_unit=default_unit)
+    read = (result.magnitude, _interned(result._units))  # noqa: SLF001 - the immutable parts, never the quantity
     if key is not None:
         if len(_READ) >= _CACHE_SIZE:
             _READ.clear()
-        _READ[key] = (result.magnitude, result._units)  # noqa: SLF001 - the immutable parts, never the quantity
-    return result
+        _READ[key] = read
+    return _quantity(*read)
 
 
 #: Text read by :func:`parse_quantity`, and what it read (the magnitude and units, both immutable);
@@ -454,6 +469,11 @@ def format_number(value: Decimal, *, significant: int | None = None, places: int
         value = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    """``value`` printed exactly: no exponent, no trailing zeros, a leading zero, never ``-0``."""
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -536,23 +556,40 @@ def format_amount(
     >>> format_amount(parse_quantity("23680 mg", "mass", MASS))
     '23.68 g'
     """
-    factor: Decimal | None = None
     if unit:
         target = unit
-        value = _decimal(quantity)
-    else:
-        choices, target, to_canonical = _display_choices(quantity)
-        value = _decimal(quantity)
-        if choices is not None and to_canonical is not None:
-            target, factor = _choose(choices, target, to_canonical, value)
+        value = quantity.magnitude
+        if not isinstance(value, Decimal):
+            value = to_decimal(value)
+        units = quantity._units  # noqa: SLF001 - the hashable units container
+        factor = _FACTORS.get((units, target))
+    else:  # display_unit, and the factor to the unit chosen
+        units = quantity._units  # noqa: SLF001
+        found = _DISPLAY.get(units)
+        choices, target, factor = _display_choices(quantity) if found is None else found
+        value = quantity.magnitude
+        if not isinstance(value, Decimal):
+            value = to_decimal(value)
+        if choices is not None and factor is not None:
+            size = abs(value * factor)
+            if size != 0:
+                for threshold, choice, to_choice in choices:
+                    if size >= threshold:
+                        target, factor = choice, to_choice
+                        break
+                else:  # pragma: no cover - the last threshold is zero
+                    target, factor = choices[-1][1], choices[-1][2]
     if factor is None:
-        factor = _factor(quantity._units, target)  # noqa: SLF001 - the hashable units container
-    number = format_number(value * factor, significant=significant, places=places)
+        factor = _factor(units, target)
+    if significant is None and places is None:
+        number = _plain(value * factor)
+    else:
+        number = format_number(value * factor, significant=significant, places=places)
     if unit is None and (significant is not None or places is not None):
         rounded = new_quantity(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
         if display_unit(rounded) != target:
             return format_amount(rounded)
-    symbol = _symbol(target)
+    symbol = _SYMBOLS.get(target) or _symbol(target)
     if symbol in {"capsule", "tablet", "drop", "click"} and number != "1":
         symbol += "s"
     return f"{number} {symbol}"
