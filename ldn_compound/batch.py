@@ -73,20 +73,25 @@ from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
-    Q_,
     NumberLike,
     Quantity,
     QuantityLike,
+    divided,
     format_amount,
     format_number,
     magnitude,
+    minus,
+    new_quantity,
     parse_quantity,
+    plus,
     round_to_step,
+    scaled,
+    sum_of,
     to_decimal,
 )
 from ldn_compound.weighing import (
     batch_weighings,
-    measured_volume,
+    measured_amount,
     procedure_steps,
     solution_plan,
     trituration_plan,
@@ -281,9 +286,9 @@ def _read_strength(formula: MasterFormula, strength: object, basis: object) -> S
 
 def _read_tablets(tablet_weight: object, product: object, manufacturer: object, *, settings: Settings) -> TabletSource:
     weight = parse_quantity(tablet_weight, "tablet weight", MASS)
-    if weight < Q_(Decimal(50), "mg"):
+    if weight < new_quantity(Decimal(50), "mg"):
         raise QuantityError("tablet weight", tablet_weight, "be at least the 50 mg of naltrexone HCl a tablet holds")
-    if weight > Q_(Decimal(2000), "mg"):
+    if weight > new_quantity(Decimal(2000), "mg"):
         raise QuantityError("tablet weight", tablet_weight, "be at most 2 g (the average weight of one tablet)")
     texts = {}
     for field, value in (("tablet product", product), ("tablet manufacturer", manufacturer)):
@@ -403,7 +408,7 @@ def _read_balance(balance: Balance | None, readability: object, repeatability: o
         if readability is None
         else parse_quantity(readability, "balance readability", MASS)
     )
-    if d > Q_(Decimal(10), "mg"):
+    if d > new_quantity(Decimal(10), "mg"):
         raise QuantityError(
             "balance readability", readability, "be at most 10 mg (a balance fit for LDN reads 0.1 mg or 1 mg)"
         )
@@ -515,7 +520,7 @@ def _stock_limit(line: Ingredient, settings: Settings) -> tuple[Quantity, str]:
     data = substance(line.id)
     if data.solubility is None:
         return settings.max_stock_concentration, "the site's limit for a substance of unknown solubility"
-    limit: Quantity = data.solubility * settings.stock_solubility_fraction
+    limit = scaled(data.solubility, settings.stock_solubility_fraction)
     share = format_number(settings.stock_solubility_fraction * 100)
     return limit, f"{share} % of its solubility in water, {format_amount(data.solubility)} ({data.source})"
 
@@ -546,11 +551,11 @@ def _plan_aliquots(
     liquid = form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS)
     diluent_index = next((i for i, line in enumerate(lines) if line.role in {"filler", "base"}), None)
     vehicle = next((line for line in lines if line.qs), None)
-    measured: Quantity = sum((line.amount for line in lines if line.measure == "measure"), Q_(Decimal(0), "mL"))
-    free_volume: Quantity = made - measured if liquid else Q_(Decimal(0), "mL")
+    measured = sum_of((line.amount for line in lines if line.measure == "measure"), new_quantity(Decimal(0), "mL"))
+    free_volume = minus(made, measured) if liquid else new_quantity(Decimal(0), "mL")
     aqueous = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
     if aqueous is not None and not liquid:
-        free_volume = aqueous.amount if aqueous.measure == "measure" else Q_(Decimal(0), "mL")
+        free_volume = aqueous.amount if aqueous.measure == "measure" else new_quantity(Decimal(0), "mL")
     diluent_left = None if diluent_index is None else lines[diluent_index].amount
     out = list(lines)
     for index, line in enumerate(lines):
@@ -603,7 +608,7 @@ def _plan_aliquots(
                     f"{lines[diluent_index].name if diluent_index is not None else 'base'}: it cannot {error.rule}",
                 )
         if plan is not None:
-            free_volume = free_volume - plan.take
+            free_volume = minus(free_volume, plan.take)
         else:
             if diluent_index is None or diluent_left is None:  # pragma: no cover - a filler or base is required
                 raise AliquotError("aliquot", line.name, "have a filler or base to triturate with")
@@ -617,7 +622,7 @@ def _plan_aliquots(
                 readability=readability,
                 content=content,
             )
-            diluent_left = diluent_left - (plan.take - plan.holds)
+            diluent_left = minus(diluent_left, minus(plan.take, plan.holds))
         planned = attrs.evolve(line, aliquot=plan)
         if is_active:
             tablets = line.tablets
@@ -634,13 +639,16 @@ def _plan_aliquots(
                 theoretical = plan.holds
             else:  # the same share of the aliquot as of the amount, to 0.1 mcg
                 share = line.theoretical / line.amount
-                theoretical = Q_(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
+                theoretical = new_quantity(round_to_step(magnitude(plan.holds * share, "mg"), Decimal("0.0001")), "mg")
             planned = attrs.evolve(
-                planned, amount=plan.holds, theoretical=theoretical, overage=plan.holds - theoretical, tablets=tablets
+                planned,
+                amount=plan.holds,
+                theoretical=theoretical,
+                overage=minus(plan.holds, theoretical),
+                tablets=tablets,
             )
         out[index] = planned
-        if plan.method == "solution":
-            limit, reason = _stock_limit(line, settings)
+        if plan.method == "solution":  # planned above, with this line's limit and reason
             taken = f"take {format_amount(plan.take)} with a {plan.equipment[1]}"
             made_up = (
                 f"make up to {format_amount(plan.dilute_to)} in a {plan.equipment[0]} "
@@ -718,7 +726,7 @@ def _unchecked_dose(
                 raise InputError(
                     "directions",
                     shown,
-                    f"agree with the dose: the directions say {said} = {Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, "
+                    f"agree with the dose: the directions say {said} = {Strength(new_quantity(mg, 'mg'), basis).describe(significant=6)}, "
                     f"the dose says {Strength(dose, basis).describe(significant=6)}",
                     code="dose-disagreement",
                 )
@@ -731,7 +739,7 @@ def _unchecked_dose(
                     "directions",
                     shown,
                     f"agree with the titration: the directions say {said} = "
-                    f"{Strength(Q_(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
+                    f"{Strength(new_quantity(mg, 'mg'), basis).describe(significant=6)}, which is no step of it",
                     code="dose-disagreement",
                 )
         return None, False
@@ -742,7 +750,7 @@ def _unchecked_dose(
             f"state one dose ({', '.join(said for _, said in doses)} differ): give a titration schedule, or sig codes",
             code="dose-disagreement",
         )
-    stated = Q_(doses[0][0], "mg")
+    stated = new_quantity(doses[0][0], "mg")
     dosing.measure(stated, "directions")
     return stated, True
 
@@ -899,7 +907,7 @@ class BatchInputs:
 
     def weigh_round(self, amount: Quantity) -> Quantity:
         """``amount`` rounded (half up) to the balance's readability, in mg."""
-        return Q_(round_to_step(magnitude(amount, "mg"), magnitude(self.balance.readability, "mg")), "mg")
+        return new_quantity(round_to_step(magnitude(amount, "mg"), magnitude(self.balance.readability, "mg")), "mg")
 
 
 @attrs.frozen
@@ -1067,7 +1075,7 @@ def read_inputs(
         strength=strength_obj,
         quantity=qty,
         overage=over,
-        made=qty * (1 + over),
+        made=scaled(qty, 1 + over),
         date=day,
         source=source,
         balance=scale,
@@ -1168,7 +1176,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         "Active for the batch",
         f"{_amount(per_unit.amount)} × {format_amount(qty)} {_eq(pure)} {active_form.short_name}",
     )
-    pure_made: Quantity = pure * (1 + over)
+    pure_made = scaled(pure, 1 + over)
     if over:
         work.step(
             "Overage",
@@ -1180,8 +1188,8 @@ def active_amount(inputs: BatchInputs) -> Active:
     if isinstance(source, TabletSource):
         tab = source.tablet_strength.to_basis(active_form).amount
         ratio = magnitude(source.average_weight, "mg") / magnitude(tab, "mg")
-        powder_exact: Quantity = pure_made * ratio
-        powder_theory: Quantity = pure * ratio
+        powder_exact = scaled(pure_made, ratio)
+        powder_theory = scaled(pure, ratio)
         count = magnitude(pure_made, "mg") / magnitude(tab, "mg")
         tablets = math.ceil(count)
         tablet_name = source.tablet_strength.basis.short_name
@@ -1223,7 +1231,7 @@ def active_amount(inputs: BatchInputs) -> Active:
                 # salt's amount by the as-is potency, never the hydrate's (that counts the water twice).
                 per_of = strength.to_basis(of)
                 pure = inputs.arithmetic.active_total(per_of.amount, qty)
-                pure_made = pure * (1 + over)
+                pure_made = scaled(pure, 1 + over)
                 work.step(
                     "Potency basis",
                     f"the {source.basis} assay is of {of.short_name} ({format_number(of.molecular_weight)} g/mol), "
@@ -1251,8 +1259,8 @@ def active_amount(inputs: BatchInputs) -> Active:
                     f"as-is basis: {_percent(potency_value)} of the powder as it is is {of.short_name}; "
                     "no water or solvent correction",
                 )
-            powder_exact = pure_made / potency_value
-            powder_theory = pure / potency_value
+            powder_exact = divided(pure_made, potency_value)
+            powder_theory = divided(pure, potency_value)
             work.step(
                 "Potency", f"{_amount(pure_made)} ÷ {format_number(potency_value, significant=6)} {_eq(powder_exact)}"
             )
@@ -1269,7 +1277,7 @@ def active_amount(inputs: BatchInputs) -> Active:
         role="active",
         amount=amount,
         theoretical=theory,
-        overage=amount - theory,
+        overage=minus(amount, theory),
         measure="weigh",
         basis=basis_note,
         tablets=tablets,
@@ -1286,7 +1294,7 @@ def active_amount(inputs: BatchInputs) -> Active:
 
 
 def _volume_of(mass: Quantity, density: Quantity) -> Quantity:
-    return Q_(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
+    return new_quantity(magnitude(mass, "mg") / magnitude(density, "mg/mL"), "mL")
 
 
 def _mass_of(component: str, amount: Quantity) -> Quantity:
@@ -1295,7 +1303,7 @@ def _mass_of(component: str, amount: Quantity) -> Quantity:
         return amount
     density = substance(component).density
     assert density is not None  # only liquids with a density are measured in a cream
-    return Q_(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
+    return new_quantity(magnitude(amount, "mL") * magnitude(density, "mg/mL"), "mg")
 
 
 def _lot_of(inputs: BatchInputs, component: str) -> Lot | None:
@@ -1310,25 +1318,27 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     size = inputs.capsule_size or spec.size
     cap_mass, cap_note = capsule_math.capacity(spec, size, inputs.packing, inputs.bulk_density)
     count = magnitude(qty, "capsule")
-    active_each = active.theory / count
-    others_each = sum(
+    active_each = divided(active.theory, count)
+    others_each = sum_of(
         (
-            inputs.arithmetic.excipient(c.amount, Q_(Decimal(1), "capsule"))[0]
+            inputs.arithmetic.excipient(c.amount, new_quantity(Decimal(1), "capsule"))[0]
             for c in formula.components
             if c.amount.kind is AmountKind.PER_UNIT
         ),
-        Q_(Decimal(0), "mg"),
+        new_quantity(Decimal(0), "mg"),
     )
-    filler_each = capsule_math.filler_per_capsule(cap_mass, active_each + others_each, spec.displacement_factor, size)
+    filler_each = capsule_math.filler_per_capsule(
+        cap_mass, plus(active_each, others_each), spec.displacement_factor, size
+    )
     work.step("Capsule capacity", cap_note)
     work.step(
         "Filler per capsule",
-        f"{format_amount(cap_mass)} − {_amount(active_each + others_each)} × displacement factor "
+        f"{format_amount(cap_mass)} − {_amount(plus(active_each, others_each))} × displacement factor "
         f"{format_number(spec.displacement_factor)} {_eq(filler_each)}",
     )
-    fill_weight = active_each + others_each + filler_each
-    low = inputs.weigh_round(fill_weight * (1 - settings.fill_tolerance))
-    high = inputs.weigh_round(fill_weight * (1 + settings.fill_tolerance))
+    fill_weight = plus(plus(active_each, others_each), filler_each)
+    low = inputs.weigh_round(scaled(fill_weight, 1 - settings.fill_tolerance))
+    high = inputs.weigh_round(scaled(fill_weight, 1 + settings.fill_tolerance))
     shell, material = capsule_math.shell_weight(size)
     if size in spec.shell_weight:  # the formula's own shells, weighed by the pharmacy
         shell, material = spec.shell_weight[size], "as the formula states"
@@ -1341,7 +1351,7 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
         fill_weight=fill_weight,
         fill_low=low,
         fill_high=high,
-        batch_weight=fill_weight * count,
+        batch_weight=scaled(fill_weight, count),
         shell_weight=shell,
         shell_material=material,
         weight_basis=settings.capsule_weight_basis,
@@ -1356,8 +1366,8 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
     work.step(
         "Capsule weight check",
         f"gross (a filled capsule with its empty size {size} shell, {format_amount(shell)} {material}): "
-        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(low + shell)} to "
-        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(high + shell)}; "
+        f"{format_amount(low)} + {format_amount(shell)} = {format_amount(plus(low, shell))} to "
+        f"{format_amount(high)} + {format_amount(shell)} = {format_amount(plus(high, shell))}; "
         f"weigh {settings.capsules_sampled} capsules one by one, "
         + (
             "each with its shell (gross)"
@@ -1365,14 +1375,14 @@ def _capsule_fill(inputs: BatchInputs, active: Active, work: _Work) -> tuple[Cap
             else "each less its empty shell (net)"
         ),
     )
-    total = filler_each * magnitude(inputs.made, "capsule")
+    total = scaled(filler_each, magnitude(inputs.made, "capsule"))
     amount = inputs.weigh_round(total)
     work.step(
         "Filler",
         f"{_amount(filler_each)} × {format_number(magnitude(inputs.made, 'capsule'))} capsules {_eq(total)} "
         f"→ {format_amount(amount)}",
     )
-    return capsule, amount, inputs.weigh_round(filler_each * count)
+    return capsule, amount, inputs.weigh_round(scaled(filler_each, count))
 
 
 def excipients(inputs: BatchInputs, active: Active) -> Excipients:
@@ -1408,8 +1418,8 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             if measure == "weigh":
                 amount, line_theory = inputs.weigh_round(total), inputs.weigh_round(theory)
             elif measure == "measure":
-                amount = measured_volume(total, settings.liquid_resolution, settings.pipette_resolution)[0]
-                line_theory = measured_volume(theory, settings.liquid_resolution, settings.pipette_resolution)[0]
+                amount = measured_amount(total, settings.liquid_resolution, settings.pipette_resolution)
+                line_theory = measured_amount(theory, settings.liquid_resolution, settings.pipette_resolution)
             else:
                 amount, line_theory = total, theory
             if by_volume:
@@ -1434,7 +1444,7 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
                 role=component.role,
                 amount=amount,
                 theoretical=line_theory,
-                overage=amount - line_theory,
+                overage=minus(amount, line_theory),
                 measure=measure,
                 basis=component.amount.describe(),
                 qs=measure == "q.s.",
@@ -1444,14 +1454,16 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
 
     if qs_index is not None:
         base = lines[qs_index]
-        others = sum(
-            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        others = sum_of(
+            (_mass_of(line.id, line.amount) for i, line in enumerate(lines) if i != qs_index),
+            new_quantity(Decimal(0), "mg"),
         )
-        others_theory = sum(
-            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index), Q_(Decimal(0), "mg")
+        others_theory = sum_of(
+            (_mass_of(line.id, line.theoretical) for i, line in enumerate(lines) if i != qs_index),
+            new_quantity(Decimal(0), "mg"),
         )
-        base_amount = inputs.weigh_round(made - others)
-        base_theory = inputs.weigh_round(qty - others_theory)
+        base_amount = inputs.weigh_round(minus(made, others))
+        base_theory = inputs.weigh_round(minus(qty, others_theory))
         if base_amount.magnitude <= 0:
             raise InputError(
                 "strength", inputs.strength.describe(), f"leave room for the {base.name} in {format_amount(qty)}"
@@ -1465,7 +1477,7 @@ def excipients(inputs: BatchInputs, active: Active) -> Excipients:
             base,
             amount=base_amount,
             theoretical=base_theory,
-            overage=base_amount - base_theory,
+            overage=minus(base_amount, base_theory),
             basis=f"q.s. to {format_amount(made)}",
         )
     return Excipients(lines=tuple(lines), capsule=capsule, steps=tuple(work.steps))
@@ -1531,17 +1543,17 @@ def unit_doses(inputs: BatchInputs) -> PerUnit:
     per_ml = inputs.drops_per_ml
     if form is DosageForm.SUBLINGUAL_DROPS:
         assert per_ml is not None
-        dose_per_unit["drop"] = Q_(magnitude(strength.amount, "mg/mL") / per_ml, "mg")
+        dose_per_unit["drop"] = new_quantity(magnitude(strength.amount, "mg/mL") / per_ml, "mg")
         work.step(
             "Dose per drop",
             f"{format_amount(strength.amount)} ÷ {format_number(per_ml)} drops/mL (calibrated dropper) "
             f"{_eq(dose_per_unit['drop'])}",
         )
     if form in (DosageForm.ORAL_LIQUID, DosageForm.SUBLINGUAL_DROPS):
-        dose_per_unit["mL"] = Q_(magnitude(strength.amount, "mg/mL"), "mg")
+        dose_per_unit["mL"] = new_quantity(magnitude(strength.amount, "mg/mL"), "mg")
     topical = formula.topical
     if form is DosageForm.TOPICAL_CREAM and topical and topical.click_volume and topical.density:
-        per_click = Q_(
+        per_click = new_quantity(
             magnitude(strength.amount, "mg/g")
             * magnitude(topical.density, "mg/mL")
             / 1000
@@ -1580,11 +1592,11 @@ def dates(inputs: BatchInputs) -> Dates:
 
 def _yield_range(theoretical: Quantity, tolerance: Decimal, form: DosageForm) -> tuple[Quantity, Quantity]:
     """The acceptable yield: ± ``tolerance`` of the theoretical, in whole capsules for capsules (32 → 31 to 33)."""
-    low: Quantity = theoretical * (1 - tolerance)
-    high: Quantity = theoretical * (1 + tolerance)
+    low = scaled(theoretical, 1 - tolerance)
+    high = scaled(theoretical, 1 + tolerance)
     if form is DosageForm.CAPSULES:  # a yield is a count: the whole capsules within the limits
-        low = Q_(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
-        high = Q_(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
+        low = new_quantity(Decimal(math.ceil(magnitude(low, "capsule"))), "capsule")
+        high = new_quantity(Decimal(math.floor(magnitude(high, "capsule"))), "capsule")
     return low, high
 
 

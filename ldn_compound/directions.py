@@ -45,7 +45,7 @@ from ldn_compound._toml import parse_toml, read_text
 from ldn_compound.exceptions import InputError, Problem, SigCodeFileError
 from ldn_compound.model import BatchWarning, DosageForm, Strength, TitrationStep
 from ldn_compound.settings import Settings, default_settings
-from ldn_compound.units import Q_, Quantity, format_amount, format_number, magnitude, to_decimal
+from ldn_compound.units import Quantity, format_amount, format_number, magnitude, new_quantity, to_decimal
 
 if TYPE_CHECKING:
     from ldn_compound.model import BatchResult
@@ -540,7 +540,7 @@ class Directions:
         """The amount per administration as a quantity (``3 capsules``, ``4.5 mL``), or None."""
         if self.amount is None or self.unit is None:
             return None
-        return Q_(self.amount, self.unit.key)
+        return new_quantity(self.amount, self.unit.key)
 
     @property
     def per_day(self) -> int | None:
@@ -985,7 +985,7 @@ class Dosing:
         supply = self.supply(directions.unit.key)
         if supply is None:
             return None
-        return Strength(Q_(directions.amount * supply * self._per_unit, "mg"), self.strength.basis)
+        return Strength(new_quantity(directions.amount * supply * self._per_unit, "mg"), self.strength.basis)
 
     def daily_dose(self, directions: Directions) -> Strength | None:
         """The dose a day, or None when the timing states no count."""
@@ -1022,7 +1022,7 @@ class Dosing:
         if self.form is DosageForm.SUBLINGUAL_DROPS and self.drops_per_ml:
             drops = mg * self.drops_per_ml / per
             if drops != drops.to_integral_value():
-                per_drop = format_amount(Q_(per / self.drops_per_ml, "mg"), significant=4)
+                per_drop = format_amount(new_quantity(per / self.drops_per_ml, "mg"), significant=4)
                 raise refuse(
                     f"be a whole number of drops of {per_drop} (it is {format_number(drops, significant=4)} drops)"
                 )
@@ -1040,7 +1040,7 @@ class Dosing:
             clicks = mg / (per * self.click_grams)
             if clicks != clicks.to_integral_value():
                 raise refuse(
-                    f"be a whole number of dispenser clicks of {format_amount(Q_(per * self.click_grams, 'mg'), significant=4)} "
+                    f"be a whole number of dispenser clicks of {format_amount(new_quantity(per * self.click_grams, 'mg'), significant=4)} "
                     f"(it is {format_number(clicks, significant=4)} clicks)"
                 )
             return clicks, "click"
@@ -1114,7 +1114,7 @@ def _in_form_unit(dosing: Dosing, directions: Directions, dose: Quantity, field:
 
 def form_quantity(form: DosageForm, amount: Decimal) -> Quantity:
     """``amount`` in the form's batch unit: capsules, mL or g."""
-    return Q_(amount, _FORM_UNIT[form])
+    return new_quantity(amount, _FORM_UNIT[form])
 
 
 def describe_dose(dosing: Dosing, directions: Directions) -> str:
@@ -1127,7 +1127,7 @@ def describe_dose(dosing: Dosing, directions: Directions) -> str:
         return dose.describe(significant=6)
     supply = dosing.supply(directions.unit.key)
     assert supply is not None
-    per = Q_(supply * dosing._per_unit, "mg")  # noqa: SLF001 - the same module's arithmetic
+    per = new_quantity(supply * dosing._per_unit, "mg")  # noqa: SLF001 - the same module's arithmetic
     each = f"{format_amount(per, significant=6)} per {directions.unit.en}"
     return f"{format_amount(quantity)} × {each} = {dose.describe(significant=6)}"
 
@@ -1223,7 +1223,7 @@ def check_prescribed(
                 )
             bounds = dosing.click_range(directions.amount)
             if bounds is not None:
-                low, high = (Strength(Q_(mg, "mg"), basis) for mg in bounds)
+                low, high = (Strength(new_quantity(mg, "mg"), basis) for mg in bounds)
                 assert dosing.density_range is not None
                 densities = " to ".join(
                     f"{format_number(magnitude(d, 'mg/mL') / 1000, significant=4)} g/mL" for d in dosing.density_range
@@ -1232,7 +1232,7 @@ def check_prescribed(
                     raise InputError(
                         "dose",
                         given.describe(significant=6),
-                        f"be what {format_amount(Q_(directions.amount, 'click'))} can hold: "
+                        f"be what {format_amount(new_quantity(directions.amount, 'click'))} can hold: "
                         f"{low.describe(significant=4)} to {high.describe(significant=4)} for a cream of "
                         f"{densities} (the density is not measured; set [topical] density in the formula)",
                         code="dose-per-click-implausible",
@@ -1242,7 +1242,7 @@ def check_prescribed(
                 BatchWarning(
                     "dose-per-click-unknown",
                     (
-                        f"the dose of {format_amount(Q_(directions.amount, 'click'))} cannot be worked out without "
+                        f"the dose of {format_amount(new_quantity(directions.amount, 'click'))} cannot be worked out without "
                         f"the cream's density: the dose given, {given.describe(significant=6)}, was checked instead; "
                         "measure the density and set [topical] density in the formula"
                     ),

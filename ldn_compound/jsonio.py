@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ldn_compound.model import (
@@ -32,6 +33,7 @@ __all__ = [
     "FORMULA_SCHEMA",
     "batch_from_dict",
     "batch_to_dict",
+    "batch_to_json",
     "dumps",
     "fingerprint",
     "formula_to_dict",
@@ -43,8 +45,99 @@ FORMULAS_SCHEMA = "ldn-compound/formulas/1"
 
 
 def dumps(data: Any) -> str:
-    """JSON text: sorted keys, two-space indent, UTF-8 characters kept, one trailing newline."""
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """JSON text: sorted keys, two-space indent, UTF-8 characters kept, one trailing newline.
+
+    The text is exactly ``json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)``
+    and a newline.
+    """
+    try:
+        return _encode(data, "\n") + "\n"
+    except (_NotPlain, TypeError):
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+class _NotPlain(Exception):  # noqa: N818 - a signal, not an error: the value is left to the json module
+    """A value :func:`_encode` leaves to the json module (which writes it, or raises its own error)."""
+
+
+#: How the json module writes a string with ``ensure_ascii=False`` (its C function where there is one).
+_string: Callable[[str], str] = json.encoder.encode_basestring
+#: The indent (after the line break) beyond which a value is left to the json module: far deeper
+#: than any document, and a circular value reaches it and gets the json module's error.
+_MAX_INDENT = 64
+
+
+def _encode(value: Any, newline: str) -> str:  # noqa: PLR0911 - one return per kind of value, as json tests them
+    """``value`` as ``json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)`` writes it.
+
+    ``newline`` is a line break and the indent of the line ``value`` is on.  The json
+    module writes indented text in Python, a generator per container and a test per
+    value; this writes the same text in fewer steps, for the values documents are made
+    of: dicts with text keys, lists, tuples, text, whole numbers, finite floats, True,
+    False and None, each of exactly that type.  For anything else (a subclass, NaN, a
+    circular value, a key that is not text) it raises :class:`_NotPlain`, or
+    ``TypeError`` where keys cannot be sorted, and the caller asks the json module.
+    """
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if kind is dict:
+        if not value:
+            return "{}"
+        if len(newline) > _MAX_INDENT:
+            raise _NotPlain
+        inner = newline + "  "
+        members: list[str] = []
+        add = members.append
+        for key in sorted(value):  # keys of mixed types cannot be sorted: TypeError, and the json module's turn
+            if type(key) is not str:
+                raise _NotPlain
+            item = value[key]
+            if type(item) is str:
+                add(_string(key) + ": " + _string(item))
+            elif item is None:
+                add(_string(key) + ": null")
+            else:
+                add(_string(key) + ": " + _encode(item, inner))
+        return "{" + inner + ("," + inner).join(members) + newline + "}"
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        if len(newline) > _MAX_INDENT:
+            raise _NotPlain
+        inner = newline + "  "
+        items = [_string(item) if type(item) is str else _encode(item, inner) for item in value]
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):  # NaN and the infinities: the json module's words
+        return float.__repr__(value)
+    raise _NotPlain
+
+
+def _members(data: dict[str, Any]) -> dict[str, str] | None:
+    """Each key of a document's top level with its value, as :func:`dumps` writes them; None when it cannot."""
+    if not data or any(type(key) is not str for key in data):
+        return None
+    try:
+        return {key: _string(key) + ": " + _encode(value, "\n  ") for key, value in data.items()}
+    except (_NotPlain, TypeError):
+        return None
+
+
+def _join(members: dict[str, str]) -> str:
+    """The document of :func:`_members`: ``dumps`` of the dict they were made from."""
+    return "{\n  " + ",\n  ".join([members[key] for key in sorted(members)]) + "\n}\n"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _q(quantity: Quantity | None) -> str | None:
@@ -243,14 +336,36 @@ def _body(result: BatchResult) -> dict[str, Any]:
 
 def fingerprint(result: BatchResult) -> str:
     """The first 12 hex digits of the SHA-256 of the batch's JSON (without the fingerprint)."""
-    return hashlib.sha256(dumps(_body(result)).encode()).hexdigest()[:12]
+    data = _body(result)
+    members = _members(data)
+    return _hash(dumps(data) if members is None else _join(members))
 
 
 def batch_to_dict(result: BatchResult) -> dict[str, Any]:
     """The batch as a JSON-ready dict following ``schemas/batch.schema.json``."""
+    return _document(result)[0]
+
+
+def batch_to_json(result: BatchResult) -> str:
+    """The batch's JSON text: :func:`dumps` of :func:`batch_to_dict`."""
+    return _document(result)[1]
+
+
+def _document(result: BatchResult) -> tuple[dict[str, Any], str]:
+    """The batch's document with its fingerprint, and its text.
+
+    The fingerprint hashes the text of the document without it; the document's text
+    is that text with the fingerprint's line added in its place among the sorted keys.
+    Each top-level value is written once, for both.
+    """
     data = _body(result)
-    data["fingerprint"] = hashlib.sha256(dumps(data).encode()).hexdigest()[:12]
-    return data
+    members = _members(data)
+    if members is None:
+        data["fingerprint"] = _hash(dumps(data))
+        return data, dumps(data)
+    data["fingerprint"] = _hash(_join(members))
+    members["fingerprint"] = _string("fingerprint") + ": " + _string(data["fingerprint"])
+    return data, _join(members)
 
 
 def _amount(amount: Amount) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from ldn_compound.units import (
     format_number,
     is_quantity,
     parse_quantity,
+    plus,
+    scaled,
 )
 
 if TYPE_CHECKING:
@@ -540,10 +542,9 @@ class Balance:
         """The smallest amount this balance may weigh."""
         if self.fixed_minimum is not None:
             return self.fixed_minimum
-        floor = self.readability * Decimal("0.41")
+        floor = scaled(self.readability, Decimal("0.41"))
         s = self.repeatability if self.repeatability is not None and self.repeatability > floor else floor
-        result: Quantity = s * 2000
-        return result
+        return scaled(s, 2000)
 
     def describe(self) -> str:
         """``balance d = 0.1 mg, minimum weight 82 mg (USP <41>)``."""
@@ -857,12 +858,12 @@ class CapsuleFill:
     @property
     def gross_low(self) -> Quantity | None:
         """The lowest acceptable weight of a filled capsule with its shell (the net limit + one empty shell)."""
-        return None if self.shell_weight is None else self.fill_low + self.shell_weight
+        return None if self.shell_weight is None else plus(self.fill_low, self.shell_weight)
 
     @property
     def gross_high(self) -> Quantity | None:
         """The highest acceptable weight of a filled capsule with its shell."""
-        return None if self.shell_weight is None else self.fill_high + self.shell_weight
+        return None if self.shell_weight is None else plus(self.fill_high, self.shell_weight)
 
 
 @attrs.frozen
@@ -992,6 +993,6 @@ class BatchResult:
 
     def to_json(self) -> str:
         """The batch as JSON text: sorted keys, two-space indent, one trailing newline."""
-        from ldn_compound.jsonio import dumps
+        from ldn_compound.jsonio import batch_to_json
 
-        return dumps(self.to_dict())
+        return batch_to_json(self)

@@ -81,6 +81,8 @@ def forbidden_character(text: str, *, newlines: bool = False) -> tuple[str, str]
     line and paragraph separators, lone surrogates (bytes that were not UTF-8)
     and unassigned or private-use code points.
     """
+    if text.isprintable() and _BIDI.isdisjoint(text) and _INVISIBLE.isdisjoint(text):
+        return None  # every character passes the loop's first test
     for char in text:
         if char.isprintable() and char not in _BIDI and char not in _INVISIBLE:
             continue

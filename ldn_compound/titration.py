@@ -28,7 +28,7 @@ from ldn_compound.model import BatchResult, DosageForm, Strength, TitrationStep
 from ldn_compound.settings import Settings, default_settings
 from ldn_compound.substances import NALTREXONE_HCL
 from ldn_compound.text import MAX_LINE
-from ldn_compound.units import MASS, Q_, Quantity, format_amount, format_number, magnitude, parse_quantity
+from ldn_compound.units import MASS, Quantity, format_amount, format_number, magnitude, new_quantity, parse_quantity
 
 __all__ = ["TitrationPlan", "TitrationRow", "parse_titration", "titration_plan"]
 
@@ -135,7 +135,7 @@ def titration_plan(
                     f"(it is {format_number(drops, significant=4)} drops)",
                 )
             count = int(drops)
-            measure = Q_(Decimal(count), "drop")
+            measure = new_quantity(Decimal(count), "drop")
             measure_text = f"{count} drop" + ("" if count == 1 else "s")
             volume = mg / per_ml
         else:
@@ -147,9 +147,9 @@ def titration_plan(
                     f"be a whole number of {format_amount(settings.syringe_graduation)} graduations at "
                     f"{format_amount(result.strength.amount)} (it is {format_number(volume, significant=4)} mL)",
                 )
-            measure = Q_(volume, "mL")
+            measure = new_quantity(volume, "mL")
             measure_text = format_amount(measure)
-        used = None if step.days is None else Q_(volume * step.days, "mL")
+        used = None if step.days is None else new_quantity(volume * step.days, "mL")
         if used is not None:
             total += magnitude(used, "mL")
         lead = "then " if step.days is None and index else ""
@@ -185,4 +185,4 @@ def titration_plan(
     if last.days is None:
         by_volume = int((batch_volume - total) / (magnitude(last.dose, "mg") / per_ml))
         days_remaining = min(by_volume, result.beyond_use.days - timed_days)
-    return TitrationPlan(rows=tuple(rows), total=Q_(total, "mL"), days_remaining=days_remaining)
+    return TitrationPlan(rows=tuple(rows), total=new_quantity(total, "mL"), days_remaining=days_remaining)

@@ -14,6 +14,7 @@ printed by :func:`format_amount` the way a pharmacist writes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any, Final, TypeAlias, TypeGuard
@@ -33,12 +34,18 @@ __all__ = [
     "NumberLike",
     "Quantity",
     "QuantityLike",
+    "divided",
     "format_amount",
     "format_number",
     "is_quantity",
     "magnitude",
+    "minus",
+    "new_quantity",
     "parse_quantity",
+    "plus",
     "round_to_step",
+    "scaled",
+    "sum_of",
     "to_decimal",
     "ureg",
 ]
@@ -60,6 +67,132 @@ QuantityLike: TypeAlias = str | int | float | Decimal | Quantity
 NumberLike: TypeAlias = str | int | float | Decimal
 #: Our registry's quantity class: ``Q_(Decimal("4.5"), "mg")``.
 Q_ = ureg.Quantity
+
+#: The most entries a cache keyed by what a user typed holds before it starts again.
+_CACHE_SIZE: Final = 1024
+
+#: Each unit text's units container, parsed by pint once (containers are immutable and pint shares them).
+_CONTAINERS: dict[str, Any] = {}
+
+
+def _container(unit: str) -> Any:
+    container = _CONTAINERS.get(unit)
+    if container is None:
+        container = _CONTAINERS[unit] = _interned(ureg.parse_units(unit)._units)  # noqa: SLF001 - the container
+    return container
+
+
+#: One units container for each set of units (equal containers are interchangeable), so that the caches
+#: keyed by containers find them by identity rather than by comparing their contents.
+_INTERNED: dict[Any, Any] = {}
+
+
+def _interned(units: Any) -> Any:
+    found = _INTERNED.get(units)
+    if found is None:
+        if len(_INTERNED) >= _CACHE_SIZE:
+            return units
+        found = _INTERNED[units] = units
+    return found
+
+
+def _plain_quantity() -> bool:
+    """Whether a quantity is its magnitude and units container and nothing else (as in pint 0.25)."""
+    probe = Q_(Decimal("1.5"), "mg")
+    try:
+        state = vars(probe)
+    except TypeError:  # pragma: no cover - a pint whose quantities have slots
+        return False
+    return type(probe) is Q_ and state == {"_magnitude": Decimal("1.5"), "_units": _container("mg")}
+
+
+#: Whether :func:`new_quantity` may build a quantity directly (it checks pint's layout once).
+_DIRECT: Final = _plain_quantity()
+
+
+def _quantity(value: object, units: Any) -> Quantity:
+    """``Q_(value, units)`` for a Decimal or int ``value`` and a units container."""
+    if not _DIRECT:  # pragma: no cover - another pint layout
+        return Q_(value, units)
+    quantity: Quantity = object.__new__(Q_)
+    quantity._magnitude = value  # noqa: SLF001 - what pint's constructor sets for a number
+    quantity._units = units  # noqa: SLF001
+    return quantity
+
+
+def new_quantity(value: object, unit: str) -> Quantity:
+    """``Q_(value, unit)``, without parsing ``unit`` again.
+
+    A Decimal or int ``value`` becomes the quantity pint builds, its magnitude and the
+    unit's container, directly; any other value (or a pint whose quantities hold more
+    than that) goes through pint's constructor.
+
+    >>> new_quantity(Decimal("4.5"), "mg") == Q_(Decimal("4.5"), "mg")
+    True
+    """
+    kind = type(value)
+    if kind is Decimal or kind is int:
+        return _quantity(value, _container(unit))
+    return Q_(value, unit)
+
+
+# Arithmetic in hot paths.  Each function gives what pint's operator gives, with the same Decimal
+# operation on the magnitudes, where that is all pint does: both values quantities of this
+# registry with Decimal magnitudes (and, to add or subtract, the same units), the number a
+# Decimal or an int.  Anything else goes to pint's operator.  (This registry's units are all
+# multiplicative and it does not reduce units after an operation.)
+
+
+def _ours(quantity: object) -> bool:
+    return _DIRECT and type(quantity) is Q_ and type(quantity._magnitude) is Decimal  # noqa: SLF001
+
+
+def scaled(quantity: Quantity, number: Decimal | int) -> Quantity:
+    """``quantity * number``."""
+    if _ours(quantity) and type(number) in _NUMBERS:
+        return _quantity(quantity._magnitude * number, quantity._units)  # noqa: SLF001
+    result: Quantity = quantity * number
+    return result
+
+
+def divided(quantity: Quantity, number: Decimal | int) -> Quantity:
+    """``quantity / number``."""
+    if _ours(quantity) and type(number) in _NUMBERS:
+        return _quantity(quantity._magnitude / number, quantity._units)  # noqa: SLF001
+    result: Quantity = quantity / number
+    return result
+
+
+def _same_units(first: Quantity, second: Quantity) -> bool:
+    units = first._units  # noqa: SLF001
+    return units is second._units or units == second._units  # noqa: SLF001
+
+
+def plus(first: Quantity, second: Quantity) -> Quantity:
+    """``first + second``."""
+    if _ours(first) and _ours(second) and _same_units(first, second):
+        return _quantity(first._magnitude + second._magnitude, first._units)  # noqa: SLF001
+    result: Quantity = first + second
+    return result
+
+
+def minus(first: Quantity, second: Quantity) -> Quantity:
+    """``first - second``."""
+    if _ours(first) and _ours(second) and _same_units(first, second):
+        return _quantity(first._magnitude - second._magnitude, first._units)  # noqa: SLF001
+    result: Quantity = first - second
+    return result
+
+
+def sum_of(quantities: Iterable[Quantity], start: Quantity) -> Quantity:
+    """``sum(quantities, start)``: ``start`` plus each quantity in turn."""
+    result = start
+    for quantity in quantities:
+        result = plus(result, quantity)
+    return result
+
+
+_NUMBERS: Final = (Decimal, int)
 
 
 def is_quantity(value: object) -> TypeGuard[Quantity]:
@@ -207,6 +340,26 @@ def parse_quantity(
     >>> print(parse_quantity("0.25 g", "mass", MASS))
     250 mg
     """
+    key = (value, kind, positive, default_unit) if type(value) is str else None
+    if key is not None:
+        read = _READ.get(key)
+        if read is not None:
+            return _quantity(*read)
+    result = _parse(value, field, kind, positive=positive, default_unit=default_unit)
+    read = (result.magnitude, _interned(result._units))  # noqa: SLF001 - the immutable parts, never the quantity
+    if key is not None:
+        if len(_READ) >= _CACHE_SIZE:
+            _READ.clear()
+        _READ[key] = read
+    return _quantity(*read)
+
+
+#: Text read by :func:`parse_quantity`, and what it read (the magnitude and units, both immutable);
+#: text that is refused is read again each time, so its error names its own field.
+_READ: dict[tuple[str, Kind, bool, str | None], tuple[Decimal, Any]] = {}
+
+
+def _parse(value: object, field: str, kind: Kind, *, positive: bool, default_unit: str | None) -> Quantity:
     if isinstance(value, pint.Quantity):
         quantity = value if value._REGISTRY is ureg else _rebuild(value, field)  # noqa: SLF001
         number = to_decimal(quantity.magnitude, field)  # a finite number of sensible size, even in a Quantity
@@ -272,10 +425,17 @@ def _factor(units: Any, unit: str) -> Decimal:
 
 def magnitude(quantity: Quantity, unit: str) -> Decimal:
     """The Decimal magnitude of ``quantity`` in ``unit`` (pint's conversion, cached per unit pair)."""
+    value = _decimal(quantity)
+    factor = _FACTORS.get((quantity._units, unit))  # noqa: SLF001 - the hashable units container
+    if factor is None:
+        factor = _factor(quantity._units, unit)  # noqa: SLF001
+    return value * factor
+
+
+def _decimal(quantity: Quantity) -> Decimal:
+    """The magnitude of ``quantity`` as a Decimal."""
     value = quantity.magnitude
-    if not isinstance(value, Decimal):
-        value = to_decimal(value)
-    return value * _factor(quantity._units, unit)  # noqa: SLF001 - the hashable units container
+    return value if isinstance(value, Decimal) else to_decimal(value)
 
 
 def _symbol(unit: str) -> str:
@@ -309,6 +469,11 @@ def format_number(value: Decimal, *, significant: int | None = None, places: int
         value = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    """``value`` printed exactly: no exponent, no trailing zeros, a leading zero, never ``-0``."""
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -330,19 +495,49 @@ _DISPLAY_UNITS: Final = {
 _CANONICAL: Final = {kind.dimensionality: kind.canonical for kind in (MASS, VOLUME, CONCENTRATION, MASS_FRACTION)}
 
 
+#: A kind's display choices for one units container: (threshold in the canonical unit, display unit,
+#: the factor from the container's units to the display unit), largest first.
+_Choices: TypeAlias = tuple[tuple[Decimal, str, Decimal], ...]
+#: Per units container: its display choices (None for a kind with one unit), its canonical unit (or
+#: symbol) and the factor to that unit (None without choices).
+_DISPLAY: dict[Any, tuple[_Choices | None, str, Decimal | None]] = {}
+
+
+def _display_choices(quantity: Quantity) -> tuple[_Choices | None, str, Decimal | None]:
+    """How a quantity of these units is displayed: found from its dimensionality once per units container."""
+    units = quantity._units  # noqa: SLF001 - the hashable units container
+    found = _DISPLAY.get(units)
+    if found is None:
+        dimensionality = quantity.dimensionality
+        choices = _DISPLAY_UNITS.get(dimensionality)
+        if choices is None:
+            found = (None, _CANONICAL.get(dimensionality) or _symbol(str(quantity.units)), None)
+        else:
+            canonical = _CANONICAL[dimensionality]
+            with_factors = tuple((threshold, unit, _factor(units, unit)) for threshold, unit in choices)
+            found = (with_factors, canonical, _factor(units, canonical))
+        if len(_DISPLAY) < _CACHE_SIZE:
+            _DISPLAY[units] = found
+    return found
+
+
+def _choose(choices: _Choices, canonical: str, to_canonical: Decimal, value: Decimal) -> tuple[str, Decimal]:
+    """The display unit of an amount of ``value`` (in its own units) and the factor to it."""
+    size = abs(value * to_canonical)
+    if size == 0:
+        return canonical, to_canonical
+    for threshold, unit, factor in choices:
+        if size >= threshold:
+            return unit, factor
+    return choices[-1][1], choices[-1][2]  # pragma: no cover - the last threshold is zero
+
+
 def display_unit(quantity: Quantity) -> str:
     """The unit an amount is printed in: mcg below 0.1 mg, mg below 1 g, then g; mL below 1 L; zero in mg or mL."""
-    dimensionality = quantity.dimensionality
-    choices = _DISPLAY_UNITS.get(dimensionality)
-    if choices is None:
-        return _CANONICAL.get(dimensionality) or _symbol(str(quantity.units))
-    size = abs(magnitude(quantity, _CANONICAL[dimensionality]))
-    if size == 0:
-        return _CANONICAL[dimensionality]
-    for threshold, unit in choices:
-        if size >= threshold:
-            return unit
-    return choices[-1][1]  # pragma: no cover - the last threshold is zero
+    choices, canonical, to_canonical = _display_choices(quantity)
+    if choices is None or to_canonical is None:
+        return canonical
+    return _choose(choices, canonical, to_canonical, _decimal(quantity))[0]
 
 
 def format_amount(
@@ -361,14 +556,40 @@ def format_amount(
     >>> format_amount(parse_quantity("23680 mg", "mass", MASS))
     '23.68 g'
     """
-    target = unit or display_unit(quantity)
-    value = magnitude(quantity, target)
-    number = format_number(value, significant=significant, places=places)
+    if unit:
+        target = unit
+        value = quantity.magnitude
+        if not isinstance(value, Decimal):
+            value = to_decimal(value)
+        units = quantity._units  # noqa: SLF001 - the hashable units container
+        factor = _FACTORS.get((units, target))
+    else:  # display_unit, and the factor to the unit chosen
+        units = quantity._units  # noqa: SLF001
+        found = _DISPLAY.get(units)
+        choices, target, factor = _display_choices(quantity) if found is None else found
+        value = quantity.magnitude
+        if not isinstance(value, Decimal):
+            value = to_decimal(value)
+        if choices is not None and factor is not None:
+            size = abs(value * factor)
+            if size != 0:
+                for threshold, choice, to_choice in choices:
+                    if size >= threshold:
+                        target, factor = choice, to_choice
+                        break
+                else:  # pragma: no cover - the last threshold is zero
+                    target, factor = choices[-1][1], choices[-1][2]
+    if factor is None:
+        factor = _factor(units, target)
+    if significant is None and places is None:
+        number = _plain(value * factor)
+    else:
+        number = format_number(value * factor, significant=significant, places=places)
     if unit is None and (significant is not None or places is not None):
-        rounded = Q_(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
+        rounded = new_quantity(Decimal(number), target)  # 999.99995 mg to 6 figures is 1000 mg: print it as 1 g
         if display_unit(rounded) != target:
             return format_amount(rounded)
-    symbol = _symbol(target)
+    symbol = _SYMBOLS.get(target) or _symbol(target)
     if symbol in {"capsule", "tablet", "drop", "click"} and number != "1":
         symbol += "s"
     return f"{number} {symbol}"

@@ -23,11 +23,22 @@ from typing import Final
 
 from ldn_compound.exceptions import AliquotError
 from ldn_compound.model import AliquotPlan, Ingredient, Weighing
-from ldn_compound.units import MASS, Q_, Quantity, format_amount, format_number, magnitude, round_to_step
+from ldn_compound.units import (
+    MASS,
+    Quantity,
+    format_amount,
+    format_number,
+    magnitude,
+    minus,
+    new_quantity,
+    plus,
+    round_to_step,
+)
 
 __all__ = [
     "batch_weighings",
     "delivered",
+    "measured_amount",
     "measured_volume",
     "nice_ceiling",
     "procedure_steps",
@@ -110,7 +121,7 @@ def trituration_plan(
     """
 
     def holding(mass: Decimal) -> str:
-        return "" if content is None else f" ({content(Q_(mass, 'mg'))})"
+        return "" if content is None else f" ({content(new_quantity(mass, 'mg'))})"
 
     need = magnitude(required, "mg")
     floor = magnitude(minimum, "mg")
@@ -132,21 +143,21 @@ def trituration_plan(
             continue
         f = format_number(Decimal(factor))
         steps: tuple[str, ...] = (
-            f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}{holding(weigh)}.",
-            f"Weigh {format_amount(Q_(diluent_mass, 'mg'))} of {diluent}.",
-            f"Triturate by geometric dilution to a uniform {format_amount(Q_(total, 'mg'))} (1 in {f}).",
+            f"Weigh {format_amount(new_quantity(weigh, 'mg'))} of {what}{holding(weigh)}.",
+            f"Weigh {format_amount(new_quantity(diluent_mass, 'mg'))} of {diluent}.",
+            f"Triturate by geometric dilution to a uniform {format_amount(new_quantity(total, 'mg'))} (1 in {f}).",
             (
-                f"Weigh {format_amount(Q_(take, 'mg'))} of the trituration: it holds "
-                f"{format_amount(Q_(holds, 'mg'))} of {what}{holding(holds)}."
+                f"Weigh {format_amount(new_quantity(take, 'mg'))} of the trituration: it holds "
+                f"{format_amount(new_quantity(holds, 'mg'))} of {what}{holding(holds)}."
             ),
         )
         return AliquotPlan(
             method="trituration",
-            weigh=Q_(weigh, "mg"),
+            weigh=new_quantity(weigh, "mg"),
             diluent=diluent,
-            dilute_to=Q_(total, "mg"),
-            take=Q_(take, "mg"),
-            holds=Q_(holds, "mg"),
+            dilute_to=new_quantity(total, "mg"),
+            take=new_quantity(take, "mg"),
+            holds=new_quantity(holds, "mg"),
             factor=Decimal(factor),
             steps=steps,
         )
@@ -160,7 +171,7 @@ def trituration_plan(
 
 
 def _volume(value: Decimal) -> str:
-    return format_amount(Q_(value, "mL"))
+    return format_amount(new_quantity(value, "mL"))
 
 
 def solution_plan(
@@ -196,11 +207,12 @@ def solution_plan(
     least = need / limit  # the smallest aliquot volume that keeps the stock at or below the limit
     # the smallest volumetric pipette that keeps the stock within the limit, then a graduated 1 mL
     # pipette in whole 0.1 mL, used only over at least half its capacity (below that it is not accurate)
-    volumes = [(v, f"{_volume(v)} volumetric pipette") for v in sorted(pipettes) if v >= least]
+    # (a volumetric pipette is named only when it is chosen)
+    volumes: list[tuple[Decimal, str | None]] = [(v, None) for v in sorted(pipettes) if v >= least]
     graduated = max(round_to_step(least, Decimal("0.1"), up=True), Decimal("0.5"))
     if graduated < 1:
         volumes.append((graduated, GRADUATED_PIPETTE))
-    for take, pipette in volumes:
+    for take, name in volumes:
         if take > final:
             continue
         for stock in sorted(flasks):
@@ -211,12 +223,13 @@ def solution_plan(
                 weigh = round_to_step(weigh, magnitude(readability, "mg"), up=True)
             if weigh < floor or weigh / stock > limit:
                 continue
-            holds = Q_(weigh * take / stock, "mg")
+            holds = new_quantity(weigh * take / stock, "mg")
+            pipette = name or f"{_volume(take)} volumetric pipette"
             flask = f"{_volume(stock)} volumetric flask"
-            concentration = Q_(weigh / stock, "mg/mL")
+            concentration = new_quantity(weigh / stock, "mg/mL")
             reading = "" if "volumetric" in pipette else f" read to {format_amount(pipette_resolution)}"
             steps = (
-                f"Weigh {format_amount(Q_(weigh, 'mg'))} of {what}.",
+                f"Weigh {format_amount(new_quantity(weigh, 'mg'))} of {what}.",
                 (
                     f"Dissolve it in {vehicle} in a {flask} and make up to the mark, {_volume(stock)} "
                     f"({format_amount(concentration, significant=4)}); mix well."
@@ -228,10 +241,10 @@ def solution_plan(
             )
             return AliquotPlan(
                 method="solution",
-                weigh=Q_(weigh, "mg"),
+                weigh=new_quantity(weigh, "mg"),
                 diluent=vehicle,
-                dilute_to=Q_(stock, "mL"),
-                take=Q_(take, "mL"),
+                dilute_to=new_quantity(stock, "mL"),
+                take=new_quantity(take, "mL"),
                 holds=holds,
                 factor=stock / take,
                 steps=steps,
@@ -266,20 +279,32 @@ def measured_volume(volume: Quantity, resolution: Quantity, pipette_resolution: 
     >>> [format_amount(measured_volume(q(v), q("0.1 mL"), q("0.01 mL"))[0]) for v in ("24.06 mL", "0.063 mL")]
     ['24.1 mL', '0.06 mL']
     """
-    value = magnitude(volume, "mL")
-    rounded = round_to_step(value, magnitude(resolution, "mL"))
-    if rounded >= 1:
-        return Q_(rounded, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
-    fine = round_to_step(value, magnitude(pipette_resolution, "mL"))
+    value, by_cylinder = _measured(volume, resolution, pipette_resolution)
+    if by_cylinder:
+        return new_quantity(value, "mL"), GRADUATED_CYLINDER, f"to {format_amount(resolution)}, half up"
     return (
-        Q_(fine, "mL"),
+        new_quantity(value, "mL"),
         GRADUATED_PIPETTE,
         f"to {format_amount(pipette_resolution)}, half up (under 1 mL: a pipette)",
     )
 
 
+def measured_amount(volume: Quantity, resolution: Quantity, pipette_resolution: Quantity) -> Quantity:
+    """The volume of :func:`measured_volume`, without the instrument and the rule."""
+    return new_quantity(_measured(volume, resolution, pipette_resolution)[0], "mL")
+
+
+def _measured(volume: Quantity, resolution: Quantity, pipette_resolution: Quantity) -> tuple[Decimal, bool]:
+    """A volume rounded as it is measured, in mL, and whether a graduated cylinder measures it (else a pipette)."""
+    value = magnitude(volume, "mL")
+    rounded = round_to_step(value, magnitude(resolution, "mL"))
+    if rounded >= 1:
+        return rounded, True
+    return round_to_step(value, magnitude(pipette_resolution, "mL")), False
+
+
 def _add(into: dict[str, Quantity], key: str, amount: Quantity) -> None:
-    into[key] = into[key] + amount if key in into else amount
+    into[key] = plus(into[key], amount) if key in into else amount
 
 
 def batch_weighings(
@@ -311,7 +336,7 @@ def batch_weighings(
             continue
         if plan.method == "trituration":
             assert diluent is not None
-            in_aliquot = plan.take - plan.holds
+            in_aliquot = minus(plan.take, plan.holds)
             purpose = "for the trituration"
             out += [
                 Weighing(
@@ -327,7 +352,7 @@ def batch_weighings(
                 Weighing(
                     names[diluent],
                     diluent,
-                    plan.dilute_to - plan.weigh,
+                    minus(plan.dilute_to, plan.weigh),
                     "balance",
                     balance_rule,
                     purpose=purpose,
@@ -398,9 +423,9 @@ def batch_weighings(
             )
             continue
         taken = carried.get(line.id)
-        amount = line.amount if taken is None else line.amount - taken
+        amount = line.amount if taken is None else minus(line.amount, taken)
         if amount.dimensionality == MASS.dimensionality:
-            amount = Q_(round_to_step(magnitude(amount, "mg"), step), "mg")
+            amount = new_quantity(round_to_step(magnitude(amount, "mg"), step), "mg")
             instrument, rule = "balance", balance_rule
         else:
             amount, instrument, rule = measured_volume(amount, resolution, pipette_resolution)
@@ -507,7 +532,7 @@ def reconciliation_text(line: Ingredient, parts: Sequence[Quantity]) -> str:
         return f"{line.name}: nothing weighed (in the batch {format_amount(line.amount)})"
     total = parts[0]
     for part in parts[1:]:
-        total = total + part
+        total = plus(total, part)
     summed = " + ".join(format_amount(part) for part in parts)
     equals = f"{summed} = {format_amount(total)}" if len(parts) > 1 else summed
     return f"{line.name}: {equals} (in the batch {format_amount(line.amount)})"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pint
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from ldn_compound.exceptions import DimensionError, QuantityError
 from ldn_compound.units import (
@@ -16,10 +17,16 @@ from ldn_compound.units import (
     MASS_FRACTION,
     Q_,
     VOLUME,
+    divided,
     format_amount,
     format_number,
+    minus,
+    new_quantity,
     parse_quantity,
+    plus,
     round_to_step,
+    scaled,
+    sum_of,
 )
 from tests import strategies
 
@@ -152,3 +159,109 @@ def test_mass_unit_round_trip_is_exact(mg):
 def test_rounding_that_reaches_the_next_unit_prints_in_it():
     assert format_amount(Q_(Decimal("999.99995"), "mg"), significant=6) == "1 g"
     assert format_amount(Q_(Decimal("0.09999999"), "mg"), significant=4) == "0.1 mg"
+
+
+# --------------------------------------------------------------------------- quantities built directly, caches
+
+
+def _same(first: object, second: object) -> bool:
+    """Whether two quantities are the same in every way that shows: class, magnitude (its repr), units."""
+    assert isinstance(first, pint.Quantity)
+    assert isinstance(second, pint.Quantity)
+    return (
+        type(first) is type(second)
+        and repr(first.magnitude) == repr(second.magnitude)
+        and type(first.magnitude) is type(second.magnitude)
+        and first.units == second.units
+    )
+
+
+UNITS = ["mg", "g", "mcg", "kg", "mL", "L", "mg/mL", "mg/g", "g/mL", "capsule", "drop", "click", "", "%"]
+magnitudes = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=-(10**9), max_value=10**9),
+    st.integers(min_value=-(10**6), max_value=10**6),
+)
+
+
+@given(magnitudes, st.sampled_from(UNITS))
+def test_new_quantity_is_the_quantity_pint_builds(value, unit):
+    assert _same(new_quantity(value, unit), Q_(value, unit))
+
+
+def test_new_quantity_leaves_other_values_to_pint():
+    assert _same(new_quantity(4.5, "mg"), Q_(4.5, "mg"))
+    with pytest.raises(TypeError):
+        new_quantity(True, "mg")
+
+
+def _pint_or_error(operation):
+    try:
+        return operation()
+    except Exception as error:  # noqa: BLE001 - the same error is the test
+        return type(error)
+
+
+numbers = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-1000, max_value=1000),
+    st.integers(min_value=-1000, max_value=1000),
+)
+#: Another registry's quantities: pint's operators refuse to mix them with ours, and so must ours.
+_OTHER = pint.UnitRegistry(non_int_type=Decimal)
+quantities = st.one_of(
+    st.builds(Q_, magnitudes, st.sampled_from(["mg", "g", "mL", "mg/mL", "capsule"])),
+    st.builds(_OTHER.Quantity, magnitudes, st.sampled_from(["mg", "g", "mL"])),
+)
+
+
+@given(quantities, numbers)
+def test_scaled_and_divided_are_pints_product_and_quotient(quantity, number):
+    for mine, theirs in ((scaled, lambda a, b: a * b), (divided, lambda a, b: a / b)):
+        expected = _pint_or_error(lambda: theirs(quantity, number))  # noqa: B023 - called at once
+        got = _pint_or_error(lambda: mine(quantity, number))  # noqa: B023
+        assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+@given(quantities, quantities)
+def test_plus_and_minus_are_pints_sum_and_difference(first, second):
+    for mine, theirs in ((plus, lambda a, b: a + b), (minus, lambda a, b: a - b)):
+        expected = _pint_or_error(lambda: theirs(first, second))  # noqa: B023 - called at once
+        got = _pint_or_error(lambda: mine(first, second))  # noqa: B023
+        assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+@given(st.lists(quantities, max_size=5), quantities)
+def test_sum_of_is_pints_sum(items, start):
+    expected = _pint_or_error(lambda: sum(items, start))
+    got = _pint_or_error(lambda: sum_of(items, start))
+    assert got == expected if isinstance(expected, type) else _same(got, expected)
+
+
+def test_scaled_by_a_float_is_pints():
+    quantity = Q_(Decimal("4.5"), "mg")
+    assert _pint_or_error(lambda: scaled(quantity, 1.5)) is _pint_or_error(lambda: quantity * 1.5)  # type: ignore[arg-type]
+
+
+def test_text_read_again_is_a_new_quantity_each_time():
+    first = parse_quantity("4.5 mg", "dose", MASS)
+    second = parse_quantity("4.5 mg", "dose", MASS)
+    assert first is not second
+    first *= 2  # a caller's change to its own quantity changes nothing read later
+    assert _same(parse_quantity("4.5 mg", "dose", MASS), second)
+    assert format_amount(parse_quantity("4.5 mg", "dose", MASS)) == "4.5 mg"
+
+
+def test_text_refused_names_its_field_every_time():
+    for field in ("dose", "strength"):
+        with pytest.raises(DimensionError) as caught:
+            parse_quantity("4.5 mL", field, MASS)
+        assert caught.value.field == field
+    with pytest.raises(QuantityError, match="greater than zero"):
+        parse_quantity("0 mg", "dose", MASS)
+    assert format_amount(parse_quantity("0 mg", "dose", MASS, positive=False)) == "0 mg"
+
+
+def test_the_same_text_read_as_another_kind_or_default_unit():
+    assert format_amount(parse_quantity("100", "quantity", COUNT_CAPSULE, default_unit="capsule")) == "100 capsules"
+    with pytest.raises(QuantityError, match="carry a unit"):
+        parse_quantity("100", "quantity", COUNT_CAPSULE)
+    assert format_amount(parse_quantity("100", "dose", MASS, default_unit="mg")) == "100 mg"

@@ -21,7 +21,18 @@ from typing import Final
 from ldn_compound.exceptions import CapsuleOverfillError, InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind, CapsuleSpec
 from ldn_compound.settings import Settings
-from ldn_compound.units import COUNT_CAPSULE, MASS, Q_, Quantity, format_amount, is_quantity, magnitude, parse_quantity
+from ldn_compound.units import (
+    COUNT_CAPSULE,
+    MASS,
+    Quantity,
+    format_amount,
+    is_quantity,
+    magnitude,
+    minus,
+    new_quantity,
+    parse_quantity,
+    scaled,
+)
 
 __all__ = [
     "CAPSULE_VOLUMES",
@@ -75,13 +86,12 @@ def read_quantity(value: object, settings: Settings) -> Quantity:
         raise QuantityError("quantity", value, "be a whole number of capsules, e.g. 100")
     if count > settings.max_capsules:
         raise QuantityError("quantity", value, f"be at most {settings.max_capsules} capsules")
-    return Q_(Decimal(int(count)), "capsule")
+    return new_quantity(Decimal(int(count)), "capsule")
 
 
 def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
     """Mass of active in ``quantity`` capsules of ``per_unit`` each."""
-    result: Quantity = per_unit * magnitude(quantity, "capsule")
-    return result
+    return scaled(per_unit, magnitude(quantity, "capsule"))
 
 
 def capacity(
@@ -103,7 +113,7 @@ def capacity(
             "have a packing statistic or a bulk density in the formula (or give one for the batch)",
         )
     volume = CAPSULE_VOLUMES[size]
-    mass = Q_(volume * magnitude(density, "mg/mL"), "mg")
+    mass = new_quantity(volume * magnitude(density, "mg/mL"), "mg")
     return mass, (
         f"nominal volume {volume} mL × bulk density {format_amount(density.to('g/mL'), unit='g/mL')} = "
         f"{format_amount(mass)} of filler per size {size} capsule"
@@ -112,8 +122,8 @@ def capacity(
 
 def filler_per_capsule(capacity: Quantity, active: Quantity, displacement: Decimal, size: str) -> Quantity:
     """Filler per capsule: capacity less the filler the active displaces; over-full is an error."""
-    displaced = active * displacement
-    filler: Quantity = capacity - displaced
+    displaced = scaled(active, displacement)
+    filler = minus(capacity, displaced)
     if filler.magnitude < 0:
         raise CapsuleOverfillError(
             "fill",

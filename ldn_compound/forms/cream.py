@@ -10,7 +10,7 @@ from __future__ import annotations
 from ldn_compound.exceptions import InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind
 from ldn_compound.settings import Settings
-from ldn_compound.units import MASS, Q_, Quantity, format_amount, is_quantity, magnitude, parse_quantity
+from ldn_compound.units import MASS, Quantity, format_amount, is_quantity, magnitude, new_quantity, parse_quantity
 
 __all__ = ["active_total", "excipient", "read_quantity"]
 
@@ -32,13 +32,13 @@ def read_quantity(value: object, settings: Settings) -> Quantity:
 
 def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
     """Mass of active in ``quantity`` (a mass) at ``per_unit`` (mg/g)."""
-    return Q_(magnitude(per_unit, "mg/g") * magnitude(quantity, "g"), "mg")
+    return new_quantity(magnitude(per_unit, "mg/g") * magnitude(quantity, "g"), "mg")
 
 
 def excipient(amount: Amount, made: Quantity) -> tuple[Quantity, str]:
     """An excipient's amount in ``made`` (a mass); the q.s. base is worked out by the batch."""
     if amount.kind is AmountKind.W_W and is_quantity(amount.value):
-        return Q_(magnitude(amount.value, "mg/g") * magnitude(made, "g"), "mg"), "weigh"
+        return new_quantity(magnitude(amount.value, "mg/g") * magnitude(made, "g"), "mg"), "weigh"
     if amount.kind is AmountKind.QS:
         return made, "q.s."
     raise InputError("amount", amount.describe(), "be w/w or q.s. in a cream formula")  # pragma: no cover

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ldn_compound.exceptions import InputError, QuantityError
 from ldn_compound.model import Amount, AmountKind
 from ldn_compound.settings import Settings
-from ldn_compound.units import Q_, VOLUME, Quantity, format_amount, is_quantity, magnitude, parse_quantity
+from ldn_compound.units import VOLUME, Quantity, format_amount, is_quantity, magnitude, new_quantity, parse_quantity
 
 __all__ = ["active_total", "excipient", "read_quantity"]
 
@@ -34,16 +34,16 @@ def read_quantity(value: object, settings: Settings) -> Quantity:
 
 def active_total(per_unit: Quantity, quantity: Quantity) -> Quantity:
     """Mass of active in ``quantity`` (a volume) at concentration ``per_unit``."""
-    return Q_(magnitude(per_unit, "mg/mL") * magnitude(quantity, "mL"), "mg")
+    return new_quantity(magnitude(per_unit, "mg/mL") * magnitude(quantity, "mL"), "mg")
 
 
 def excipient(amount: Amount, made: Quantity) -> tuple[Quantity, str]:
     """An excipient's amount in ``made`` (a volume) and how it is measured."""
     volume = magnitude(made, "mL")
     if amount.kind is AmountKind.W_V and is_quantity(amount.value):
-        return Q_(magnitude(amount.value, "mg/mL") * volume, "mg"), "weigh"
+        return new_quantity(magnitude(amount.value, "mg/mL") * volume, "mg"), "weigh"
     if amount.kind is AmountKind.V_V and isinstance(amount.value, Decimal):
-        return Q_(amount.value * volume, "mL"), "measure"
+        return new_quantity(amount.value * volume, "mL"), "measure"
     if amount.kind is AmountKind.QS:
         return made, "q.s."
     raise InputError("amount", amount.describe(), "be w/v, v/v or q.s. in a liquid formula")  # pragma: no cover
