@@ -990,12 +990,12 @@ def add_user(
 ) -> User:
     """Add a technician or pharmacist with a PIN (stored as an argon2 hash).
 
-    Once the register has an enabled pharmacist, one must sign for it: ``by`` is their name
-    and ``by_pin`` their PIN (a wrong PIN is counted and waits, as at sign-in).  The
-    register's first pharmacist needs nobody.
+    Once the register has had a pharmacist, an enabled one must sign for it: ``by`` is
+    their name and ``by_pin`` their PIN (a wrong PIN is counted and waits, as at sign-in).
+    The register's first pharmacist needs nobody.
     """
     with _open(register) as opened:
-        return opened.add_user(name, role, pin, by=_authoriser(opened, by, by_pin))
+        return opened.add_user(name, role, pin, by=by, by_pin=_signer_pin(by, by_pin))
 
 
 def list_users(*, register: str | None = None) -> list[User]:
@@ -1005,20 +1005,21 @@ def list_users(*, register: str | None = None) -> list[User]:
 
 
 def disable_user(name: str, *, by: str | None = None, by_pin: str | None = None, register: str | None = None) -> User:
-    """Disable a user: they can sign no more.  A pharmacist signs for it, as for :func:`add_user`."""
+    """Disable a user: they can sign no more.  A pharmacist signs for it, as for :func:`add_user`.
+
+    The last enabled pharmacist cannot be disabled: add another first.
+    """
     with _open(register) as opened:
-        return opened.disable_user(name, by=_authoriser(opened, by, by_pin))
+        return opened.disable_user(name, by=by, by_pin=_signer_pin(by, by_pin))
 
 
-def _authoriser(opened: Register, by: str | None, pin: str | None) -> User | None:
-    """The user ``by``, their PIN checked; None when no one was named."""
-    if by is None:
-        return None
-    if pin is None:
+def _signer_pin(by: str | None, pin: str | None) -> str | None:
+    """The signing pharmacist's PIN, required with their name."""
+    if by is not None and pin is None:
         raise RequestError(
             "by_pin", None, "is needed with {by}: the PIN of the pharmacist who signs", code="field-required"
         )
-    return opened.authenticate(by, pin)
+    return pin
 
 
 def audit_log(lot: str | None = None, *, register: str | None = None) -> list[Event]:

@@ -303,7 +303,10 @@ def test_users_need_a_pharmacist_to_sign_once_there_is_one_and_a_token_needs_its
     status, out, err = run("users", "token", "paul", "--pin-stdin", stdin="3333\n")
     assert status == 0 and out.startswith("ldn_") and "not shown again" in err
     log = run("audit", "log")[1]
-    assert "token" in log
+    assert "user paul added (pharmacist); no signature\n" in log  # the register's first pharmacist
+    assert "user pia added (pharmacist); signed by paul\n" in log
+    assert "API token made for paul (" in log
+    assert " by paul" not in log.split("signed by paul")[0]  # a user event names its subject, not as a signer
 
 
 def test_batch_json_does_not_import_the_register(tmp_path):

@@ -34,7 +34,7 @@ def _staffed(register):
     register.add_user("tina", "technician", PINS["tina"])
     register.add_user("tom", "technician", PINS["tom"])
     register.add_user("paul", "pharmacist", PINS["paul"])
-    register.add_user("pia", "pharmacist", PINS["pia"], by=register.authenticate("paul", PINS["paul"]))
+    register.add_user("pia", "pharmacist", PINS["pia"], by="paul", by_pin=PINS["paul"])
     return register
 
 
@@ -319,7 +319,7 @@ def test_a_wrong_pin_waits_is_counted_and_written_to_the_audit_trail(reg, monkey
 
 def test_a_disabled_user_cannot_sign(reg):
     lot = new_lot(reg)
-    assert reg.disable_user("tom", by=reg.authenticate("pia", PINS["pia"])).disabled
+    assert reg.disable_user("tom", by="pia", by_pin=PINS["pia"]).disabled
     with pytest.raises(UserDisabledError) as caught:
         reg.weigh(lot, GOOD, user="tom", pin=PINS["tom"])
     assert caught.value.code == "user-disabled"
@@ -343,28 +343,30 @@ def test_a_disabled_user_cannot_sign(reg):
 )
 def test_bad_users(sreg, name, role, pin, error):
     with pytest.raises(error):
-        sreg.add_user(name, role, pin, by=sreg.authenticate("paul", PINS["paul"]))
+        sreg.add_user(name, role, pin, by="paul", by_pin=PINS["paul"])
 
 
 def test_once_there_is_a_pharmacist_only_a_pharmacist_adds_or_disables_users(reg):
-    paul = reg.authenticate("paul", PINS["paul"])
-    tina = reg.authenticate("tina", PINS["tina"])
     for change in (
-        lambda by: reg.add_user("bob", "pharmacist", "5555", by=by),
-        lambda by: reg.disable_user("tom", by=by),
+        lambda by, pin: reg.add_user("bob", "pharmacist", "5555", by=by, by_pin=pin),
+        lambda by, pin: reg.disable_user("tom", by=by, by_pin=pin),
     ):
         with pytest.raises(NotPermittedError) as caught:
-            change(None)
+            change(None, None)
         assert (caught.value.field, caught.value.value, caught.value.code) == ("signer", None, "not-permitted")
         with pytest.raises(NotPermittedError) as caught:
-            change(tina)
+            change("tina", PINS["tina"])
         assert (caught.value.field, caught.value.value) == ("signer", "tina")
+        with pytest.raises(NotPermittedError):  # a name without a PIN signs nothing
+            change("paul", None)
+        with pytest.raises(WrongPinError):  # a signer's name is checked with their PIN, inside the register
+            change("paul", "0000")
     assert [u.name for u in reg.users()] == ["paul", "pia", "tina", "tom"]
     assert not reg.user("tom").disabled
-    assert reg.add_user("bob", "pharmacist", "5555", by=paul).role == "pharmacist"
-    reg.disable_user("paul", by=reg.authenticate("pia", PINS["pia"]))
-    with pytest.raises(NotPermittedError):  # a disabled pharmacist signs for nothing
-        reg.add_user("eve", "technician", "5555", by=paul)
+    assert reg.add_user("bob", "pharmacist", "5555", by="paul", by_pin=PINS["paul"]).role == "pharmacist"
+    reg.disable_user("paul", by="pia", by_pin=PINS["pia"])
+    with pytest.raises((NotPermittedError, UserDisabledError)):  # a disabled pharmacist signs for nothing
+        reg.add_user("eve", "technician", "5555", by="paul", by_pin=PINS["paul"])
     added = [e for e in reg.audit_log() if e.kind in {"user-added", "user-disabled"}][-2:]
     assert [(e.kind, e.user, e.data.get("by")) for e in added] == [
         ("user-added", "bob", "paul"),
@@ -373,11 +375,22 @@ def test_once_there_is_a_pharmacist_only_a_pharmacist_adds_or_disables_users(reg
     assert reg.verify_audit().ok
 
 
+def test_the_last_enabled_pharmacist_stays_and_a_register_without_one_still_needs_a_signer(reg):
+    """Disabling every pharmacist would leave no one to sign, or let anyone add themselves as one."""
+    reg.disable_user("pia", by="paul", by_pin=PINS["paul"])
+    with pytest.raises(NotPermittedError) as caught:
+        reg.disable_user("paul", by="paul", by_pin=PINS["paul"])
+    assert (caught.value.field, caught.value.value) == ("user", "paul")
+    assert "last enabled pharmacist" in caught.value.rule
+    assert not reg.user("paul").disabled
+    with pytest.raises(NotPermittedError):  # a register that had pharmacists never takes one unsigned again
+        reg.add_user("evil", "pharmacist", "3333")
+
+
 def test_unknown_users(reg):
-    paul = reg.authenticate("paul", PINS["paul"])
     for call in (
         lambda: reg.user("zed"),
-        lambda: reg.disable_user("zed", by=paul),
+        lambda: reg.disable_user("zed", by="paul", by_pin=PINS["paul"]),
         lambda: reg.authenticate("zed", "1234"),
     ):
         with pytest.raises(UnknownUserError):

@@ -803,12 +803,26 @@ class Register:
 
     # ----------------------------------------------------------------- users
 
-    def _check_authoriser(self, conn: Connection, by: User | None, action: str) -> None:
-        """Once the register has an enabled pharmacist, ``action`` on its users needs one (``by``, PIN checked)."""
-        pharmacists = conn.execute(
-            sa.select(t.users.c.name).where(t.users.c.role == Role.PHARMACIST.value, t.users.c.disabled.is_(False))
-        ).first()
-        if pharmacists is None and by is None:
+    def _check_authoriser(self, conn: Connection, by: str | None, action: str, *, disabling: str = "") -> None:
+        """Once the register has had a pharmacist, ``action`` on its users needs an enabled one: ``by``.
+
+        ``by``'s PIN has been checked by :meth:`_authorised`.  The register's very first
+        pharmacist is added by whoever sets it up; once any pharmacist was added, even one
+        disabled since, a pharmacist signs.  The last enabled pharmacist cannot be disabled
+        (``disabling`` names the user to disable): the register would have no one to sign.
+        """
+        pharmacists = [
+            (row.name, row.disabled)
+            for row in conn.execute(
+                sa.select(t.users.c.name, t.users.c.disabled).where(t.users.c.role == Role.PHARMACIST.value)
+            )
+        ]
+        enabled = [name for name, disabled in pharmacists if not disabled]
+        if disabling and enabled == [disabling]:
+            raise NotPermittedError(
+                "user", disabling, "not be the last enabled pharmacist: add another pharmacist first"
+            )
+        if not pharmacists and by is None:
             return  # the register's first pharmacist is added by whoever sets it up
         if by is None:
             raise NotPermittedError(
@@ -816,15 +830,24 @@ class Register:
                 None,
                 f"be a pharmacist, with their PIN: {action} needs one once the register has a pharmacist",
             )
-        row = conn.execute(sa.select(t.users).where(t.users.c.name == by.name)).mappings().first()
-        if row is None or row["disabled"] or row["role"] != Role.PHARMACIST.value:
-            raise NotPermittedError("signer", by.name, f"be an enabled pharmacist: {action} needs one")
+        if by not in enabled:
+            raise NotPermittedError("signer", by, f"be an enabled pharmacist: {action} needs one")
 
-    def add_user(self, name: str, role: str | Role, pin: str, *, by: User | None = None) -> User:
+    def _authorised(self, by: str | None, by_pin: str | None) -> str | None:
+        """``by``, their PIN checked (a wrong one waits, is counted and is an audit event); None when not given."""
+        if by is None:
+            return None
+        if by_pin is None:
+            raise NotPermittedError("signer", by, "give their PIN with their name")
+        return self.authenticate(by, by_pin).name
+
+    def add_user(
+        self, name: str, role: str | Role, pin: str, *, by: str | None = None, by_pin: str | None = None
+    ) -> User:
         """Add a user with a role and a PIN (at least 4 characters), stored as an argon2 hash.
 
-        Once the register has an enabled pharmacist, ``by`` must be one (authenticated by the
-        caller, e.g. :meth:`authenticate`); the audit event names them.
+        Once the register has a pharmacist, an enabled one signs for it: ``by`` is their
+        name and ``by_pin`` their PIN, checked here; the audit event names them.
         """
         if not _NAME_RE.fullmatch(str(name)):
             raise InputError("user", name, "be 1 to 100 letters, digits, '.', '_', '@' or '-'")
@@ -834,9 +857,10 @@ class Register:
             raise InputError("role", role, "be technician or pharmacist") from None
         if not isinstance(pin, str) or not 4 <= len(pin) <= 128 or pin.strip() != pin:
             raise InputError("PIN", "(hidden)", "be 4 to 128 characters without leading or trailing spaces")
+        signer = self._authorised(by, by_pin)
         digest = self._hasher.hash(pin)
         with self._write() as conn:
-            self._check_authoriser(conn, by, "adding a user")
+            self._check_authoriser(conn, signer, "adding a user")
             if conn.execute(sa.select(t.users.c.id).where(t.users.c.name == name)).first():
                 raise UserExistsError("user", name, "be a name the register does not hold yet")
             conn.execute(
@@ -845,7 +869,7 @@ class Register:
                 )
             )
             data = {"role": role.value, "user_state": self._user_state(conn, name)}
-            self._event(conn, "user-added", None, name, data if by is None else {**data, "by": by.name})
+            self._event(conn, "user-added", None, name, data if signer is None else {**data, "by": signer})
         return self.user(name)
 
     def user(self, name: str) -> User:
@@ -896,19 +920,21 @@ class Register:
             return None
         return User(row["name"], row["role"], disabled=False, failures=row["failures"], created_at=row["created_at"])
 
-    def disable_user(self, name: str, *, by: User | None = None) -> User:
+    def disable_user(self, name: str, *, by: str | None = None, by_pin: str | None = None) -> User:
         """Disable a user: they can no longer sign (their past signatures stay).
 
-        Once the register has an enabled pharmacist, ``by`` must be one, as for :meth:`add_user`.
+        A pharmacist signs for it, as for :meth:`add_user`; the last enabled pharmacist
+        cannot be disabled.
         """
+        signer = self._authorised(by, by_pin)
         with self._write() as conn:
-            self._check_authoriser(conn, by, "disabling a user")
+            self._check_authoriser(conn, signer, "disabling a user", disabling=name)
             row = conn.execute(sa.select(t.users).where(t.users.c.name == name)).mappings().first()
             if row is None:
                 raise UnknownUserError("user", name, "be a user of the register ('users list')")
             conn.execute(t.users.update().where(t.users.c.name == name).values(disabled=True))
             data = {"user_state": self._user_state(conn, name)}
-            self._event(conn, "user-disabled", None, name, data if by is None else {**data, "by": by.name})
+            self._event(conn, "user-disabled", None, name, data if signer is None else {**data, "by": signer})
         return self.user(name)
 
     def authenticate(self, name: str, pin: str) -> User:

@@ -136,9 +136,12 @@ def _event_line(event: Event) -> str:
         "printed": lambda: f"printed {data['kind']}",
         "wrong-pin": lambda: f"wrong PIN ({data['failures']} in a row)",
         "pin-accepted": lambda: f"PIN accepted after {data['after_failures']} failures",
-        "user-added": lambda: f"user added ({data['role']})",
-        "user-disabled": lambda: "user disabled",
+        "user-added": lambda: f"user {event.user} added ({data['role']})" + _signed_by(data),
+        "user-disabled": lambda: f"user {event.user} disabled" + _signed_by(data),
+        "token-created": lambda: f"API token made for {event.user} ({data.get('token', '')}…)",
     }
+    if event.kind in {"user-added", "user-disabled", "token-created"}:  # about a user, not by them
+        return f"{event.seq:>6}  {event.at}  {details[event.kind]()}"
     detail = details.get(event.kind)
     if detail is not None:
         text = detail()
@@ -151,6 +154,12 @@ def _event_line(event: Event) -> str:
     who = f" by {event.user}" if event.user else ""
     lot = f"{event.lot_number}  " if event.lot_number else ""
     return f"{event.seq:>6}  {event.at}  {lot}{text}{who}"
+
+
+def _signed_by(data: dict[str, Any]) -> str:
+    """``; signed by paul``, or that no one signed (the register's first pharmacist, or before 0.3)."""
+    signer = data.get("by")
+    return f"; signed by {signer}" if signer else "; no signature"
 
 
 def audit_text(events: Sequence[Event]) -> str:
