@@ -29,7 +29,7 @@ import functools
 import importlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -512,7 +512,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
         return printed
 
     with _open(request.register) as register:
-        lot = register.record(result, prescription, request=_request_data(request), prints=keep)
+        lot = register.record(result, prescription, request=_request_data(request, pharmacy), prints=keep)
     return BatchOutcome(
         result=attrs.evolve(result, lot_number=lot),
         prescription=prescription,
@@ -524,17 +524,39 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
 
 
 #: Request fields never stored with a registered batch: where it is kept (a database URL may hold
-#: a password) and the server's own files, which the lot's document and record already reflect.
-_NOT_STORED: Final = frozenset({"register", "formula_dir", "pharmacy_config"})
+#: a password) and the paths of the computer's own files, which the lot's document and record
+#: already reflect (the pharmacy is kept as its details).
+_NOT_STORED: Final = frozenset({"register", "formula_dir", "pharmacy_config", "sig_codes"})
 
 
-def _request_data(request: BatchRequest) -> dict[str, object]:
-    """The request as stored with a registered batch: every field given, but :data:`_NOT_STORED`."""
-    return {
+def _request_data(request: BatchRequest, pharmacy: Pharmacy | None = None) -> dict[str, object]:
+    """The request as stored with a registered batch: every field given, but :data:`_NOT_STORED`.
+
+    In place of the pharmacy configuration file, the pharmacy it named (as printed on the
+    record), so the record can be printed again with it.
+    """
+    data: dict[str, object] = {
         name: value
         for name, value in attrs.asdict(request).items()
         if value not in (None, False, ()) and name not in _NOT_STORED
     }
+    if pharmacy is not None:
+        data["pharmacy"] = {**attrs.asdict(pharmacy), "address": list(pharmacy.address)}
+    return data
+
+
+def _stored_pharmacy(asked: Mapping[str, object]) -> Pharmacy | None:
+    """The pharmacy kept with a registered batch's request; a register of 0.2.0 kept the file's path."""
+    kept = asked.get("pharmacy")
+    if isinstance(kept, dict):
+        return Pharmacy(
+            name=str(kept.get("name", "")),
+            address=tuple(str(line) for line in kept.get("address", ())),
+            phone=str(kept.get("phone", "")),
+            pharmacist=str(kept.get("pharmacist", "")),
+        )
+    path = asked.get("pharmacy_config")
+    return _pharmacy(path) if isinstance(path, str) else None
 
 
 def check_batch_request(request: BatchRequest, formula: MasterFormula) -> None:
@@ -869,7 +891,7 @@ def record_with_amounts(
     with _open(register) as opened:
         held = opened.get(lot)
         asked = held.request or {}
-        pharmacy = _pharmacy(pharmacy_config or asked.get("pharmacy_config"))
+        pharmacy = _pharmacy(pharmacy_config) if pharmacy_config is not None else _stored_pharmacy(asked)
         actual = {
             w.line: w.amount
             + ("" if w.within else f" (accepted by {w.accepted_by})" if w.accepted_by else " (out of tolerance)")

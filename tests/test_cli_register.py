@@ -352,6 +352,8 @@ def test_the_record_with_the_actual_amounts(printed, tmp_path):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(tmp_path / "amounts.pdf").pages).split())
     assert f"Lot {lot}" in text
     assert "R-77" in text and "Ada Lovelace" in text  # the prescription, as on the first print
+    # the pharmacy it was registered with, kept with the lot (not the path of its configuration file)
+    assert "Riverside Compounding Pharmacy 12 Mill Street Springfield, IL 62701" in text
     # in the table of weighings, W1 and W2: the amount to weigh, then the actual amount
     assert "450 mg (to 0.1 mg, half up) 452 mg balance" in text
     assert "22.55 g (to 0.1 mg, half up) 25 g (accepted by paul) balance" in text

@@ -165,6 +165,20 @@ def test_the_registers_documents_follow_their_schemas_from_the_command_line_and_
     validate("recall", recall)
     assert [(b["lot_number"], b["component"]) for b in recall["batches"]] == [(lot, "naltrexone-hcl")]
 
+    titrated = service.run_batch(  # a liquid with an open-ended last titration step ("then 4.5 mg": days null)
+        service.BatchRequest(
+            formula="ldn-oral-liquid", quantity="120 mL", strength="1 mg/mL", date=DAY, labels=True, rx="777",
+            patient="Ann Lee", prescriber="Dr Y", directions="Take by mouth at bedtime following the dosing schedule",
+            titration="1.5 mg for 14 days, 3 mg for 14 days, then 4.5 mg", pharmacy_config=pharmacy, register=register,
+        )
+    )  # fmt: skip
+    liquid = run("lots", "show", titrated.result.lot_number, "--json", "--register", register, cwd=tmp_path)
+    validate("lot", liquid)
+    assert liquid["prescription"]["titration"][-1] == {"dose": "4.5 mg", "days": None}
+    listing = run("lots", "list", "--json", "--register", register, cwd=tmp_path)
+    validate("lots", listing)
+    assert [x["lot_number"] for x in listing["lots"]] == [titrated.result.lot_number, lot]
+
     with TestClient(create_app(WebConfig(register=register))) as client:  # the API answers the same documents
         assert client.get(f"/api/v1/lots/{lot}").json() == shown
         assert client.get("/api/v1/lots").json() == listing

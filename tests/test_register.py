@@ -340,8 +340,16 @@ def test_recall_and_lots_list_use_indexes(sqlite_register):
 
 def test_a_lots_document_never_shows_a_register_url_kept_with_its_request(register):
     """Registers written by 0.2.0 kept the register's URL (a password, for PostgreSQL) with the request."""
-    request = {"formula": "ldn-capsules", "quantity": "100", "register": "postgresql+psycopg://u:secret@db/ldn"}
+    request = {
+        "formula": "ldn-capsules",
+        "quantity": "100",
+        "register": "postgresql+psycopg://u:secret@db/ldn",
+        "pharmacy_config": "/srv/pharmacy/pharmacy.toml",
+        "formula_dir": "/srv/pharmacy/formulas",
+        "sig_codes": "/home/alice/sigs.toml",
+    }
     lot = register.record(capsules(), request=request)
     shown = register.get(lot).to_dict()
     assert shown["request"] == {"formula": "ldn-capsules", "quantity": "100"}
     assert "secret" not in json.dumps(shown)
+    assert "/srv/" not in json.dumps(shown) and "alice" not in json.dumps(shown)

@@ -351,7 +351,18 @@ def test_a_registration_with_a_prescription_prints_a_patient_label_with_the_serv
     lot = register_lot(client, body)
     assert lot["prescription"]["patient"] == "Zoë Łukasiewicz-Núñez"
     # the stored request keeps what describes the batch, not the server's files or its register's URL
-    assert lot["request"] == {**body, "quantity": "30", "record": True, "labels": True}
+    assert lot["request"] == {
+        **body,
+        "quantity": "30",
+        "record": True,
+        "labels": True,
+        "pharmacy": {  # the pharmacy printed, not the path of the server's file
+            "name": "Example Compounding Pharmacy",
+            "address": ["12 Apothecary Lane", "Springfield, IL 62701"],
+            "phone": "(217) 555-0142",
+            "pharmacist": "A. Pharmacist, PharmD",
+        },
+    }
     again = client.get(f"/api/v1/lots/{lot['lot_number']}").text
     assert PHARMACY not in again
     assert "pharmacy_config" not in again

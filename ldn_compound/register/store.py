@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Final, Self
 
 import attrs
 import sqlalchemy as sa
@@ -205,8 +205,8 @@ class LotRecord:
             "fingerprint": self.fingerprint,
             "quantity": self.quantity,
             "prescription": self.prescription,
-            # a register written by 0.2.0 kept its own URL (which may hold a password) with the request
-            "request": None if self.request is None else {k: v for k, v in self.request.items() if k != "register"},
+            # a register written by 0.2.0 kept its own URL (which may hold a password) and file paths
+            "request": None if self.request is None else {k: v for k, v in self.request.items() if k not in _PATHS},
             "prints": [{"kind": kind, "sha256": sha} for kind, sha in sorted(self.prints.items())],
             "weights": [attrs.asdict(w) for w in self.weights],
             "signatures": [attrs.asdict(s) for s in self.signatures],
@@ -301,6 +301,10 @@ def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
     if "://" in text:
         return text
     return f"sqlite:///{Path(text).expanduser().absolute()}"
+
+
+#: Request fields a lot's document never shows: a register of 0.2.0 stored them (see ``service._NOT_STORED``).
+_PATHS: Final = frozenset({"register", "formula_dir", "pharmacy_config", "sig_codes"})
 
 
 def _prescription_dict(prescription: Prescription | None) -> dict[str, Any] | None:
