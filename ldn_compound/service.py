@@ -291,10 +291,6 @@ class BatchRequest:
         return [name for name in fields if getattr(self, name) not in (None, False, ())]
 
 
-#: The fields of a request, in order (the text among them is checked in this order).
-_REQUEST_FIELDS: Final = tuple(field.name for field in attrs.fields(BatchRequest))
-
-
 @attrs.frozen
 class BatchOutcome:
     """What a batch request gives: the calculated batch, its prescription and the documents asked for.
@@ -402,9 +398,7 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     Every check runs before anything is rendered: a request that fails gives no
     document.
     """
-    check_text_fields(
-        **{name: value for name in _REQUEST_FIELDS if isinstance(value := getattr(request, name), str | tuple | list)}
-    )
+    check_text_fields(**attrs.asdict(request))
     settings = _settings(request)
     formula = read_formula(request.formula, request.formula_dir, settings)
     check_batch_request(request, formula)
