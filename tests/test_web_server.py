@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -71,12 +72,13 @@ def _start(argv, cwd):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        start_new_session=True,  # its own process group, as a terminal gives it: Ctrl+C goes to the group
     )
     return process, process.stdout.readline()
 
 
 def _stop(process, signal_number=signal.SIGINT):
-    process.send_signal(signal_number)
+    os.killpg(process.pid, signal_number)  # as Ctrl+C does: the supervisor and its workers get it
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -151,7 +153,7 @@ def test_several_workers_share_the_port_and_a_sign_in_and_stop_together(tmp_path
     finally:
         _stop(process)
     assert process.returncode == 0
-    assert "Traceback" not in process.stderr.read()
+    assert process.stderr.read() == ""  # no worker's KeyboardInterrupt traceback: they stop on the supervisor's word
     deadline = time.monotonic() + 10  # multiprocessing's resource tracker ends once it sees the server gone
     while [pid for pid in workers if Path(f"/proc/{pid}").exists()] and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -317,4 +319,54 @@ def test_serve_with_workers_prints_its_address_and_stops_on_sigterm(tmp_path):
     serve("127.0.0.1", port, WebConfig(), workers=2, out=out)
     thread.join(60)
     assert out.getvalue().endswith("with 2 worker processes; press Ctrl+C to stop\n")
+    assert _spawned_workers() == []
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path):
+    port = free_port()
+    process, _ = _start(["--port", str(port), "--workers", "2", "--register", str(tmp_path / "r.sqlite3")], tmp_path)
+    try:
+        _wait_until_answering(f"http://127.0.0.1:{port}")
+        workers = [pid for pid in _children(process.pid) if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        process.kill()  # SIGKILL: the supervisor cannot tell them
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() and _state(pid) != "Z" for pid in workers):
+            assert time.monotonic() < deadline, "a worker outlived its supervisor"
+            time.sleep(0.2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with socket.socket() as sock:  # the port is free again
+        sock.bind(("127.0.0.1", port))
+
+
+def _state(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_a_replacement_that_stops_at_once_is_started_again_not_the_end_of_the_server(monkeypatch, capsys):
+    monkeypatch.setattr(server, "_HEALTHY_SECONDS", 0.0)
+
+    def kill_twice(base, workers):
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while workers[0] in _spawned_workers() or len(_spawned_workers()) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        monkeypatch.setattr(server, "_HEALTHY_SECONDS", 3600.0)  # every stop from now on is "at once"
+        replacement = next(pid for pid in _spawned_workers() if pid != workers[1])
+        os.kill(replacement, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while replacement in _spawned_workers() or len(_spawned_workers()) < 2:
+            assert time.monotonic() < deadline, "the replacement's replacement did not start"
+            time.sleep(0.05)
+        assert httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
+
+    _in_this_process(kill_twice)
+    assert capsys.readouterr().err.count("starting another") == 2
     assert _spawned_workers() == []

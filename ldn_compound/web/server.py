@@ -38,6 +38,7 @@ _HEALTHY_SECONDS: Final = 5.0
 _STOP_SECONDS: Final = 15.0
 
 _UVICORN: Final[dict[str, Any]] = {
+    "timeout_graceful_shutdown": 10,  # a request still open then is dropped: the server stops
     "log_level": "warning",
     "proxy_headers": True,
     "forwarded_allow_ips": "127.0.0.1,::1",
@@ -124,12 +125,26 @@ def _reserve(host: str, port: int) -> Iterator[None]:
 
 
 def _worker(host: str, port: int, config: WebConfig) -> None:
-    """One worker process: the app on a listening socket of its own in the port's group."""
+    """One worker process: the app on a listening socket of its own in the port's group.
+
+    It stops when its supervisor asks (SIGTERM) and also when the supervisor is gone (killed,
+    say), so no worker is left holding the port.  Ctrl+C is the supervisor's to handle: the
+    worker starts with SIGINT blocked and then ignores it, but for uvicorn's graceful stop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # uvicorn's own handler stands while it runs; this one after
     import uvicorn
 
     sock = _socket(host, port, shared=True)
     sock.listen(2048)
     server = uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port, **_UVICORN))
+    supervisor = multiprocessing.parent_process()
+
+    def orphaned() -> None:
+        if supervisor is not None:
+            wait([supervisor.sentinel])
+            server.should_exit = True
+
+    threading.Thread(target=orphaned, name="supervisor watch", daemon=True).start()
     server.run(sockets=[sock])
 
 
@@ -145,32 +160,50 @@ def _supervise(host: str, port: int, config: WebConfig, count: int, stop_event: 
         nonlocal stopping
         stopping = True
 
-    def start() -> tuple[multiprocessing.process.BaseProcess, float]:
+    def start(first: bool) -> tuple[multiprocessing.process.BaseProcess, float, bool]:
         process = context.Process(target=_worker, args=(host, port, config), name="ldn-compound worker")
-        process.start()
-        return process, time.monotonic()
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # the worker keeps it blocked
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return process, time.monotonic(), first
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    running = [start() for _ in range(count)]
+    running = [start(first=True) for _ in range(count)]
     try:
         while not stopping:
-            wait([process.sentinel for process, _ in running], timeout=0.5)
+            wait([process.sentinel for process, _, _ in running], timeout=0.5)
             stopping = stopping or (stop_event is not None and stop_event.is_set())
-            for index, (process, started) in enumerate(running):
+            for index, (process, started, first) in enumerate(running):
                 if process.is_alive() or stopping:
                     continue
-                if time.monotonic() - started < _HEALTHY_SECONDS:
+                quick = time.monotonic() - started < _HEALTHY_SECONDS
+                if quick and first:  # the server cannot start: say so rather than start it again and again
                     raise ServeError(
                         f"a worker process stopped as it started (exit code {process.exitcode}); see the messages above"
                     )
                 sys.stderr.write(
                     f"ldn-compound: a worker process stopped (exit code {process.exitcode}); starting another\n"
                 )
-                running[index] = start()
+                if quick:  # a replacement that stopped at once: wait a little before the next
+                    time.sleep(1.0)
+                running[index] = start(first=False)
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-        _stop([process for process, _ in running])
+        processes = [process for process, _, _ in running]
+
+        def hurry(_signum: int, _frame: FrameType | None) -> None:  # Ctrl+C again: stop now
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+
+        for number in previous:
+            signal.signal(number, hurry)
+        try:
+            _stop(processes)
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
