@@ -12,6 +12,7 @@ answers; the register is a database that several processes use at once by design
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import secrets
 import signal
@@ -71,6 +72,7 @@ def serve(host: str, port: int, config: WebConfig, *, workers: int = 1, out: Tex
     where = "this computer only" if is_loopback(host) else "the network: sign-in required"
     if workers <= 1:
         app = create_app(config)
+        gc.freeze()  # what the app holds for its life is never scanned again by the garbage collector
         with _bind(host, port, shared=False) as sock:  # a port in use is an error line, before the address
             stream.write(f"ldn-compound serving on {address(host, port)} ({where}); press Ctrl+C to stop\n")
             stream.flush()
@@ -137,6 +139,7 @@ def _worker(host: str, port: int, config: WebConfig) -> None:
     sock = _socket(host, port, shared=True)
     sock.listen(2048)
     server = uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port, **_UVICORN))
+    gc.freeze()  # what the app holds for its life is never scanned again by the garbage collector
     supervisor = multiprocessing.parent_process()
 
     def orphaned() -> None:
