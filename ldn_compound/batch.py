@@ -73,6 +73,7 @@ from ldn_compound.titration import parse_titration, titration_plan
 from ldn_compound.units import (
     CONCENTRATION,
     MASS,
+    VOLUME,
     NumberLike,
     Quantity,
     QuantityLike,
@@ -957,6 +958,7 @@ class Weighings:
     equipment: tuple[str, ...] = ()  # measuring equipment the weighings need beyond the formula's list
     steps: tuple[Step, ...] = ()
     warnings: tuple[BatchWarning, ...] = ()
+    active_dissolves: bool = True  # a cream's active in its aqueous phase (else levigated to a paste)
 
 
 @attrs.frozen
@@ -1525,6 +1527,7 @@ def plan_weighings(inputs: BatchInputs, active: Active, composition: Excipients)
         name = weighing.instrument
         if name not in {"balance", "calibrated container"} and name.lower() not in listed and name not in equipment:
             equipment.append(name)
+    dissolves = _active_dissolves(work, lines, aqueous, settings)
     return Weighings(
         lines=tuple(lines),
         aliquot=lines[0].aliquot,
@@ -1532,7 +1535,47 @@ def plan_weighings(inputs: BatchInputs, active: Active, composition: Excipients)
         equipment=tuple(equipment),
         steps=tuple(work.steps),
         warnings=tuple(work.warnings),
+        active_dissolves=dissolves,
     )
+
+
+def _active_dissolves(work: _Work, lines: Sequence[Ingredient], aqueous_phase: str, settings: Settings) -> bool:
+    """Whether a cream's active, weighed straight into the batch, dissolves in the formula's aqueous phase.
+
+    It does when the aqueous phase's volume holds it at no more than the strongest solution the
+    settings allow (``stock_solubility_fraction`` of its solubility); else the record says to
+    levigate it to a paste, and a warning says the cream holds it suspended.
+    """
+    active = next((line for line in lines if line.role == "active"), None)
+    water = next((line for line in lines if aqueous_phase and line.id == aqueous_phase), None)
+    if active is None or water is None or active.aliquot is not None:
+        return True
+    if water.amount.dimensionality != VOLUME.dimensionality:  # pragma: no cover - an aqueous phase is measured
+        return True
+    limit, why = _stock_limit(active, settings)
+    needed_ml = magnitude(active.amount, "mg") / magnitude(limit, "mg/mL")
+    have_ml = magnitude(water.amount, "mL")
+    needed = new_quantity(round_to_step(needed_ml, magnitude(settings.liquid_resolution, "mL"), up=True), "mL")
+    if have_ml >= needed_ml:
+        work.step(
+            "Dissolving the active",
+            f"{format_amount(active.amount)} in {format_amount(water.amount)} of {water.name}: it needs at least "
+            f"{format_amount(needed)} at {format_amount(limit)} ({why})",
+        )
+        return True
+    work.step(
+        "Dissolving the active",
+        f"{format_amount(active.amount)} needs at least {format_amount(needed)} of water at {format_amount(limit)} "
+        f"({why}); the aqueous phase is {format_amount(water.amount)}: levigated to a paste, not dissolved",
+    )
+    work.warn(
+        "active-not-dissolved",
+        f"{format_amount(active.amount)} of {active.name} needs at least {format_amount(needed)} of water to "
+        f"dissolve ({format_amount(limit)}: {why}), and the formula's {water.name} is {format_amount(water.amount)}: "
+        "the record says to levigate it with the water to a smooth paste, and the cream holds it suspended; "
+        "check the cream for grittiness, or use a formula with more water",
+    )
+    return False
 
 
 def unit_doses(inputs: BatchInputs) -> PerUnit:
@@ -1657,6 +1700,7 @@ def assemble(
             weighings.weighings,
             weighings.lines,
             dissolve_in=inputs.formula.topical.aqueous_phase if inputs.formula.topical else "",
+            dissolves=weighings.active_dissolves,
         ),
     )
     steps = inputs.titration or (() if result.directions is None else result.directions.titration)

@@ -477,6 +477,7 @@ def procedure_steps(
     lines: Sequence[Ingredient] = (),
     *,
     dissolve_in: str = "",
+    dissolves: bool = True,
 ) -> tuple[str, ...]:
     """A formula's procedure with its ``@weighings`` step replaced by the batch's own steps.
 
@@ -484,7 +485,8 @@ def procedure_steps(
     each aliquot plan's steps (weigh, triturate or dissolve, take the portion),
     then every direct weighing and measurement in order (a q.s. is left to the
     formula's own "make up" step).  ``dissolve_in`` names a cream's aqueous
-    phase: an active weighed directly is dissolved in it.  Without
+    phase: an active weighed directly is dissolved in it, or, where it does not
+    ``dissolves`` in so little water, levigated with it to a paste.  Without
     ``weighings`` (a master formulation record) the step says to follow the
     compounding record.
     """
@@ -505,7 +507,13 @@ def procedure_steps(
                 out.append(_weighing_step(weighing))
         active = next((line for line in lines if line.role == "active"), None)
         if dissolve_in and active is not None and active.aliquot is None and dissolve_in in names:
-            out.append(f"Dissolve the {active.name} in the {names[dissolve_in]}.")
+            if dissolves:
+                out.append(f"Dissolve the {active.name} in the {names[dissolve_in]}.")
+            else:  # too little water to dissolve it: a paste, suspended in the cream
+                out.append(
+                    f"Levigate the {active.name} with the {names[dissolve_in]} to a smooth, uniform paste "
+                    "(it does not all dissolve in so little water)."
+                )
     return tuple(out)
 
 

@@ -287,3 +287,25 @@ def test_a_stock_solution_too_dilute_for_the_largest_flask_says_so():
         ("Purified water USP to the mark", "1 L", "1 L volumetric flask", False),
         ("Stock solution of Naltrexone hydrochloride USP (0.5 mL of 1 L)", "0.5 mL", "1 mL graduated pipette", True),
     ]
+
+
+def test_a_creams_naltrexone_is_dissolved_in_its_water_only_where_the_water_holds_it() -> None:
+    """The cream's 2 % water holds at most 50 mg/mL (half of 100 mg/mL, the solubility setting)."""
+    from ldn_compound import calculate_batch
+
+    # 100 g at 1 mg/g: 100 mg in 2 mL of water is 50 mg/mL: it dissolves
+    wide = calculate_batch("ldn-topical-cream", quantity="100 g", strength="1 mg/g", date="2026-03-01")
+    assert "Dissolve the Naltrexone hydrochloride USP in the Purified water USP." in wide.procedure
+    assert "active-not-dissolved" not in [w.code for w in wide.warnings]
+    # 30 g at 10 mg/g: 300 mg would need 6 mL; the formula has 0.6 mL: a paste, and a warning
+    strong = calculate_batch("ldn-topical-cream", quantity="30 g", strength="10 mg/g", date="2026-03-01")
+    assert not any(step.startswith("Dissolve the Naltrexone") for step in strong.procedure)
+    assert (
+        "Levigate the Naltrexone hydrochloride USP with the Purified water USP to a smooth, uniform paste "
+        "(it does not all dissolve in so little water)."
+    ) in strong.procedure
+    (warning,) = [w for w in strong.warnings if w.code == "active-not-dissolved"]
+    assert warning.message.startswith(
+        "300 mg of Naltrexone hydrochloride USP needs at least 6 mL of water to dissolve (50 mg/mL: "
+    )
+    assert "the formula's Purified water USP is 0.6 mL" in warning.message
