@@ -903,6 +903,12 @@ def _read_pin(
         pin = sys.stdin.readline().rstrip("\r\n")
         if not pin:
             raise _CommandError(f"--pin-stdin: standard input has no PIN on its {line} line")
+        try:
+            pin.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 text, kept as surrogates by the stream
+            raise _CommandError(
+                f"--pin-stdin: the PIN on the {line} line of standard input is not UTF-8 text"
+            ) from None
         return pin
     if not sys.stdin.isatty():
         raise _CommandError(f"{option}: no terminal to ask for the PIN on; give it on standard input with --pin-stdin")
@@ -1102,6 +1108,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         raise _CommandError(f"--port {_quote(args.port)}: must be a port number from 1 to 65535")
     if not args.host.strip():
         raise _CommandError(f"--host {_quote(args.host)}: must be an address, e.g. 127.0.0.1")
+    host = args.host.strip()
+    if host.startswith("[") and host.endswith("]"):  # an IPv6 address as URLs write it: [::1]
+        host = host[1:-1]
     if args.dir is not None:
         service.list_formulas(args.dir)  # a bad folder or formula file is refused now, not on the first request
     if args.pharmacy_config is not None:
@@ -1118,7 +1127,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers.strip()
     if not (workers.isascii() and workers.isdigit()) or not 1 <= int(workers) <= MAX_WORKERS:
         raise _CommandError(f"--workers {_quote(args.workers)}: must be a whole number from 1 to {MAX_WORKERS}")
-    require_sign_in = not is_loopback(args.host)
+    require_sign_in = not is_loopback(host)
     if require_sign_in and not service.list_users(register=args.register):
         raise _CommandError(
             f"--host {_quote(args.host)}: listening beyond this computer needs sign-in, and the register has no "
@@ -1131,7 +1140,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         require_sign_in=require_sign_in,
     )
     try:
-        serve(args.host, int(port), config, workers=int(workers))
+        serve(host, int(port), config, workers=int(workers))
     except ServeError as error:
         raise _CommandError(str(error), 1) from None
     return 0

@@ -362,3 +362,12 @@ def test_the_record_with_the_actual_amounts(printed, tmp_path):
     assert run("audit", "verify")[0] == 0
     status, _, err = run("lots", "reprint", lot, "--labels", "x.pdf", "--with-amounts")
     assert status == 2 and "--with-amounts: renders the record only" in err
+
+
+def test_a_pin_that_is_not_utf8_text_is_one_error_line(run):
+    status, out, err = run("users", "add", "bob", "--role", "technician", "--pin-stdin", stdin="\udcff\udcfe12\n")
+    assert (status, out) == (2, "")
+    assert (
+        assert_one_error_line(err)
+        == "error: --pin-stdin: the PIN on the first line of standard input is not UTF-8 text"
+    )
