@@ -126,16 +126,7 @@ def test_several_workers_share_the_port_and_a_sign_in_and_stop_together(tmp_path
         assert len(workers) >= 2  # the two workers (and multiprocessing's resource tracker)
 
         # A second server on the same port is refused, even though the workers share it among themselves.
-        again = subprocess.run(
-            [sys.executable, "-m", "ldn_compound", "serve", "--port", str(port), "--workers", "2"],
-            capture_output=True,
-            check=False,
-            text=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
-        assert (again.returncode, again.stdout) == (1, "")
-        assert again.stderr == f"error: cannot listen on {base}/: Address already in use\n"
+        _assert_port_refused(port, "2", tmp_path)
 
         # Sign in on one connection; then every new connection (the kernel gives each to either worker)
         # knows the session: the workers sign cookies with one key.
@@ -166,16 +157,21 @@ def test_a_port_in_use_is_one_error_line_before_any_address(tmp_path):
         taken.listen(1)
         port = taken.getsockname()[1]
         for workers in ("1", "3"):
-            result = subprocess.run(
-                [sys.executable, "-m", "ldn_compound", "serve", "--port", str(port), "--workers", workers],
-                capture_output=True,
-                check=False,
-                text=True,
-                timeout=60,
-                cwd=tmp_path,
-            )
-            assert (result.returncode, result.stdout) == (1, "")
-            assert result.stderr == f"error: cannot listen on http://127.0.0.1:{port}/: Address already in use\n"
+            _assert_port_refused(port, workers, tmp_path)
+
+
+def _assert_port_refused(port, workers, cwd):
+    """``serve --port PORT --workers N`` on a port in use: exit status 1 and one error line, before any address."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ldn_compound", "serve", "--port", str(port), "--workers", workers],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == f"error: cannot listen on http://127.0.0.1:{port}/: Address already in use\n"
 
 
 @pytest.mark.parametrize(
