@@ -353,3 +353,19 @@ def test_a_lots_document_never_shows_a_register_url_kept_with_its_request(regist
     assert shown["request"] == {"formula": "ldn-capsules", "quantity": "100"}
     assert "secret" not in json.dumps(shown)
     assert "/srv/" not in json.dumps(shown) and "alice" not in json.dumps(shown)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ldn:s3cret-pw@127.0.0.1:abc/db",  # cannot be parsed: the port
+        "postgresql+psycopg://ldn:p@ss#w0rd-pw@127.0.0.1/db",  # '@' and '#' in the password
+    ],
+)
+def test_a_register_urls_password_never_reaches_a_message(url):
+    with pytest.raises((InputError, RegisterError)) as caught:
+        open_register(url)
+    message = str(caught.value)
+    assert "ldn:***@" in message
+    for piece in ("s3cret", "p@ss", "ss#w0rd", "w0rd-pw"):
+        assert piece not in message

@@ -276,10 +276,26 @@ def _event_hash(*fields: object) -> str:
 
 
 def _mask(url: str) -> str:
-    try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except (sa.exc.ArgumentError, ValueError):
+    """A database URL with its password hidden, whether or not the URL can be parsed.
+
+    Everything between ``scheme://user:`` and the last ``@`` is the password, so one with
+    ``@`` or ``#`` in it is hidden whole: ``postgresql+psycopg://ldn:***@db/ldn``.
+    """
+    scheme, separator, rest = url.partition("://")
+    userinfo, at, host = rest.rpartition("@")
+    if not separator or not at or ":" not in userinfo:
         return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}"
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` (a driver's message) without the URL's password or any piece of it a parser split off."""
+    userinfo = url.partition("://")[2].rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    for piece in sorted({password, *password.split("@")}, key=len, reverse=True):
+        if len(piece) >= 3:
+            text = text.replace(piece, "***")
+    return text
 
 
 def default_path() -> Path:
@@ -349,7 +365,7 @@ def _make_engine(url: str) -> Engine:
         parsed = sa.make_url(url)
     except (sa.exc.ArgumentError, ValueError):
         raise InputError(
-            "register", url, "be a database URL (sqlite:///…, postgresql+psycopg://…) or a file path"
+            "register", _mask(url), "be a database URL (sqlite:///…, postgresql+psycopg://…) or a file path"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -461,7 +477,8 @@ def open_register(
         raise
     except (sa.exc.DBAPIError, sqlite3.Error, OSError) as error:
         engine.dispose()
-        raise RegisterUnavailableError(f"register {_mask(resolved)} cannot be opened: {_reason(error)}") from None
+        reason = _scrub(_reason(error), resolved)
+        raise RegisterUnavailableError(f"register {_mask(resolved)} cannot be opened: {reason}") from None
     return Register(engine, resolved, settings, pin_hasher=pin_hasher, migrated=migrated)
 
 
