@@ -131,6 +131,9 @@ class Settings:
       accept it with a reason before verification (5 % for the active, 10 % for the rest).
     - ``self_verification``: whether a pharmacist may verify a batch they compounded (no).
     - ``wrong_pin_delay``: seconds to wait after a wrong PIN before answering (1 s).
+    - ``pin_lockout_after`` and ``pin_lockout_seconds``: after this many wrong PINs in a row
+      (5), the user's PIN is refused, right or wrong, until this long after the last wrong
+      one (300 s), so PINs cannot be guessed quickly, not even by many requests at once.
     """
 
     bud_system: BudSystem = BudSystem.USP_795_2023
@@ -175,6 +178,8 @@ class Settings:
     other_amount_tolerance: Decimal = Decimal("0.10")
     self_verification: bool = False
     wrong_pin_delay: float = 1.0
+    pin_lockout_after: int = attrs.field(default=5, validator=_whole(1, 100))
+    pin_lockout_seconds: float = 300.0
 
 
 _DEFAULT: Settings | None = None

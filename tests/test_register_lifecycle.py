@@ -493,3 +493,23 @@ def test_events_are_only_appended(reg):
         prev = [r.prev_hash for r in conn.execute(sa.text("SELECT prev_hash FROM events ORDER BY seq"))]
     engine.dispose()
     assert prev == ["0" * 64] + [e.hash for e in after[:-1]]
+
+
+def test_five_wrong_pins_in_a_row_lock_the_pin_for_a_while_even_the_right_one(reg, monkeypatch):
+    from ldn_compound.register import PinLockedError
+    from ldn_compound.register import store
+
+    for count in range(1, 6):
+        with pytest.raises(WrongPinError, match=f"{count} wrong in a row"):
+            reg.authenticate("tina", "9999")
+    with pytest.raises(PinLockedError) as caught:  # the right PIN too: a guess that is right tells nothing
+        reg.authenticate("tina", PINS["tina"])
+    assert caught.value.code == "pin-locked"
+    assert "5 wrong PINs in a row lock the PIN for 300 s after the last" in caught.value.rule
+    assert reg.user("tina").failures == 5  # a refused attempt is not a guess: not counted
+    assert reg.authenticate("tom", PINS["tom"]).name == "tom"  # only tina's PIN is locked
+    later = store._now() + dt.timedelta(seconds=301)
+    monkeypatch.setattr(store, "_now", lambda: later)
+    assert reg.authenticate("tina", PINS["tina"]).name == "tina"
+    assert reg.user("tina").failures == 0
+    assert reg.verify_audit().ok

@@ -8,6 +8,7 @@ __all__ = [
     "ForbiddenTransitionError",
     "LotExistsError",
     "NotPermittedError",
+    "PinLockedError",
     "RegisterError",
     "RegisterUnavailableError",
     "RegisterVersionError",
@@ -75,6 +76,12 @@ class WrongPinError(InputError):
     """
 
     code = "wrong-pin"
+
+
+class PinLockedError(InputError):
+    """A user's PIN refused for a while after too many wrong ones in a row (whatever PIN is given)."""
+
+    code = "pin-locked"
 
 
 class NotPermittedError(InputError):

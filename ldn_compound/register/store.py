@@ -36,6 +36,7 @@ from ldn_compound.register.errors import (
     ForbiddenTransitionError,
     LotExistsError,
     NotPermittedError,
+    PinLockedError,
     RegisterError,
     RegisterUnavailableError,
     RegisterVersionError,
@@ -972,6 +973,7 @@ class Register:
             raise UnknownUserError("user", name, "be a user of the register ('users list')")
         if row["disabled"]:
             raise UserDisabledError("user", name, "be enabled (this user is disabled)")
+        self._check_lockout(str(name), int(row["failures"]))
         try:
             good = bool(self._hasher.verify(row["pin_hash"], str(pin)))
         except (VerificationError, InvalidHashError):
@@ -996,6 +998,30 @@ class Register:
                     {"after_failures": row["failures"], "user_state": self._user_state(conn, name)},
                 )
         return User(row["name"], row["role"], disabled=False, failures=0, created_at=row["created_at"])
+
+    def _check_lockout(self, name: str, failures: int) -> None:
+        """Refuse ``name``'s PIN, unchecked, while ``pin_lockout_after`` wrong ones in a row are recent."""
+        settings = self.settings
+        if failures < settings.pin_lockout_after:
+            return
+        with self._read() as conn:
+            last = conn.execute(
+                sa.select(sa.func.max(t.events.c.at)).where(
+                    t.events.c.kind == "wrong-pin", t.events.c.user_name == name
+                )
+            ).scalar()
+        if last is None:  # pragma: no cover - every counted failure is an event
+            return
+        until = dt.datetime.strptime(last, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC) + dt.timedelta(
+            seconds=settings.pin_lockout_seconds
+        )
+        if _now() < until:
+            raise PinLockedError(
+                "user",
+                name,
+                f"wait until {until.strftime('%H:%M:%S')} UTC: {failures} wrong PINs in a row lock the PIN for "
+                f"{settings.pin_lockout_seconds:g} s after the last",
+            )
 
     # ----------------------------------------------------------------- actual amounts
 

@@ -82,6 +82,7 @@ _REGISTER_STATUS: Final = {
     "verification-blocked": 409,
     "not-permitted": 403,
     "wrong-pin": 403,
+    "pin-locked": 403,
     "unknown-user": 403,
     "user-disabled": 403,
     "register-unavailable": 503,
