@@ -496,8 +496,7 @@ def test_events_are_only_appended(reg):
 
 
 def test_five_wrong_pins_in_a_row_lock_the_pin_for_a_while_even_the_right_one(reg, monkeypatch):
-    from ldn_compound.register import PinLockedError
-    from ldn_compound.register import store
+    from ldn_compound.register import PinLockedError, store
 
     for count in range(1, 6):
         with pytest.raises(WrongPinError, match=f"{count} wrong in a row"):
