@@ -243,6 +243,7 @@ def _in_this_process(act):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     stop = threading.Event()
+    failed: list[BaseException] = []
 
     def drive():
         try:
@@ -252,6 +253,8 @@ def _in_this_process(act):
                 time.sleep(0.1)
             _wait_until_answering(base)
             act(base, _spawned_workers())
+        except BaseException as error:  # noqa: BLE001 - handed to the test's own thread below
+            failed.append(error)
         finally:
             stop.set()  # whatever happened, the supervisor stops
 
@@ -263,6 +266,21 @@ def _in_this_process(act):
     finally:
         stop.set()
         thread.join(60)
+    if failed:  # a check that failed in the thread fails the test
+        raise failed[0]
+
+
+def _answers(base):
+    """The port answers a new connection (retried for a few seconds: while a worker leaves or joins the
+    port's group, the system may refuse a connection that raced with it)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def test_the_supervisor_starts_another_worker_in_place_of_one_that_stops(monkeypatch, capsys):
@@ -278,7 +296,7 @@ def test_the_supervisor_starts_another_worker_in_place_of_one_that_stops(monkeyp
             time.sleep(0.1)
         seen["after"] = _spawned_workers()
         for _ in range(8):  # and the port still answers, on new connections
-            assert httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
+            assert _answers(base)
 
     _in_this_process(kill_one)
     assert len(seen["after"]) == 2
@@ -361,7 +379,7 @@ def test_a_replacement_that_stops_at_once_is_started_again_not_the_end_of_the_se
         while replacement in _spawned_workers() or len(_spawned_workers()) < 2:
             assert time.monotonic() < deadline, "the replacement's replacement did not start"
             time.sleep(0.05)
-        assert httpx.get(f"{base}/api/v1/formulas", timeout=30).status_code == 200
+        assert _answers(base)
 
     _in_this_process(kill_twice)
     assert capsys.readouterr().err.count("starting another") == 2
