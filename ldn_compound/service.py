@@ -517,22 +517,15 @@ def run_batch(request: BatchRequest) -> BatchOutcome:
     )
 
 
-#: Request fields never stored with a registered batch: where it is kept (a database URL may hold
-#: a password) and the paths of the computer's own files, which the lot's document and record
-#: already reflect (the pharmacy is kept as its details).
-_NOT_STORED: Final = frozenset({"register", "formula_dir", "pharmacy_config", "sig_codes"})
-
-
 def _request_data(request: BatchRequest, pharmacy: Pharmacy | None = None) -> dict[str, object]:
-    """The request as stored with a registered batch: every field given, but :data:`_NOT_STORED`.
+    """The request as stored with a registered batch: every field given, and the pharmacy.
 
-    In place of the pharmacy configuration file, the pharmacy it named (as printed on the
-    record), so the record can be printed again with it.
+    The register drops its own URL and the paths of files (``store.kept_request``); the
+    pharmacy the configuration file named is kept as printed on the record, so the record
+    can be printed again with it.
     """
     data: dict[str, object] = {
-        name: value
-        for name, value in attrs.asdict(request).items()
-        if value not in (None, False, ()) and name not in _NOT_STORED
+        name: value for name, value in attrs.asdict(request).items() if value not in (None, False, ())
     }
     if pharmacy is not None:
         data["pharmacy"] = {**attrs.asdict(pharmacy), "address": list(pharmacy.address)}

@@ -206,8 +206,7 @@ class LotRecord:
             "fingerprint": self.fingerprint,
             "quantity": self.quantity,
             "prescription": self.prescription,
-            # a register written by 0.2.0 kept its own URL (which may hold a password) and file paths
-            "request": None if self.request is None else {k: v for k, v in self.request.items() if k not in _PATHS},
+            "request": None if self.request is None else kept_request(self.request),
             "prints": [{"kind": kind, "sha256": sha} for kind, sha in sorted(self.prints.items())],
             "weights": [attrs.asdict(w) for w in self.weights],
             "signatures": [attrs.asdict(s) for s in self.signatures],
@@ -320,8 +319,17 @@ def resolve_url(url: str | os.PathLike[str] | None = None) -> str:
     return f"sqlite:///{Path(text).expanduser().absolute()}"
 
 
-#: Request fields a lot's document never shows: a register of 0.2.0 stored them (see ``service._NOT_STORED``).
-_PATHS: Final = frozenset({"register", "formula_dir", "pharmacy_config", "sig_codes"})
+#: Request fields a register never keeps: where it is kept (a database URL may hold a password) and the
+#: paths of the computer's own files, which the lot's document and record already reflect.
+_NOT_KEPT: Final = frozenset({"register", "formula_dir", "pharmacy_config", "sig_codes"})
+
+
+def kept_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A batch request as the register keeps and shows it: without :data:`_NOT_KEPT`.
+
+    A register of 0.2.0 stored those fields, so a lot's document drops them too.
+    """
+    return {key: value for key, value in request.items() if key not in _NOT_KEPT}
 
 
 def _prescription_dict(prescription: Prescription | None) -> dict[str, Any] | None:
@@ -626,7 +634,7 @@ class Register:
         given = batch.lot_number if batch.lot_number not in {"", "preview"} else None
         if given is not None and not _LOT_RE.fullmatch(given):
             raise InputError("lot number", given, "be 1 to 40 letters, digits, '.', '_', '/' or '-'")
-        request_text = None if request is None else _canon(dict(request))
+        request_text = None if request is None else _canon(kept_request(request))
         rx = _prescription_dict(prescription)
         with self._write() as conn:
             if given is not None:
